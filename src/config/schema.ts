@@ -1,0 +1,139 @@
+import { Type as T, type Static } from "@sinclair/typebox";
+
+/**
+ * The configuration file's one schema. Every type used for configuration derives from it.
+ * Durations are seconds (as in the seed's file); sizes are bytes.
+ */
+
+export const PROVIDERS = ["anthropic", "openai", "azure", "gemini", "openai-compatible", "mock"] as const;
+export const Provider = T.Union(PROVIDERS.map((p) => T.Literal(p)));
+export type Provider = Static<typeof Provider>;
+
+export const PERMISSIONS = ["read", "write", "admin"] as const;
+export const Permission = T.Union(PERMISSIONS.map((p) => T.Literal(p)));
+export type Permission = Static<typeof Permission>;
+
+const Status = T.Union([T.Literal("active"), T.Literal("disabled")], { default: "active" });
+
+export const ServerConfig = T.Object(
+  {
+    host: T.String({ default: "0.0.0.0" }),
+    port: T.Integer({ minimum: 0, maximum: 65535, default: 3847 }),
+    /** Seconds an idle client connection is kept (Bun caps it at 255). */
+    idle_timeout: T.Number({ minimum: 0, maximum: 255, default: 120 }),
+    /** Seconds in-flight requests and streams get to finish on SIGINT/SIGTERM. */
+    shutdown_grace: T.Number({ minimum: 0, default: 30 }),
+    body_limit: T.Integer({ minimum: 1024, default: 32 * 1024 * 1024 }),
+    cors_origins: T.Array(T.String(), { default: ["*"] }),
+  },
+  { default: {} },
+);
+
+export const ProxyConfig = T.Object(
+  {
+    connect_timeout: T.Number({ exclusiveMinimum: 0, default: 10 }),
+    first_byte_timeout: T.Number({ exclusiveMinimum: 0, default: 120 }),
+    stream_idle_timeout: T.Number({ exclusiveMinimum: 0, default: 120 }),
+    total_timeout: T.Number({ exclusiveMinimum: 0, default: 600 }),
+    /** Used for Anthropic upstreams when an OpenAI client sends no max_tokens (Anthropic requires one). */
+    default_max_tokens: T.Integer({ minimum: 1, default: 4096 }),
+    /** Upper bound of accounts tried for one request (failover). */
+    max_attempts: T.Integer({ minimum: 1, default: 3 }),
+  },
+  { default: {} },
+);
+
+export const GatewayKey = T.Object({
+  id: T.String(),
+  name: T.String(),
+  /** SHA-256 of the raw key, hex. The raw key is shown once, when created. */
+  key_hash: T.String({ pattern: "^[0-9a-f]{64}$" }),
+  /** First characters of the raw key, for recognising it in lists. Not a secret. */
+  key_prefix: T.String(),
+  permissions: T.Array(Permission, { default: ["read", "write"] }),
+  status: Status,
+  created_at: T.String(),
+  expires_at: T.Optional(T.String()),
+  /** Requests per minute; absent or 0 means unlimited. */
+  rate_limit_rpm: T.Optional(T.Integer({ minimum: 0 })),
+});
+export type GatewayKey = Static<typeof GatewayKey>;
+
+export const OAuthSettings = T.Object({
+  authorize_url: T.Optional(T.String()),
+  token_url: T.Optional(T.String()),
+  device_code_url: T.Optional(T.String()),
+  client_id: T.Optional(T.String()),
+  redirect_uri: T.Optional(T.String()),
+  scopes: T.Optional(T.String()),
+  /** Encrypted (enc:v1:…) token material. */
+  access_token: T.Optional(T.String()),
+  refresh_token: T.Optional(T.String()),
+  expires_at: T.Optional(T.String()),
+  needs_reauth: T.Optional(T.Boolean()),
+});
+
+export const UpstreamAccount = T.Object({
+  id: T.String(),
+  name: T.String(),
+  type: T.Union([T.Literal("api-key"), T.Literal("oauth")], { default: "api-key" }),
+  provider: Provider,
+  /** Encrypted at rest: `enc:v1:…`. Never plaintext in the file. */
+  api_key: T.Optional(T.String()),
+  base_url: T.Optional(T.String()),
+  /** Model patterns served: exact, `prefix*` or `*`. Absent: inferred from the provider. */
+  models: T.Optional(T.Array(T.String())),
+  weight: T.Integer({ minimum: 0, default: 1 }),
+  /** Lower number = higher tier. */
+  priority: T.Integer({ default: 0 }),
+  status: Status,
+  created_at: T.String(),
+  /** Azure: api-version query parameter. */
+  api_version: T.Optional(T.String()),
+  oauth: T.Optional(OAuthSettings),
+});
+export type UpstreamAccount = Static<typeof UpstreamAccount>;
+
+export const ModelRoute = T.Object({
+  id: T.String(),
+  /** exact name, `prefix*`, or `*` */
+  source_model: T.String({ minLength: 1 }),
+  target_model: T.String({ minLength: 1 }),
+  target_provider: T.Optional(Provider),
+  priority: T.Integer({ default: 0 }),
+  enabled: T.Boolean({ default: true }),
+});
+export type ModelRoute = Static<typeof ModelRoute>;
+
+export const LoggingConfig = T.Object(
+  {
+    level: T.Union([T.Literal("debug"), T.Literal("info"), T.Literal("warn"), T.Literal("error")], { default: "info" }),
+    format: T.Union([T.Literal("json"), T.Literal("pretty")], { default: "json" }),
+  },
+  { default: {} },
+);
+
+export const EnvironmentConfig = T.Object(
+  {
+    http_proxy: T.String({ default: "" }),
+    https_proxy: T.String({ default: "" }),
+    no_proxy: T.String({ default: "localhost,127.0.0.1,::1" }),
+  },
+  { default: {} },
+);
+export const ENV_NAMES = ["http_proxy", "https_proxy", "no_proxy"] as const;
+export type EnvName = (typeof ENV_NAMES)[number];
+
+export const Config = T.Object(
+  {
+    server: ServerConfig,
+    proxy: ProxyConfig,
+    gateway_keys: T.Array(GatewayKey, { default: [] }),
+    upstream_accounts: T.Array(UpstreamAccount, { default: [] }),
+    model_routes: T.Array(ModelRoute, { default: [] }),
+    logging: LoggingConfig,
+    environment: EnvironmentConfig,
+  },
+  { additionalProperties: false },
+);
+export type Config = Static<typeof Config>;
