@@ -73,6 +73,8 @@ export const OAuthSettings = T.Object({
   needs_reauth: T.Optional(T.Boolean()),
 });
 
+export type OAuthSettings = Static<typeof OAuthSettings>;
+
 export const UpstreamAccount = T.Object({
   id: T.String(),
   name: T.String(),

@@ -1,0 +1,173 @@
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync, chmodSync } from "node:fs";
+import { dirname } from "node:path";
+import YAML from "yaml";
+import { ConfigError } from "../errors.ts";
+import { lockPath } from "./paths.ts";
+import type { Config } from "./schema.ts";
+import { createCipher, loadMasterKey, type Cipher } from "./secrets.ts";
+import { parseConfig } from "./validate.ts";
+
+const LOCK_STALE_MS = 10_000;
+const LOCK_WAIT_MS = 15_000;
+
+/**
+ * The YAML file on disk. Reads validate the whole document; writes go through `update`, which holds a
+ * cross-process lock while it re-reads, changes and atomically replaces the file (temp file, fsync, rename),
+ * so concurrent CLI processes never lose each other's changes.
+ */
+export class ConfigStore {
+  #cipher?: Cipher;
+
+  constructor(
+    readonly path: string,
+    private readonly env: Record<string, string | undefined> = process.env,
+  ) {}
+
+  /** Reads the file, creating it with defaults on first use. Throws ConfigError listing every problem. */
+  load(): Config {
+    if (!existsSync(this.path)) {
+      this.withLock(() => {
+        if (!existsSync(this.path)) this.write(parseOrThrow({}, this.path));
+      });
+    }
+    return this.read();
+  }
+
+  read(): Config {
+    let text: string;
+    try {
+      text = readFileSync(this.path, "utf8");
+    } catch (e) {
+      throw new ConfigError(`cannot read ${this.path}: ${(e as Error).message}`);
+    }
+    let raw: unknown;
+    try {
+      raw = YAML.parse(text);
+    } catch (e) {
+      throw new ConfigError(`${this.path} is not valid YAML`, [(e as Error).message.split("\n")[0]!]);
+    }
+    return parseOrThrow(raw, this.path);
+  }
+
+  /** Read-modify-write under the lock. The mutator gets a fresh copy; its result is validated before writing. */
+  update<T>(mutate: (config: Config) => T): T {
+    if (!existsSync(this.path)) this.load();
+    return this.withLock(() => {
+      const config = this.read();
+      const result = mutate(config);
+      this.write(parseOrThrow(config, this.path));
+      return result;
+    });
+  }
+
+  get cipher(): Cipher {
+    this.#cipher ??= createCipher(loadMasterKey(this.path, this.env));
+    return this.#cipher;
+  }
+
+  /** A cheap fingerprint of the file to notice changes (mtime, size, inode). */
+  fingerprint(): string | undefined {
+    try {
+      const s = statSync(this.path);
+      return `${s.mtimeMs}:${s.size}:${s.ino}`;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Calls `onChange` with each new valid configuration; an invalid edit goes to `onError` and the caller keeps the
+   * last good one. Polls the file's fingerprint, which survives editors and atomic renames that defeat fs.watch.
+   */
+  watch(onChange: (c: Config) => void, onError: (e: Error) => void, intervalMs = 250): () => void {
+    let last = this.fingerprint();
+    const timer = setInterval(() => {
+      const now = this.fingerprint();
+      if (now === last || now === undefined) return;
+      last = now;
+      try {
+        onChange(this.read());
+      } catch (e) {
+        onError(e as Error);
+      }
+    }, intervalMs);
+    timer.unref?.();
+    return () => clearInterval(timer);
+  }
+
+  private write(config: Config) {
+    const dir = dirname(this.path);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const tmp = `${this.path}.${process.pid}.${Date.now()}.tmp`;
+    const fd = openSync(tmp, "w", 0o600);
+    try {
+      writeSync(fd, YAML.stringify(config, { lineWidth: 0 }));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    chmodSync(tmp, 0o600);
+    renameSync(tmp, this.path);
+    // Make the rename itself durable.
+    try {
+      const dfd = openSync(dir, "r");
+      fsyncSync(dfd);
+      closeSync(dfd);
+    } catch {
+      /* some filesystems refuse fsync on a directory */
+    }
+  }
+
+  private withLock<T>(fn: () => T): T {
+    const file = lockPath(this.path);
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    const deadline = Date.now() + LOCK_WAIT_MS;
+    let delay = 1;
+    for (;;) {
+      try {
+        const fd = openSync(file, "wx", 0o600);
+        writeSync(fd, String(process.pid));
+        closeSync(fd);
+        break;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+        if (isStale(file)) {
+          rmSync(file, { force: true });
+          continue;
+        }
+        if (Date.now() > deadline) throw new ConfigError(`timed out waiting for the config lock ${file}`);
+        Bun.sleepSync(delay);
+        delay = Math.min(delay * 2, 25);
+      }
+    }
+    try {
+      return fn();
+    } finally {
+      rmSync(file, { force: true });
+    }
+  }
+}
+
+function isStale(file: string): boolean {
+  try {
+    const s = statSync(file);
+    if (Date.now() - s.mtimeMs > LOCK_STALE_MS) return true;
+    const pid = Number(readFileSync(file, "utf8"));
+    if (pid > 0) {
+      try {
+        process.kill(pid, 0);
+      } catch (e) {
+        return (e as NodeJS.ErrnoException).code === "ESRCH";
+      }
+    }
+    return false;
+  } catch {
+    return false;
+  }
+}
+
+function parseOrThrow(raw: unknown, path: string): Config {
+  const r = parseConfig(raw);
+  if (!r.ok) throw new ConfigError(`invalid configuration in ${path}:`, r.errors);
+  return r.config;
+}

@@ -1,0 +1,189 @@
+import { countMockTokens, mockTokens } from "./mock-tokenizer.ts";
+
+/**
+ * The built-in `mock` upstream: answers locally, natively in every dialect the gateway speaks (OpenAI Chat,
+ * OpenAI Completions, Anthropic Messages and count_tokens), streaming or not, with deterministic text that echoes
+ * the last user message and usage counted by the mock tokenizer. The gateway calls it like any upstream
+ * (through a fetch-shaped function), so the same-dialect passthrough path is exercised too.
+ */
+
+type Json = Record<string, any>;
+
+const PREFIX = "Mock reply to: ";
+const EMPTY_REPLY = "Hello from the llm-gateway mock provider.";
+
+/** Plain text of a message content in either dialect (string, or parts/blocks with text). */
+function textOf(content: unknown): string {
+  if (typeof content === "string") return content;
+  if (!Array.isArray(content)) return "";
+  const out: string[] = [];
+  for (const part of content) {
+    if (!part || typeof part !== "object") continue;
+    if (typeof part.text === "string") out.push(part.text);
+    else if (part.type === "tool_result") out.push(textOf(part.content));
+  }
+  return out.join(" ");
+}
+
+function inputText(body: Json): string {
+  const parts: string[] = [];
+  if (body.system !== undefined) parts.push(textOf(body.system));
+  if (typeof body.prompt === "string") parts.push(body.prompt);
+  else if (Array.isArray(body.prompt)) parts.push(body.prompt.filter((p: unknown) => typeof p === "string").join(" "));
+  if (Array.isArray(body.messages)) for (const m of body.messages) parts.push(textOf(m?.content));
+  return parts.join(" ");
+}
+
+function lastUserText(body: Json): string {
+  if (typeof body.prompt === "string") return body.prompt;
+  if (Array.isArray(body.prompt)) return String(body.prompt.at(-1) ?? "");
+  const msgs: Json[] = Array.isArray(body.messages) ? body.messages : [];
+  for (let i = msgs.length - 1; i >= 0; i--) if (msgs[i]?.role === "user") return textOf(msgs[i]!.content);
+  return "";
+}
+
+interface Reply {
+  pieces: string[];
+  text: string;
+  inputTokens: number;
+  outputTokens: number;
+  truncated: boolean;
+}
+
+/** The reply split into streamable pieces (each a token plus the whitespace before it). */
+function makeReply(body: Json, limit: number | undefined): Reply {
+  const said = lastUserText(body).trim();
+  const full = said ? PREFIX + said : EMPTY_REPLY;
+  const tokens = mockTokens(full);
+  const keep = limit !== undefined && limit >= 0 && limit < tokens.length ? limit : tokens.length;
+  const pieces: string[] = [];
+  let pos = 0;
+  for (let i = 0; i < keep; i++) {
+    const at = full.indexOf(tokens[i]!, pos);
+    const end = at + tokens[i]!.length;
+    pieces.push(full.slice(pos, end));
+    pos = end;
+  }
+  const text = pieces.join("");
+  return { pieces, text, inputTokens: countMockTokens(inputText(body)), outputTokens: keep, truncated: keep < tokens.length };
+}
+
+const json = (data: unknown, status = 200) =>
+  new Response(JSON.stringify(data), { status, headers: { "content-type": "application/json", "x-request-id": `mock-${crypto.randomUUID()}` } });
+
+const sse = (chunks: string[]) =>
+  new Response(chunks.join(""), {
+    headers: { "content-type": "text/event-stream", "cache-control": "no-cache", "x-request-id": `mock-${crypto.randomUUID()}` },
+  });
+
+const openaiError = (status: number, message: string, param: string | null = null) =>
+  json({ error: { message, type: "invalid_request_error", param, code: null } }, status);
+const anthropicError = (status: number, message: string) =>
+  json({ type: "error", error: { type: "invalid_request_error", message } }, status);
+
+const now = () => Math.floor(Date.now() / 1000);
+const rid = () => crypto.randomUUID().replace(/-/g, "").slice(0, 24);
+
+function chatCompletion(body: Json): Response {
+  if (typeof body.model !== "string") return openaiError(400, "model: required string", "model");
+  if (!Array.isArray(body.messages)) return openaiError(400, "messages: required array", "messages");
+  const limit = body.max_completion_tokens ?? body.max_tokens;
+  const r = makeReply(body, limit);
+  const id = `chatcmpl-mock${rid()}`;
+  const created = now();
+  const finish = r.truncated ? "length" : "stop";
+  const usage = { prompt_tokens: r.inputTokens, completion_tokens: r.outputTokens, total_tokens: r.inputTokens + r.outputTokens };
+  if (!body.stream) {
+    return json({
+      id, object: "chat.completion", created, model: body.model,
+      choices: [{ index: 0, message: { role: "assistant", content: r.text, refusal: null, annotations: [] }, logprobs: null, finish_reason: finish }],
+      usage,
+    });
+  }
+  const includeUsage = body.stream_options?.include_usage === true;
+  const base = { id, object: "chat.completion.chunk", created, model: body.model };
+  const extra = includeUsage ? { usage: null } : {};
+  const chunk = (delta: Json, finish_reason: string | null) =>
+    `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason }], ...extra })}\n\n`;
+  const out = [chunk({ role: "assistant", content: "", refusal: null }, null)];
+  for (const p of r.pieces) out.push(chunk({ content: p }, null));
+  out.push(chunk({}, finish));
+  if (includeUsage) out.push(`data: ${JSON.stringify({ ...base, choices: [], usage })}\n\n`);
+  out.push("data: [DONE]\n\n");
+  return sse(out);
+}
+
+function completion(body: Json): Response {
+  if (typeof body.model !== "string") return openaiError(400, "model: required string", "model");
+  if (body.prompt === undefined) return openaiError(400, "prompt: required", "prompt");
+  const r = makeReply(body, body.max_tokens ?? 16);
+  const id = `cmpl-mock${rid()}`;
+  const created = now();
+  const finish = r.truncated ? "length" : "stop";
+  const usage = { prompt_tokens: r.inputTokens, completion_tokens: r.outputTokens, total_tokens: r.inputTokens + r.outputTokens };
+  const base = { id, object: "text_completion", created, model: body.model };
+  if (!body.stream) {
+    return json({ ...base, choices: [{ text: r.text, index: 0, logprobs: null, finish_reason: finish }], usage });
+  }
+  const chunk = (text: string, finish_reason: string | null) =>
+    `data: ${JSON.stringify({ ...base, choices: [{ text, index: 0, logprobs: null, finish_reason }] })}\n\n`;
+  const out = r.pieces.map((p) => chunk(p, null));
+  out.push(chunk("", finish));
+  if (body.stream_options?.include_usage === true) out.push(`data: ${JSON.stringify({ ...base, choices: [], usage })}\n\n`);
+  out.push("data: [DONE]\n\n");
+  return sse(out);
+}
+
+function messages(body: Json): Response {
+  if (typeof body.model !== "string") return anthropicError(400, "model: Field required");
+  if (!Array.isArray(body.messages)) return anthropicError(400, "messages: Field required");
+  if (typeof body.max_tokens !== "number") return anthropicError(400, "max_tokens: Field required");
+  const r = makeReply(body, body.max_tokens);
+  const id = `msg_mock${rid()}`;
+  const stop = r.truncated ? "max_tokens" : "end_turn";
+  if (!body.stream) {
+    return json({
+      id, type: "message", role: "assistant", model: body.model,
+      content: [{ type: "text", text: r.text }],
+      stop_reason: stop, stop_sequence: null,
+      usage: { input_tokens: r.inputTokens, output_tokens: r.outputTokens, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+    });
+  }
+  const ev = (type: string, data: Json) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+  const out = [
+    ev("message_start", {
+      message: {
+        id, type: "message", role: "assistant", model: body.model, content: [], stop_reason: null, stop_sequence: null,
+        usage: { input_tokens: r.inputTokens, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+      },
+    }),
+    ev("content_block_start", { index: 0, content_block: { type: "text", text: "" } }),
+  ];
+  for (const p of r.pieces) out.push(ev("content_block_delta", { index: 0, delta: { type: "text_delta", text: p } }));
+  out.push(ev("content_block_stop", { index: 0 }));
+  out.push(ev("message_delta", { delta: { stop_reason: stop, stop_sequence: null }, usage: { output_tokens: r.outputTokens } }));
+  out.push(ev("message_stop", {}));
+  return sse(out);
+}
+
+function countTokens(body: Json): Response {
+  if (typeof body.model !== "string") return anthropicError(400, "model: Field required");
+  if (!Array.isArray(body.messages)) return anthropicError(400, "messages: Field required");
+  return json({ input_tokens: countMockTokens(inputText(body)) });
+}
+
+/** fetch-shaped entry point: the transport calls this instead of the network for mock accounts. */
+export async function mockFetch(request: Request): Promise<Response> {
+  const path = new URL(request.url).pathname;
+  let body: Json;
+  try {
+    body = (await request.json()) as Json;
+  } catch {
+    return openaiError(400, "request body is not valid JSON");
+  }
+  if (path.endsWith("/chat/completions")) return chatCompletion(body);
+  if (path.endsWith("/messages/count_tokens")) return countTokens(body);
+  if (path.endsWith("/messages")) return messages(body);
+  if (path.endsWith("/completions")) return completion(body);
+  return openaiError(404, `mock provider: no endpoint ${path}`);
+}

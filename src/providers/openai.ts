@@ -1,0 +1,39 @@
+import type { UpstreamAccount } from "../config/schema.ts";
+import type { DialectName } from "../dialects/types.ts";
+import { joinEndpoint } from "./base-url.ts";
+import { DIALECT_ENDPOINT, type BuildOptions, type ProviderSpec } from "./provider.ts";
+
+/** OpenAI speaks chat and legacy completions natively; an Anthropic client is converted to chat. */
+const openaiDialect = (client: DialectName): DialectName => (client === "openai-completions" ? "openai-completions" : "openai-chat");
+
+function bearerTarget(this: ProviderSpec, account: UpstreamAccount, { dialect, credential }: BuildOptions) {
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (credential) headers.authorization = `Bearer ${credential}`;
+  return { url: joinEndpoint(account.base_url ?? this.defaultBaseUrl, DIALECT_ENDPOINT[dialect]), headers };
+}
+
+export const openai: ProviderSpec = {
+  id: "openai",
+  defaultBaseUrl: "https://api.openai.com",
+  dialectFor: openaiDialect,
+  target: bearerTarget,
+};
+
+/** Any server speaking OpenAI's wire format (vLLM, Ollama, DeepSeek, Groq, OpenRouter, …); base_url required. */
+export const openaiCompatible: ProviderSpec = {
+  id: "openai-compatible",
+  defaultBaseUrl: "http://127.0.0.1:8000",
+  dialectFor: openaiDialect,
+  target: bearerTarget,
+};
+
+/**
+ * Gemini through its OpenAI-compatible endpoint (WIRE_FORMATS §6.8). Chat only: it has no legacy completions.
+ * The native generateContent dialect is a later step.
+ */
+export const gemini: ProviderSpec = {
+  id: "gemini",
+  defaultBaseUrl: "https://generativelanguage.googleapis.com/v1beta/openai",
+  dialectFor: () => "openai-chat",
+  target: bearerTarget,
+};

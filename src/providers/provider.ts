@@ -1,0 +1,35 @@
+import type { Provider, UpstreamAccount } from "../config/schema.ts";
+import type { DialectName } from "../dialects/types.ts";
+
+/** What the gateway needs to call one upstream: a pure description, no I/O. */
+export interface UpstreamTarget {
+  url: string;
+  headers: Record<string, string>;
+}
+
+export interface BuildOptions {
+  /** The wire format of the body being sent. */
+  dialect: DialectName;
+  /** Model name the upstream should see (after routes). */
+  model: string;
+  /** The decrypted credential (API key or OAuth access token); undefined for keyless accounts. */
+  credential: string | undefined;
+  /** The client's request headers, for the few that are forwarded (anthropic-version, anthropic-beta). */
+  clientHeaders: Headers;
+  /** `/v1/messages/count_tokens` instead of the dialect's main endpoint. */
+  countTokens?: boolean;
+}
+
+export interface ProviderSpec {
+  id: Provider;
+  defaultBaseUrl: string;
+  /** The dialect this upstream speaks when a client speaks `client`. */
+  dialectFor(client: DialectName): DialectName;
+  target(account: UpstreamAccount, opts: BuildOptions): UpstreamTarget;
+}
+
+export const DIALECT_ENDPOINT: Record<DialectName, string> = {
+  "openai-chat": "/chat/completions",
+  "openai-completions": "/completions",
+  "anthropic-messages": "/messages",
+};

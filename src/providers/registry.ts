@@ -1,0 +1,15 @@
+import type { Provider } from "../config/schema.ts";
+import { anthropic } from "./anthropic.ts";
+import { azure } from "./azure.ts";
+import { mock } from "./mock-provider.ts";
+import { gemini, openai, openaiCompatible } from "./openai.ts";
+import type { ProviderSpec } from "./provider.ts";
+
+export const providers: Record<Provider, ProviderSpec> = {
+  anthropic,
+  openai,
+  azure,
+  gemini,
+  "openai-compatible": openaiCompatible,
+  mock,
+};

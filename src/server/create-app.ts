@@ -1,0 +1,149 @@
+import { swagger } from "@elysiajs/swagger";
+import { Elysia } from "elysia";
+import type { Config, GatewayKey, Permission } from "../config/schema.ts";
+import type { DialectName } from "../dialects/types.ts";
+import { GatewayError } from "../errors.ts";
+import { proxyLlmRequest, type ProxyDeps } from "../gateway/proxy-llm-request.ts";
+import { readJsonBody } from "../gateway/read-json-body.ts";
+import type { StateStore } from "../state/types.ts";
+import { createAuthenticator } from "./authenticate.ts";
+import { corsHeaders } from "./cors.ts";
+import { errorDialectForPath, errorResponse, toGatewayError } from "./error-response.ts";
+import type { Logger } from "./logger.ts";
+import { openapiDetails } from "./openapi-details.ts";
+import { enforceRateLimit } from "./rate-limit.ts";
+import { requestIdOf } from "./request-id.ts";
+import { sniffCompletionsDialect } from "./sniff-completions-dialect.ts";
+
+export interface AccountHealth {
+  id: string;
+  state: string;
+  until?: string;
+}
+
+export interface AppDeps {
+  config(): Config;
+  state: StateStore;
+  log: Logger;
+  clock: () => number;
+  version: string;
+  startedAt: number;
+  proxy: ProxyDeps;
+  /** Health of each enabled account, for /health. */
+  accountHealth(): AccountHealth[];
+}
+
+interface Handled {
+  key: GatewayKey;
+  requestId: string;
+  logFields: Record<string, unknown>;
+}
+
+/**
+ * The HTTP application. It never listens by itself (the server command does), so tests drive it with
+ * `app.handle(new Request(…))`. Every API route runs the same chain, in this order:
+ * request id → auth → rate limit → handler → CORS → one access-log line; errors leave in the client's dialect.
+ */
+export function createApp(deps: AppDeps) {
+  const authenticate = createAuthenticator();
+
+  async function guarded(
+    request: Request,
+    permission: Permission,
+    errorDialect: DialectName,
+    handler: (ctx: Handled) => Promise<Response> | Response,
+  ): Promise<Response> {
+    const started = performance.now();
+    const config = deps.config();
+    const requestId = requestIdOf(request.headers);
+    const path = new URL(request.url).pathname;
+    const logFields: Record<string, unknown> = { request_id: requestId, method: request.method, route: path };
+    let response: Response;
+    let rateHeaders: Record<string, string> | undefined;
+    try {
+      const key = authenticate(request.headers, config.gateway_keys, permission, deps.clock());
+      logFields.key_id = key.id;
+      rateHeaders = await enforceRateLimit(key, deps.state, deps.clock());
+      response = await handler({ key, requestId, logFields });
+    } catch (e) {
+      const err = toGatewayError(e);
+      if (err.status >= 500) logFields.error = err.message;
+      if (err.code === "internal") deps.log.log("error", "unhandled error", { request_id: requestId, error: String((e as Error)?.stack ?? e) });
+      response = errorResponse(err, errorDialect, new Headers());
+    }
+    const h = response.headers;
+    h.set("x-request-id", requestId);
+    if (rateHeaders) for (const [k, v] of Object.entries(rateHeaders)) if (!h.has(k)) h.set(k, v);
+    const cors = corsHeaders(request.headers.get("origin"), config.server.cors_origins);
+    if (cors) for (const [k, v] of Object.entries(cors)) h.set(k, v);
+    logFields.status = response.status;
+    logFields.latency_ms = Math.round((performance.now() - started) * 100) / 100;
+    deps.log.log("info", "request", logFields);
+    return response;
+  }
+
+  const llm = (dialect: DialectName | "sniff") => async ({ request }: { request: Request }) => {
+    const path = new URL(request.url).pathname;
+    return guarded(request, "write", errorDialectForPath(path), async ({ logFields }) => {
+      const body = await readJsonBody(request, deps.config().server.body_limit);
+      const clientDialect = dialect === "sniff" ? sniffCompletionsDialect(body.json) : dialect;
+      return proxyLlmRequest(deps.proxy, { request, clientDialect, body, logFields });
+    });
+  };
+
+  return new Elysia()
+    .use(
+      swagger({
+        path: "/swagger",
+        specPath: "/swagger/json",
+        documentation: {
+          info: { title: "llm-gateway", version: deps.version, description: "Multi-provider LLM API gateway" },
+          components: {
+            securitySchemes: {
+              bearer: { type: "http", scheme: "bearer", description: "A gateway key (lgw_…)" },
+              apiKey: { type: "apiKey", in: "header", name: "x-api-key", description: "A gateway key (lgw_…)" },
+            },
+          },
+        },
+      }),
+    )
+    .onRequest(({ request }) => {
+      // CORS preflight is answered before routing: browsers send it without credentials.
+      if (request.method !== "OPTIONS") return;
+      const cors = corsHeaders(request.headers.get("origin"), deps.config().server.cors_origins);
+      return new Response(null, { status: 204, headers: cors ?? {} });
+    })
+    .onError(({ code, request, error }) => {
+      const path = new URL(request.url).pathname;
+      const err =
+        code === "NOT_FOUND"
+          ? new GatewayError(404, "not_found", `no route for ${request.method} ${path}`)
+          : toGatewayError(error);
+      const response = errorResponse(err, errorDialectForPath(path), new Headers());
+      response.headers.set("x-request-id", requestIdOf(request.headers));
+      return response;
+    })
+    .get(
+      "/health",
+      () => {
+        const items = deps.accountHealth();
+        const healthy = items.filter((a) => a.state === "healthy").length;
+        const status = items.length === 0 || healthy === items.length ? "ok" : healthy > 0 ? "degraded" : "unhealthy";
+        return Response.json(
+          {
+            status,
+            version: deps.version,
+            uptime_s: Math.round((deps.clock() - deps.startedAt) / 1000),
+            accounts: { healthy, total: items.length, items },
+          },
+          { status: status === "unhealthy" ? 503 : 200 },
+        );
+      },
+      { detail: openapiDetails.health },
+    )
+    .post("/v1/chat/completions", llm("openai-chat"), { parse: "none", detail: openapiDetails.chatCompletions })
+    .post("/v1/completions", llm("sniff"), { parse: "none", detail: openapiDetails.completions })
+    .post("/v1/messages", llm("anthropic-messages"), { parse: "none", detail: openapiDetails.messages });
+}
+
+export type App = ReturnType<typeof createApp>;

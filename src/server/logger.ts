@@ -1,0 +1,57 @@
+/**
+ * Structured logger. Lines are buffered and written in batches off the request path: a synchronous write per
+ * request to a terminal or pipe would put the gateway's speed at the mercy of whoever reads its output.
+ */
+export type LogLevel = "debug" | "info" | "warn" | "error";
+const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+export interface Logger {
+  log(level: LogLevel, msg: string, fields?: Record<string, unknown>): void;
+  setLevel(level: LogLevel, format?: "json" | "pretty"): void;
+  flush(): void;
+}
+
+export interface LogSink {
+  write(text: string): void;
+}
+
+export function createLogger(opts: { level: LogLevel; format: "json" | "pretty"; sink: LogSink; clock?: () => number }): Logger {
+  let level = RANK[opts.level];
+  let format = opts.format;
+  const clock = opts.clock ?? Date.now;
+  let buffer: string[] = [];
+  let scheduled = false;
+
+  const flush = () => {
+    scheduled = false;
+    if (!buffer.length) return;
+    const text = buffer.join("");
+    buffer = [];
+    opts.sink.write(text);
+  };
+
+  return {
+    log(lvl, msg, fields) {
+      if (RANK[lvl] < level) return;
+      const time = new Date(clock()).toISOString();
+      const line =
+        format === "json"
+          ? JSON.stringify({ time, level: lvl, msg, ...fields })
+          : `${time} ${lvl.toUpperCase().padEnd(5)} ${msg}${fields ? ` ${Object.entries(fields).map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`).join(" ")}` : ""}`;
+      buffer.push(line + "\n");
+      if (buffer.length >= 256) flush();
+      else if (!scheduled) {
+        scheduled = true;
+        setTimeout(flush, 20).unref?.();
+      }
+    },
+    setLevel(lvl, fmt) {
+      level = RANK[lvl];
+      if (fmt) format = fmt;
+    },
+    flush,
+  };
+}
+
+/** A logger that drops everything (tests that do not look at logs). */
+export const silentLogger: Logger = { log() {}, setLevel() {}, flush() {} };

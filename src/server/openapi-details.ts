@@ -1,0 +1,100 @@
+import { Type as T, type TSchema } from "@sinclair/typebox";
+
+/**
+ * OpenAPI descriptions of the routes, given as `detail` so that documenting a route never makes Elysia validate
+ * (and so parse) a body the gateway pipes through. Request schemas are the permissive outlines of each dialect;
+ * the dialect decoders do the real validation and name the failing field.
+ */
+const security = [{ bearer: [] }, { apiKey: [] }];
+
+const OpenAIError = T.Object({
+  error: T.Object({ message: T.String(), type: T.String(), param: T.Union([T.String(), T.Null()]), code: T.Union([T.String(), T.Null()]) }),
+});
+const AnthropicError = T.Object({
+  type: T.Literal("error"),
+  error: T.Object({ type: T.String(), message: T.String() }),
+});
+
+const ChatRequest = T.Object(
+  {
+    model: T.String(),
+    messages: T.Array(T.Object({ role: T.String(), content: T.Any() }, { additionalProperties: true })),
+    stream: T.Optional(T.Boolean()),
+    max_tokens: T.Optional(T.Integer()),
+    max_completion_tokens: T.Optional(T.Integer()),
+    temperature: T.Optional(T.Number()),
+    tools: T.Optional(T.Array(T.Any())),
+  },
+  { additionalProperties: true },
+);
+const CompletionsRequest = T.Object(
+  { model: T.String(), prompt: T.Union([T.String(), T.Array(T.String())]), max_tokens: T.Optional(T.Integer()), stream: T.Optional(T.Boolean()) },
+  { additionalProperties: true },
+);
+const MessagesRequest = T.Object(
+  {
+    model: T.String(),
+    max_tokens: T.Integer(),
+    messages: T.Array(T.Object({ role: T.Union([T.Literal("user"), T.Literal("assistant")]), content: T.Any() }, { additionalProperties: true })),
+    system: T.Optional(T.Any()),
+    stream: T.Optional(T.Boolean()),
+    tools: T.Optional(T.Array(T.Any())),
+  },
+  { additionalProperties: true },
+);
+const ChatResponse = T.Object(
+  { id: T.String(), object: T.Literal("chat.completion"), model: T.String(), choices: T.Array(T.Any()), usage: T.Optional(T.Any()) },
+  { additionalProperties: true },
+);
+const MessagesResponse = T.Object(
+  { id: T.String(), type: T.Literal("message"), role: T.Literal("assistant"), model: T.String(), content: T.Array(T.Any()), stop_reason: T.Any(), usage: T.Any() },
+  { additionalProperties: true },
+);
+const Health = T.Object({
+  status: T.Union([T.Literal("ok"), T.Literal("degraded"), T.Literal("unhealthy")]),
+  version: T.String(),
+  uptime_s: T.Number(),
+  accounts: T.Object({
+    healthy: T.Integer(),
+    total: T.Integer(),
+    items: T.Array(T.Object({ id: T.String(), state: T.String(), until: T.Optional(T.String()) })),
+  }),
+});
+
+const json = (schema: TSchema) => ({ "application/json": { schema } });
+const errors = (schema: TSchema) =>
+  Object.fromEntries(
+    [
+      ["400", "Invalid request (the message names the field)"],
+      ["401", "Missing, unknown, disabled or expired gateway key"],
+      ["403", "The key lacks the needed permission"],
+      ["404", "No account serves the model"],
+      ["413", "Body larger than server.body_limit"],
+      ["429", "Rate limited (Retry-After set)"],
+      ["502", "Upstream failure"],
+      ["503", "No account available"],
+      ["504", "Upstream timeout"],
+    ].map(([code, description]) => [code, { description, content: json(schema) }]),
+  );
+const stream = { "text/event-stream": { schema: { type: "string" } } };
+
+function llmRoute(summary: string, tag: string, request: TSchema, response: TSchema, errorShape: TSchema) {
+  return {
+    summary,
+    tags: [tag],
+    security,
+    requestBody: { required: true, content: json(request) },
+    responses: { "200": { description: "The answer, or an SSE stream when `stream` is true", content: { ...json(response), ...stream } }, ...errors(errorShape) },
+  } as Record<string, unknown>;
+}
+
+export const openapiDetails = {
+  health: {
+    summary: "Gateway health (no auth)",
+    tags: ["system"],
+    responses: { "200": { description: "Healthy or degraded", content: json(Health) }, "503": { description: "Unhealthy", content: json(Health) } },
+  } as Record<string, unknown>,
+  chatCompletions: llmRoute("OpenAI Chat Completions", "openai", ChatRequest, ChatResponse, OpenAIError),
+  completions: llmRoute("OpenAI legacy Completions (an Anthropic-shaped body is recognised too)", "openai", CompletionsRequest, T.Any(), OpenAIError),
+  messages: llmRoute("Anthropic Messages", "anthropic", MessagesRequest, MessagesResponse, AnthropicError),
+};

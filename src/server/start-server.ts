@@ -1,0 +1,88 @@
+import type { Config } from "../config/schema.ts";
+import type { ConfigStore } from "../config/store.ts";
+import type { RouterPort } from "../gateway/proxy-llm-request.ts";
+import { mockFetch } from "../providers/mock.ts";
+import { createMemoryStore } from "../state/memory-store.ts";
+import type { FetchFn } from "../transport/upstream-fetch.ts";
+import { createApp, type AccountHealth } from "./create-app.ts";
+import { createLogger, type LogSink } from "./logger.ts";
+import { createCredentialCache, watchConfig } from "./runtime-config.ts";
+
+export interface ServerOptions {
+  store: ConfigStore;
+  host?: string;
+  port?: number;
+  version: string;
+  logSink: LogSink;
+  router: RouterPort & { health(accounts: Config["upstream_accounts"]): AccountHealth[] };
+  fetch?: FetchFn;
+  clock?: () => number;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  hostname: string;
+  /** Stops accepting, lets requests and streams in flight finish for up to `graceMs`, then closes the rest. */
+  shutdown(graceMs: number): Promise<{ forced: boolean }>;
+}
+
+/** Builds everything a gateway process needs from its configuration file and starts listening. */
+export function startServer(opts: ServerOptions): RunningServer {
+  const clock = opts.clock ?? Date.now;
+  const initial = opts.store.load();
+  const log = createLogger({ level: initial.logging.level, format: initial.logging.format, sink: opts.logSink, clock });
+  const live = watchConfig(opts.store, initial, log);
+  const credential = createCredentialCache((sealed, where) => opts.store.cipher.decrypt(sealed, where));
+  const state = createMemoryStore(clock);
+
+  const app = createApp({
+    config: live.current,
+    state,
+    log,
+    clock,
+    version: opts.version,
+    startedAt: clock(),
+    accountHealth: () => opts.router.health(live.current().upstream_accounts),
+    proxy: {
+      config: live.current,
+      router: opts.router,
+      fetch: opts.fetch ?? (fetch as FetchFn),
+      mockFetch: mockFetch as FetchFn,
+      credential,
+      clock,
+    },
+  });
+
+  const server = Bun.serve({
+    hostname: opts.host ?? initial.server.host,
+    port: opts.port ?? initial.server.port,
+    idleTimeout: initial.server.idle_timeout,
+    maxRequestBodySize: initial.server.body_limit,
+    fetch: (request) => app.handle(request),
+  });
+  const hostname = server.hostname ?? "0.0.0.0";
+  const port = server.port ?? 0;
+  const shownHost = hostname.includes(":") ? `[${hostname}]` : hostname;
+
+  return {
+    url: `http://${shownHost}:${port}`,
+    port,
+    hostname,
+    async shutdown(graceMs) {
+      live.stop();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const graceful = server.stop(false).then(() => false);
+      const deadline = new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(true), graceMs);
+      });
+      const forced = await Promise.race([graceful, deadline]);
+      clearTimeout(timer);
+      if (forced) await server.stop(true);
+      await state.close();
+      log.log("info", "server stopped", { forced });
+      log.flush();
+      return { forced };
+    },
+  };
+}
