@@ -173,7 +173,9 @@ function countTokens(body: Json): Response {
 }
 
 /** fetch-shaped entry point: the transport calls this instead of the network for mock accounts. */
-export async function mockFetch(request: Request): Promise<Response> {
+export async function mockFetch(input: Request | string, init?: RequestInit): Promise<Response> {
+  const request = typeof input === "string" ? new Request(input, init) : input;
+  init?.signal?.throwIfAborted();
   const path = new URL(request.url).pathname;
   let body: Json;
   try {

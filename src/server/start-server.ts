@@ -1,10 +1,10 @@
-import type { Config } from "../config/schema.ts";
 import type { ConfigStore } from "../config/store.ts";
-import type { RouterPort } from "../gateway/proxy-llm-request.ts";
+import { createRouter, type Router } from "../routing/router.ts";
 import { mockFetch } from "../providers/mock.ts";
 import { createMemoryStore } from "../state/memory-store.ts";
 import type { FetchFn } from "../transport/upstream-fetch.ts";
-import { createApp, type AccountHealth } from "./create-app.ts";
+import { accountHealthList } from "./account-health.ts";
+import { createApp } from "./create-app.ts";
 import { createLogger, type LogSink } from "./logger.ts";
 import { createCredentialCache, watchConfig } from "./runtime-config.ts";
 
@@ -14,7 +14,8 @@ export interface ServerOptions {
   port?: number;
   version: string;
   logSink: LogSink;
-  router: RouterPort & { health(accounts: Config["upstream_accounts"]): AccountHealth[] };
+  /** Default: a router with the default routing options. */
+  router?: Router;
   fetch?: FetchFn;
   clock?: () => number;
 }
@@ -35,6 +36,7 @@ export function startServer(opts: ServerOptions): RunningServer {
   const live = watchConfig(opts.store, initial, log);
   const credential = createCredentialCache((sealed, where) => opts.store.cipher.decrypt(sealed, where));
   const state = createMemoryStore(clock);
+  const router = opts.router ?? createRouter({ clock });
 
   const app = createApp({
     config: live.current,
@@ -43,10 +45,10 @@ export function startServer(opts: ServerOptions): RunningServer {
     clock,
     version: opts.version,
     startedAt: clock(),
-    accountHealth: () => opts.router.health(live.current().upstream_accounts),
+    accountHealth: () => accountHealthList(router, live.current().upstream_accounts),
     proxy: {
       config: live.current,
-      router: opts.router,
+      router,
       fetch: opts.fetch ?? (fetch as FetchFn),
       mockFetch: mockFetch as FetchFn,
       credential,

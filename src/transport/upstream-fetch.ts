@@ -40,7 +40,7 @@ export async function callUpstream(fetchFn: FetchFn, call: UpstreamCall): Promis
   const controller = new AbortController();
   const started = performance.now();
   const fail = (kind: "first byte" | "stream idle" | "total") => {
-    controller.abort(new GatewayError(504, "timeout", `upstream ${kind} timeout`, { retryable: kind !== "stream idle" }));
+    controller.abort(new GatewayError(504, "timeout", `upstream ${kind} timeout`));
   };
   const onClientAbort = () => controller.abort(new GatewayError(499, "invalid_request", "client closed the request"));
   if (call.clientSignal.aborted) onClientAbort();

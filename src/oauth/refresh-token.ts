@@ -1,0 +1,29 @@
+import { postOAuthForm, tokensFromResponse } from "./token-endpoint.ts";
+import type { Clock, FetchFn, OAuthClientConfig, OAuthTokens } from "./types.ts";
+
+/**
+ * One refresh_token grant (WIRE_FORMATS §12.3; JSON for Anthropic, form for RFC servers such as Qwen).
+ * The answer may carry a rotated refresh token; when it does not, the old one is kept. The caller must persist
+ * the result before using the new access token, because the old refresh token is now spent.
+ */
+export async function refreshTokens(input: {
+  fetch: FetchFn;
+  clock: Clock;
+  client: OAuthClientConfig;
+  refreshToken: string;
+  timeoutMs?: number;
+}): Promise<OAuthTokens> {
+  const { json } = await postOAuthForm({
+    fetch: input.fetch,
+    url: input.client.tokenUrl,
+    encoding: input.client.bodyEncoding,
+    purpose: "refresh",
+    timeoutMs: input.timeoutMs,
+    body: {
+      grant_type: "refresh_token",
+      refresh_token: input.refreshToken,
+      client_id: input.client.clientId,
+    },
+  });
+  return tokensFromResponse(json, input.clock, "refresh", input.refreshToken);
+}

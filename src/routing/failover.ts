@@ -1,0 +1,121 @@
+import type { UpstreamAccount } from "../config/schema.ts";
+import { GatewayError } from "../errors.ts";
+import { outcomeFromError, shouldFailover, type UpstreamOutcome } from "./classify-outcome.ts";
+import type { PlanOptions, RoutePlan, Router, RoutingConfig } from "./router.ts";
+
+export interface FailoverRequest extends PlanOptions {
+  config: RoutingConfig;
+  /** The model the client asked for. */
+  model: string;
+  /** At most this many accounts are tried (proxy.max_attempts). */
+  maxAttempts: number;
+  /** Total budget in ms from the call: no new attempt starts after it (the running one is bounded by its own timeouts). */
+  deadlineMs?: number;
+}
+
+export interface AttemptContext {
+  account: UpstreamAccount;
+  targetModel: string;
+  /** 1 for the first account tried. */
+  attempt: number;
+  /** Epoch ms by which the whole request should be over, when a deadline was given. */
+  deadlineAt?: number;
+  plan: RoutePlan;
+  /**
+   * Report the upstream's answer yourself when you have it (status and headers of a non-2xx response,
+   * `success` with ttfbMs once the first byte or event arrived). When you do not, a thrown error is
+   * turned into an outcome by outcomeFromError, and a return counts as a success without timing.
+   */
+  report(outcome: UpstreamOutcome): void;
+}
+
+export interface FailoverResult<T> {
+  value: T;
+  account: UpstreamAccount;
+  targetModel: string;
+  /** Accounts that failed before this one, with their errors (for logs). */
+  failures: { account: UpstreamAccount; error: unknown }[];
+  /** Health reports after bytes went out (e.g. the stream broke mid-way): counted, never retried. */
+  report(outcome: UpstreamOutcome): void;
+  /** Ends the account's in-flight slot. Call when the response is completely sent (stream ended or failed). */
+  release(): void;
+}
+
+/**
+ * Tries the plan's accounts in order until one answers. The attempt function must resolve only once it is
+ * safe to commit — for a stream, after its first event arrived and before any byte went to the client —
+ * and must throw on anything earlier. Errors that shouldFailover() rejects (client errors, client gone)
+ * are thrown at once. When all attempts fail: if the accounts are now all cooling or open, the router's
+ * 503/429 with Retry-After is thrown, else the last error.
+ */
+/** The part of the router the failover loop uses (tests may stand in a simpler one). */
+export type RouterPort = Pick<Router, "plan" | "begin" | "end" | "report">;
+
+export async function runWithFailover<T>(
+  router: RouterPort,
+  clock: () => number,
+  request: FailoverRequest,
+  attempt: (ctx: AttemptContext) => Promise<T>,
+): Promise<FailoverResult<T>> {
+  const planOpts: PlanOptions = { sessionKey: request.sessionKey, provider: request.provider };
+  const plan = router.plan(request.config, request.model, planOpts);
+  const deadlineAt = request.deadlineMs === undefined ? undefined : clock() + request.deadlineMs;
+  const failures: FailoverResult<T>["failures"] = [];
+  let tried = 0;
+
+  for (const account of plan.candidates) {
+    if (tried >= request.maxAttempts) break;
+    if (deadlineAt !== undefined && clock() >= deadlineAt) break;
+    // Another request may have taken the half-open probe since the plan was made.
+    if (!router.begin(account.id)) continue;
+    tried++;
+    let reported = false;
+    const report = (outcome: UpstreamOutcome) => {
+      reported = true;
+      router.report(account.id, outcome, plan.stickyKey);
+    };
+    let value: T;
+    try {
+      value = await attempt({ account, targetModel: plan.targetModel, attempt: tried, deadlineAt, plan, report });
+    } catch (error) {
+      if (!reported) {
+        const outcome = outcomeFromError(error);
+        if (outcome) router.report(account.id, outcome, plan.stickyKey);
+      }
+      router.end(account.id);
+      if (!shouldFailover(error)) throw error;
+      failures.push({ account, error });
+      continue;
+    }
+    if (!reported) router.report(account.id, { kind: "success" }, plan.stickyKey);
+    let released = false;
+    return {
+      value,
+      account,
+      targetModel: plan.targetModel,
+      failures,
+      report: (outcome) => router.report(account.id, outcome),
+      release() {
+        if (released) return;
+        released = true;
+        router.end(account.id);
+      },
+    };
+  }
+
+  // The accounts may now all be cooling or open: answer like the router does, with Retry-After.
+  try {
+    router.plan(request.config, request.model, planOpts);
+  } catch (e) {
+    if (e instanceof GatewayError && (e.status === 503 || e.status === 429)) throw e;
+  }
+  const last = failures.at(-1);
+  if (last) throw last.error;
+  if (deadlineAt !== undefined && clock() >= deadlineAt) {
+    throw new GatewayError(504, "timeout", "the request's deadline passed before an upstream account could be tried");
+  }
+  throw new GatewayError(503, "unavailable", `every upstream account for model ${plan.targetModel} is busy probing; try again`, {
+    retryable: true,
+    retryAfter: 1,
+  });
+}

@@ -1,0 +1,335 @@
+import {
+  type BreakerSettings,
+  type BreakerState,
+  breakerAcquire,
+  breakerAllows,
+  breakerFailure,
+  breakerPhase,
+  breakerRelease,
+  breakerSuccess,
+  createBreaker,
+  windowCounts,
+} from "./circuit-breaker.ts";
+import { classifyOutcome, type UpstreamOutcome } from "./classify-outcome.ts";
+import { cooldownFromHeaders, retryAfterMs } from "./cooldown-from-headers.ts";
+import type { RoutingOptions } from "./routing-options.ts";
+
+export type HealthState = "healthy" | "cooling" | "circuit_open" | "half_open" | "auth_failed";
+export type CooldownReason = "rate_limited" | "overloaded" | "billing";
+
+/** One account's health as shown by `status`, `upstream list/show` and `/health`. Plain data. */
+export interface AccountStatus {
+  accountId: string;
+  state: HealthState;
+  /** Epoch ms when the account comes back by itself (cooling, circuit_open). */
+  until?: number;
+  /** Why it is not healthy: `rate_limited`, `overloaded`, `billing`, `auth_401`, `failures`. */
+  reason?: string;
+  /** One plain sentence for people. */
+  detail: string;
+  breaker: "closed" | "open" | "half_open";
+  consecutiveFailures: number;
+  /** Requests and failures seen within the breaker window. */
+  recentRequests: number;
+  recentFailures: number;
+  /** Moving average of time to first byte; absent until the first success with a timing. */
+  ewmaTtfbMs?: number;
+  inFlight: number;
+  /** Half-open with its one probe request out. */
+  probeInFlight: boolean;
+  lastSuccessAt?: number;
+  lastFailure?: { at: number; what: string };
+}
+
+/** The part of an account's health that survives a restart or can be shared (the StateStore seam). */
+export interface PersistedHealth {
+  breaker: BreakerState;
+  cooldown?: { until: number; reason: CooldownReason };
+  auth?: { status: number; since: number; fingerprint?: string };
+  ewmaTtfbMs?: number;
+  lastSuccessAt?: number;
+  lastFailure?: { at: number; what: string };
+}
+
+interface AccountHealth extends PersistedHealth {
+  inFlight: number;
+  /** Credential fingerprint last seen by the router (to notice a changed key after an auth failure). */
+  seenFingerprint?: string;
+}
+
+export interface HealthRegistry {
+  /** Records what an attempt on the account produced. */
+  report(accountId: string, outcome: UpstreamOutcome): void;
+  /**
+   * Claims a slot for one request: false when the account may not be used now (cooling, open, auth
+   * failed, or half-open with its one probe already out). `probe: true` (active probes) ignores the auth
+   * failure and the cooldown, so a probe can prove a credential good again.
+   */
+  begin(accountId: string, opts?: { probe?: boolean }): boolean;
+  /** Ends a request started with a successful begin(). Always call it (finally). */
+  end(accountId: string): void;
+  /** Whether a request may go to the account now; `fingerprint` clears an auth failure once the credential changed. */
+  eligible(accountId: string, fingerprint?: string): boolean;
+  /** Epoch ms when an ineligible account may be tried again; undefined when only a change or probe helps. */
+  recoveryAt(accountId: string): number | undefined;
+  status(accountId: string): AccountStatus;
+  /** Status of every account the registry has seen. */
+  list(): AccountStatus[];
+  /** Forgets failures, cooldowns and auth failures (operator re-enabled or edited the account). */
+  reset(accountId: string): void;
+  /** Drops an account entirely (removed from config). */
+  forget(accountId: string): void;
+  /** Called after every change, with the account id: the seam for mirroring into a StateStore. */
+  subscribe(listener: (accountId: string) => void): () => void;
+  exportState(): Record<string, PersistedHealth>;
+  importState(state: Record<string, PersistedHealth>): void;
+}
+
+export function createHealthRegistry(deps: { clock: () => number; options: RoutingOptions }): HealthRegistry {
+  const { clock, options } = deps;
+  const accounts = new Map<string, AccountHealth>();
+  const listeners = new Set<(accountId: string) => void>();
+  const breakerSettings: BreakerSettings = options;
+
+  const get = (id: string): AccountHealth => {
+    let h = accounts.get(id);
+    if (!h) {
+      h = { breaker: createBreaker(), inFlight: 0 };
+      accounts.set(id, h);
+    }
+    return h;
+  };
+  const changed = (id: string) => {
+    for (const l of listeners) l(id);
+  };
+  const activeCooldown = (h: AccountHealth, now: number) => {
+    if (h.cooldown && h.cooldown.until <= now) h.cooldown = undefined;
+    return h.cooldown;
+  };
+  const coolDown = (h: AccountHealth, until: number, reason: CooldownReason) => {
+    if (!h.cooldown || h.cooldown.until < until) h.cooldown = { until, reason };
+  };
+
+  function report(accountId: string, outcome: UpstreamOutcome): void {
+    const cls = classifyOutcome(outcome);
+    // The request's fault, not the account's: nothing changes, nothing to announce.
+    if (cls === "client_error") return;
+    const now = clock();
+    const h = get(accountId);
+    const what = describeOutcome(outcome);
+    switch (cls) {
+      case "success":
+        breakerSuccess(h.breaker, now, breakerSettings);
+        // A success is the probe passing: a credential that works again is no longer failing auth.
+        h.auth = undefined;
+        h.lastSuccessAt = now;
+        if (outcome.kind === "success" && outcome.ttfbMs !== undefined && Number.isFinite(outcome.ttfbMs)) {
+          h.ewmaTtfbMs =
+            h.ewmaTtfbMs === undefined
+              ? outcome.ttfbMs
+              : options.latencyAlpha * outcome.ttfbMs + (1 - options.latencyAlpha) * h.ewmaTtfbMs;
+        }
+        break;
+      case "auth":
+        h.auth = { status: (outcome as { status: number }).status, since: now, fingerprint: h.seenFingerprint };
+        h.lastFailure = { at: now, what };
+        break;
+      case "rate_limited":
+      case "overloaded": {
+        const headers = outcome.kind === "http" ? outcome.headers : new Headers();
+        const status = outcome.kind === "http" ? outcome.status : 529;
+        const defaultMs = cls === "rate_limited" ? options.defaultRateLimitCooldownMs : options.defaultOverloadCooldownMs;
+        const c = cooldownFromHeaders(status, headers, now, {
+          defaultMs,
+          minMs: options.minCooldownMs,
+          maxMs: options.maxCooldownMs,
+        });
+        coolDown(h, c.until, cls);
+        h.lastFailure = { at: now, what };
+        break;
+      }
+      case "billing":
+        coolDown(h, now + options.billingCooldownMs, "billing");
+        h.lastFailure = { at: now, what };
+        break;
+      case "server_error":
+        breakerFailure(h.breaker, now, breakerSettings);
+        // A 503 that says when to come back is an overload notice as well as a failure.
+        if (outcome.kind === "http" && outcome.status === 503) {
+          const ms = retryAfterMs(outcome.headers, now);
+          if (ms !== undefined) {
+            coolDown(h, now + Math.min(options.maxCooldownMs, Math.max(options.minCooldownMs, ms)), "overloaded");
+          }
+        }
+        h.lastFailure = { at: now, what };
+        break;
+    }
+    changed(accountId);
+  }
+
+  function eligibleNow(h: AccountHealth, now: number): boolean {
+    return !h.auth && !activeCooldown(h, now) && breakerAllows(h.breaker, now);
+  }
+
+  function begin(accountId: string, opts: { probe?: boolean } = {}): boolean {
+    const now = clock();
+    const h = get(accountId);
+    if (!opts.probe && (h.auth || activeCooldown(h, now))) return false;
+    if (!breakerAcquire(h.breaker, now, breakerSettings)) return false;
+    h.inFlight++;
+    return true;
+  }
+
+  function end(accountId: string): void {
+    const h = accounts.get(accountId);
+    if (!h) return;
+    h.inFlight = Math.max(0, h.inFlight - 1);
+    // The probe ended without a verdict (client error, client gone): let the next request probe.
+    // Only when nothing else is in flight, since end() cannot tell the probe from older requests.
+    if (h.inFlight === 0) breakerRelease(h.breaker);
+  }
+
+  function eligible(accountId: string, fingerprint?: string): boolean {
+    const h = get(accountId);
+    if (fingerprint !== undefined) {
+      h.seenFingerprint = fingerprint;
+      if (h.auth) {
+        if (h.auth.fingerprint === undefined) h.auth.fingerprint = fingerprint;
+        else if (h.auth.fingerprint !== fingerprint) {
+          h.auth = undefined;
+          changed(accountId);
+        }
+      }
+    }
+    return eligibleNow(h, clock());
+  }
+
+  function recoveryAt(accountId: string): number | undefined {
+    const now = clock();
+    const h = get(accountId);
+    if (h.auth) return undefined;
+    let at = now;
+    const cooldown = activeCooldown(h, now);
+    if (cooldown) at = Math.max(at, cooldown.until);
+    const phase = breakerPhase(h.breaker, now);
+    if (phase === "open") at = Math.max(at, h.breaker.openUntil);
+    // Half-open with its probe out: the verdict is usually seconds away.
+    if (phase === "half_open" && h.breaker.probeLeaseUntil > now) at = Math.max(at, now + 1000);
+    return at;
+  }
+
+  function status(accountId: string): AccountStatus {
+    const now = clock();
+    const h = get(accountId);
+    const phase = breakerPhase(h.breaker, now);
+    const cooldown = activeCooldown(h, now);
+    const { ok, fail } = windowCounts(h.breaker, now, options);
+    const base = {
+      accountId,
+      breaker: phase,
+      consecutiveFailures: h.breaker.consecutiveFailures,
+      recentRequests: ok + fail,
+      recentFailures: fail,
+      ewmaTtfbMs: h.ewmaTtfbMs,
+      inFlight: h.inFlight,
+      probeInFlight: phase === "half_open" && h.breaker.probeLeaseUntil > now,
+      lastSuccessAt: h.lastSuccessAt,
+      lastFailure: h.lastFailure,
+    };
+    const at = (t: number) => new Date(t).toISOString();
+    if (h.auth) {
+      return {
+        ...base,
+        state: "auth_failed",
+        reason: `auth_${h.auth.status}`,
+        detail: `authentication failed (upstream answered ${h.auth.status}) at ${at(h.auth.since)}; left out until its credential changes or a probe passes`,
+      };
+    }
+    if (phase === "open" && (!cooldown || h.breaker.openUntil >= cooldown.until)) {
+      return {
+        ...base,
+        state: "circuit_open",
+        until: h.breaker.openUntil,
+        reason: "failures",
+        detail: `circuit open after ${h.breaker.consecutiveFailures} consecutive failures (last: ${h.lastFailure?.what ?? "unknown"}); next probe at ${at(h.breaker.openUntil)}`,
+      };
+    }
+    if (cooldown) {
+      const why = { rate_limited: "rate limited", overloaded: "overloaded", billing: "spend limit or billing" }[cooldown.reason];
+      return {
+        ...base,
+        state: "cooling",
+        until: cooldown.until,
+        reason: cooldown.reason,
+        detail: `cooling down (${why}) until ${at(cooldown.until)}`,
+      };
+    }
+    if (phase === "half_open") {
+      return {
+        ...base,
+        state: "half_open",
+        reason: "failures",
+        detail: base.probeInFlight ? "half-open: a probe request is in flight" : "half-open: the next request is the probe",
+      };
+    }
+    return { ...base, state: "healthy", detail: "healthy" };
+  }
+
+  return {
+    report,
+    begin,
+    end,
+    eligible,
+    recoveryAt,
+    status,
+    list: () => [...accounts.keys()].map(status),
+    reset(accountId) {
+      const h = accounts.get(accountId);
+      if (!h) return;
+      accounts.set(accountId, { breaker: createBreaker(), inFlight: h.inFlight, ewmaTtfbMs: h.ewmaTtfbMs });
+      changed(accountId);
+    },
+    forget(accountId) {
+      accounts.delete(accountId);
+      changed(accountId);
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    exportState() {
+      const out: Record<string, PersistedHealth> = {};
+      for (const [id, h] of accounts) {
+        out[id] = structuredClone({
+          breaker: h.breaker,
+          cooldown: h.cooldown,
+          auth: h.auth,
+          ewmaTtfbMs: h.ewmaTtfbMs,
+          lastSuccessAt: h.lastSuccessAt,
+          lastFailure: h.lastFailure,
+        });
+      }
+      return out;
+    },
+    importState(state) {
+      for (const [id, p] of Object.entries(state)) {
+        const h = get(id);
+        Object.assign(h, structuredClone(p));
+        h.breaker.probeLeaseUntil = 0; // a probe lease belongs to the process that took it
+      }
+    },
+  };
+}
+
+function describeOutcome(o: UpstreamOutcome): string {
+  switch (o.kind) {
+    case "success":
+      return "success";
+    case "network":
+      return "connection failed";
+    case "timeout":
+      return "timed out";
+    case "http":
+      return o.errorCode ? `HTTP ${o.status} (${o.errorCode})` : `HTTP ${o.status}`;
+  }
+}

@@ -1,0 +1,174 @@
+import type { Provider, UpstreamAccount } from "../config/schema.ts";
+import { GatewayError } from "../errors.ts";
+import { accountFingerprint } from "./account-fingerprint.ts";
+import type { UpstreamOutcome } from "./classify-outcome.ts";
+import { type AccountStatus, createHealthRegistry, type HealthRegistry } from "./health-registry.ts";
+import { resolveRoute, type RouteRule } from "./resolve-route.ts";
+import { resolveRoutingOptions, type RoutingOptions, type RoutingStrategy } from "./routing-options.ts";
+import { describeServedModels, servesModel } from "./serves-model.ts";
+import { createStickySessions } from "./sticky-sessions.ts";
+import { type CandidateView, createRotationState, orderCandidates } from "./strategies.ts";
+
+/** The slice of configuration the router reads on every request (pass the live config; nothing is cached). */
+export interface RoutingConfig {
+  accounts: readonly UpstreamAccount[];
+  routes: readonly RouteRule[];
+  /** Global strategy; a route's own `strategy` wins. Default: options.strategy, else `health-first`. */
+  strategy?: RoutingStrategy;
+}
+
+export interface PlanOptions {
+  /** Sticky-routing key (see session-key.ts). */
+  sessionKey?: string;
+  /** Only accounts of this provider (wins over a route's `target_provider`). */
+  provider?: Provider;
+}
+
+export interface RoutePlan {
+  /** Model name to send upstream (after model routes). */
+  targetModel: string;
+  /** Eligible accounts, best first: try them in this order. Never empty. */
+  candidates: UpstreamAccount[];
+  /** Accounts that serve the model but are unavailable now, with their status (for logs). */
+  excluded: { account: UpstreamAccount; status: AccountStatus }[];
+  routeId?: string;
+  strategy: RoutingStrategy;
+  /** Pass to report() with the success so the session sticks to the account that served it. */
+  stickyKey?: string;
+}
+
+export interface Router {
+  /**
+   * Picks the accounts for one request. Throws GatewayError 404 (`not_found`) when no enabled account
+   * serves the model, 429 (`rate_limited`) when every serving account is rate-limited, 503
+   * (`unavailable`) when they are all cooling, open or failing auth; `retryAfter` (seconds) is the
+   * earliest recovery when one is known.
+   */
+  plan(config: RoutingConfig, model: string, opts?: PlanOptions): RoutePlan;
+  /** Claims a request slot on the account (see HealthRegistry.begin); skip the account when false. */
+  begin(accountId: string, opts?: { probe?: boolean }): boolean;
+  /** Releases the slot taken by begin(); call exactly once per successful begin(). */
+  end(accountId: string): void;
+  /** Records an attempt's outcome. `stickyKey` (from the plan) with a success binds the session. */
+  report(accountId: string, outcome: UpstreamOutcome, stickyKey?: string): void;
+  status(accountId: string): AccountStatus;
+  /** Accounts due an active probe: failing auth with an unchanged credential, or half-open with no probe out. */
+  probeDue(accounts: readonly UpstreamAccount[]): UpstreamAccount[];
+  readonly registry: HealthRegistry;
+  readonly options: RoutingOptions;
+}
+
+export interface RouterDeps {
+  /** Epoch milliseconds (reset headers are absolute times). */
+  clock: () => number;
+  options?: Partial<RoutingOptions>;
+  /** Share one registry between routers (e.g. across config reloads); default: a new one. */
+  registry?: HealthRegistry;
+}
+
+export function createRouter(deps: RouterDeps): Router {
+  const { clock } = deps;
+  const options = resolveRoutingOptions(deps.options);
+  const registry = deps.registry ?? createHealthRegistry({ clock, options });
+  const rotation = createRotationState();
+  const sticky = createStickySessions({ clock, ttlMs: options.stickyTtlMs, maxEntries: options.stickyMaxEntries });
+
+  function plan(config: RoutingConfig, model: string, opts: PlanOptions = {}): RoutePlan {
+    const enabled = config.accounts.filter((a) => a.status !== "disabled");
+    const serves = (a: UpstreamAccount, target: string, provider: Provider | undefined) =>
+      (!provider || a.provider === provider) && servesModel(a, target);
+    const route = resolveRoute(config.routes, model, (target, provider) =>
+      enabled.some((a) => serves(a, target, opts.provider ?? provider)),
+    );
+    const provider = opts.provider ?? route.targetProvider;
+    const serving = enabled.filter((a) => serves(a, route.targetModel, provider));
+    if (serving.length === 0) throw notServed(enabled, model, route.targetModel, provider);
+
+    const views: CandidateView[] = [];
+    const excluded: RoutePlan["excluded"] = [];
+    for (const account of serving) {
+      if (registry.eligible(account.id, accountFingerprint(account))) {
+        const s = registry.status(account.id);
+        views.push({
+          account,
+          recentlyFailed: s.recentFailures > 0 || s.state === "half_open",
+          ewmaTtfbMs: s.ewmaTtfbMs,
+          inFlight: s.inFlight,
+        });
+      } else {
+        excluded.push({ account, status: registry.status(account.id) });
+      }
+    }
+    if (views.length === 0) throw unavailable(excluded, route.targetModel);
+
+    const strategy = route.strategy ?? config.strategy ?? options.strategy ?? "health-first";
+    let ordered = orderCandidates(strategy, views, rotation).map((v) => v.account);
+
+    const stickyKey = opts.sessionKey ? `${opts.sessionKey}\u0000${route.targetModel}` : undefined;
+    if (stickyKey) {
+      const boundId = sticky.get(stickyKey);
+      const topTier = ordered[0].priority ?? 0;
+      const bound = ordered.find((a) => a.id === boundId);
+      // Stick while the account is fully healthy and in the best available tier: once a higher tier is
+      // back, the conversation returns to it (standby accounts are usually the costly ones).
+      if (bound && (bound.priority ?? 0) === topTier && registry.status(bound.id).state === "healthy") {
+        ordered = [bound, ...ordered.filter((a) => a !== bound)];
+      }
+    }
+    return { targetModel: route.targetModel, candidates: ordered, excluded, routeId: route.routeId, strategy, stickyKey };
+  }
+
+  function unavailable(excluded: RoutePlan["excluded"], targetModel: string): GatewayError {
+    const now = clock();
+    const recoveries = excluded
+      .map((e) => registry.recoveryAt(e.account.id))
+      .filter((t): t is number => t !== undefined);
+    const earliest = recoveries.length ? Math.min(...recoveries) : undefined;
+    const retryAfter = earliest === undefined ? undefined : Math.max(1, Math.ceil((earliest - now) / 1000));
+    const allRateLimited = excluded.every(
+      (e) => e.status.state === "cooling" && (e.status.reason === "rate_limited" || e.status.reason === "billing"),
+    );
+    const list = excluded.map((e) => `${e.account.name}: ${e.status.detail}`).join("; ");
+    const message = `every upstream account for model ${targetModel} is unavailable (${list})`;
+    return allRateLimited
+      ? new GatewayError(429, "rate_limited", message, { retryable: true, retryAfter })
+      : new GatewayError(503, "unavailable", message, { retryable: true, retryAfter });
+  }
+
+  return {
+    plan,
+    begin: (id, o) => registry.begin(id, o),
+    end: (id) => registry.end(id),
+    report(accountId, outcome, stickyKey) {
+      registry.report(accountId, outcome);
+      if (stickyKey && outcome.kind === "success") sticky.set(stickyKey, accountId);
+    },
+    status: (id) => registry.status(id),
+    probeDue(accounts) {
+      return accounts.filter((a) => {
+        if (a.status === "disabled") return false;
+        // eligible() also notices a changed credential and clears the auth failure.
+        registry.eligible(a.id, accountFingerprint(a));
+        const s = registry.status(a.id);
+        return s.state === "auth_failed" || (s.state === "half_open" && !s.probeInFlight);
+      });
+    },
+    registry,
+    options,
+  };
+}
+
+function notServed(
+  enabled: readonly UpstreamAccount[],
+  model: string,
+  targetModel: string,
+  provider: Provider | undefined,
+): GatewayError {
+  const asked = targetModel === model ? `model ${model}` : `model ${model} (routed to ${targetModel})`;
+  const via = provider ? ` with provider ${provider}` : "";
+  const served = enabled.map((a) => `${a.name} (${a.provider}): ${describeServedModels(a)}`).join("; ");
+  const message = enabled.length
+    ? `no enabled upstream account serves ${asked}${via}; served: ${served}`
+    : `no enabled upstream account serves ${asked}${via}; there are no enabled upstream accounts`;
+  return new GatewayError(404, "not_found", message, { param: "model" });
+}

@@ -1,0 +1,165 @@
+import { describe, expect, test } from "bun:test";
+import { testAccount, testApp, testConfig, testKey } from "../support/test-app.ts";
+
+const chat = { model: "mock-model", messages: [{ role: "user", content: "hello there" }] };
+const messages = { model: "mock-model", max_tokens: 50, messages: [{ role: "user", content: "hello there" }] };
+
+describe("auth", () => {
+  const active = testKey();
+  const disabled = testKey({ status: "disabled" });
+  const expired = testKey({ expires_at: new Date(Date.now() - 1000).toISOString() });
+  const readOnly = testKey({ permissions: ["read"] });
+  const { request } = testApp(
+    testConfig({ gateway_keys: [active.key, disabled.key, expired.key, readOnly.key], upstream_accounts: [testAccount()] }),
+  );
+
+  test("missing key → 401 in OpenAI's shape on /v1/chat/completions", async () => {
+    const res = await request("/v1/chat/completions", { json: chat });
+    expect(res.status).toBe(401);
+    const body = (await res.json()) as any;
+    // OpenAI's own 401 is an invalid_request_error with code invalid_api_key (WIRE_FORMATS §2.6).
+    expect(body.error.code).toBe("invalid_api_key");
+    expect(body.error.message).toContain("missing API key");
+    expect(res.headers.get("x-request-id")).toBeTruthy();
+  });
+
+  test("missing key → 401 in Anthropic's shape on /v1/messages", async () => {
+    const res = await request("/v1/messages", { json: messages });
+    expect(res.status).toBe(401);
+    const body = (await res.json()) as any;
+    expect(body.type).toBe("error");
+    expect(body.error.type).toBe("authentication_error");
+  });
+
+  test("unknown key → 401; disabled → 401; expired → 401; lacking permission → 403", async () => {
+    const h = (k: string) => ({ authorization: `Bearer ${k}` });
+    expect((await request("/v1/chat/completions", { json: chat, headers: h("lgw_nope") })).status).toBe(401);
+    const d = await request("/v1/chat/completions", { json: chat, headers: h(disabled.raw) });
+    expect(d.status).toBe(401);
+    expect(((await d.json()) as any).error.message).toContain("disabled");
+    const e = await request("/v1/chat/completions", { json: chat, headers: h(expired.raw) });
+    expect(e.status).toBe(401);
+    expect(((await e.json()) as any).error.message).toContain("expired");
+    const p = await request("/v1/chat/completions", { json: chat, headers: h(readOnly.raw) });
+    expect(p.status).toBe(403);
+    expect(((await p.json()) as any).error.type).toBe("permission_error");
+  });
+
+  test("Bearer and x-api-key both work; the request id is echoed", async () => {
+    const a = await request("/v1/chat/completions", { json: chat, headers: { authorization: `Bearer ${active.raw}`, "x-request-id": "abc-123" } });
+    expect(a.status).toBe(200);
+    expect(a.headers.get("x-request-id")).toBe("abc-123");
+    const b = await request("/v1/messages", { json: messages, headers: { "x-api-key": active.raw } });
+    expect(b.status).toBe(200);
+    const body = (await b.json()) as any;
+    expect(body.type).toBe("message");
+    expect(body.content[0].text).toContain("hello there");
+  });
+
+  test("errors never echo the presented key", async () => {
+    const res = await request("/v1/chat/completions", { json: chat, headers: { authorization: "Bearer lgw_secretsecretsecret" } });
+    expect(await res.text()).not.toContain("secretsecret");
+  });
+});
+
+describe("rate limit", () => {
+  test("requests over the key's rpm get 429 with Retry-After, in the client's dialect", async () => {
+    let now = Date.parse("2026-01-01T00:00:10Z");
+    const k = testKey({ rate_limit_rpm: 2 });
+    const { request } = testApp(testConfig({ gateway_keys: [k.key], upstream_accounts: [testAccount()] }), { clock: () => now });
+    const h = { "x-api-key": k.raw };
+    expect((await request("/v1/messages", { json: messages, headers: h })).status).toBe(200);
+    expect((await request("/v1/messages", { json: messages, headers: h })).status).toBe(200);
+    const limited = await request("/v1/messages", { json: messages, headers: h });
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get("retry-after")).toBe("50");
+    expect(((await limited.json()) as any).error.type).toBe("rate_limit_error");
+    now += 50_000;
+    expect((await request("/v1/messages", { json: messages, headers: h })).status).toBe(200);
+  });
+});
+
+describe("CORS", () => {
+  const k = testKey();
+  test("preflight is answered without auth, with the allowed headers", async () => {
+    const { request } = testApp(testConfig({ gateway_keys: [k.key] }));
+    const res = await request("/v1/messages", { method: "OPTIONS", headers: { origin: "https://app.example", "access-control-request-method": "POST" } });
+    expect(res.status).toBe(204);
+    expect(res.headers.get("access-control-allow-origin")).toBe("*");
+    const allowed = res.headers.get("access-control-allow-headers")!;
+    for (const h of ["authorization", "x-api-key", "anthropic-version", "anthropic-beta", "content-type"]) expect(allowed).toContain(h);
+  });
+
+  test("configured origins only", async () => {
+    const base = testConfig({ gateway_keys: [k.key], upstream_accounts: [testAccount()] });
+    const { request } = testApp({ ...base, server: { ...base.server, cors_origins: ["https://ok.example"] } });
+    const ok = await request("/v1/chat/completions", { json: chat, headers: { origin: "https://ok.example", authorization: `Bearer ${k.raw}` } });
+    expect(ok.headers.get("access-control-allow-origin")).toBe("https://ok.example");
+    const no = await request("/v1/chat/completions", { json: chat, headers: { origin: "https://evil.example", authorization: `Bearer ${k.raw}` } });
+    expect(no.headers.get("access-control-allow-origin")).toBeNull();
+  });
+});
+
+describe("bad input", () => {
+  const k = testKey();
+  const base = testConfig({ gateway_keys: [k.key], upstream_accounts: [testAccount()] });
+  const h = { authorization: `Bearer ${k.raw}`, "content-type": "application/json" };
+
+  test("malformed JSON → 400 naming the problem", async () => {
+    const { request } = testApp(base);
+    const res = await request("/v1/chat/completions", { method: "POST", body: "{nope", headers: h });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as any;
+    expect(body.error.type).toBe("invalid_request_error");
+    expect(body.error.message).toContain("not valid JSON");
+  });
+
+  test("missing model → 400 naming the field", async () => {
+    const { request } = testApp(base);
+    const res = await request("/v1/messages", { method: "POST", body: JSON.stringify({ messages: [] }), headers: h });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as any;
+    expect(body.error.type).toBe("invalid_request_error");
+    expect(body.error.message).toContain("model");
+  });
+
+  test("oversized body → 413", async () => {
+    const { request } = testApp({ ...base, server: { ...base.server, body_limit: 2048 } });
+    const res = await request("/v1/chat/completions", { method: "POST", body: JSON.stringify({ ...chat, pad: "x".repeat(5000) }), headers: h });
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as any).error.message).toContain("2048");
+  });
+
+  test("unknown route → 404 in the path's dialect", async () => {
+    const { request } = testApp(base);
+    const res = await request("/v1/messages/nope", { method: "POST", body: "{}", headers: h });
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as any).type).toBe("error");
+  });
+});
+
+describe("health and docs", () => {
+  test("/health needs no auth and reports accounts", async () => {
+    const { request } = testApp(testConfig({ upstream_accounts: [testAccount(), testAccount()] }));
+    const res = await request("/health");
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as any;
+    expect(body).toMatchObject({ status: "ok", version: "0.0.0-test", accounts: { healthy: 2, total: 2 } });
+    expect(typeof body.uptime_s).toBe("number");
+  });
+
+  test("/swagger/json documents every route with its auth scheme and schemas", async () => {
+    const { request } = testApp(testConfig());
+    const spec = (await (await request("/swagger/json")).json()) as any;
+    for (const p of ["/v1/chat/completions", "/v1/completions", "/v1/messages"]) {
+      const op = spec.paths[p].post;
+      expect(op.security).toBeDefined();
+      expect(op.requestBody.content["application/json"].schema).toBeDefined();
+      expect(op.responses["200"]).toBeDefined();
+    }
+    expect(spec.paths["/health"].get).toBeDefined();
+    expect(spec.components.securitySchemes.bearer).toBeDefined();
+    const ui = await request("/swagger");
+    expect(ui.status).toBe(200);
+  });
+});
