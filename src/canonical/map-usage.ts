@@ -1,0 +1,70 @@
+/**
+ * Usage mapping (WIRE_FORMATS.md §8.7). Canonical usage has OpenAI's inclusive semantics:
+ * `inputTokens` = all prompt tokens (uncached + cache read + cache write), `outputTokens`
+ * includes reasoning tokens. Anthropic's `input_tokens` is the uncached part only.
+ */
+import type { Usage } from "./model.ts";
+
+const num = (v: unknown): number => (typeof v === "number" && Number.isFinite(v) ? v : 0);
+const obj = (v: unknown): Record<string, unknown> | undefined =>
+  v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+
+export function usageFromAnthropic(u: unknown): Usage {
+  const o = obj(u) ?? {};
+  const read = num(o.cache_read_input_tokens);
+  const write = num(o.cache_creation_input_tokens);
+  const usage: Usage = { inputTokens: num(o.input_tokens) + read + write, outputTokens: num(o.output_tokens) };
+  if (o.cache_read_input_tokens != null) usage.cacheReadTokens = read;
+  if (o.cache_creation_input_tokens != null) usage.cacheWriteTokens = write;
+  const thinking = obj(o.output_tokens_details)?.thinking_tokens;
+  if (typeof thinking === "number") usage.reasoningTokens = thinking;
+  if (obj(u)) usage.raw = o;
+  return usage;
+}
+
+/** Always numeric input/output tokens: Claude Code crashes on a missing `output_tokens` (§8.7). */
+export function usageToAnthropic(u: Usage): Record<string, unknown> {
+  const read = u.cacheReadTokens ?? 0;
+  const write = u.cacheWriteTokens ?? 0;
+  const out: Record<string, unknown> = {
+    input_tokens: Math.max(0, u.inputTokens - read - write),
+    output_tokens: u.outputTokens,
+    cache_creation_input_tokens: write,
+    cache_read_input_tokens: read,
+  };
+  if (u.reasoningTokens !== undefined) out.output_tokens_details = { thinking_tokens: u.reasoningTokens };
+  return out;
+}
+
+export function usageFromOpenAI(u: unknown): Usage {
+  const o = obj(u) ?? {};
+  const usage: Usage = { inputTokens: num(o.prompt_tokens), outputTokens: num(o.completion_tokens) };
+  const pd = obj(o.prompt_tokens_details);
+  if (pd) {
+    if (typeof pd.cached_tokens === "number") usage.cacheReadTokens = pd.cached_tokens;
+    if (typeof pd.cache_write_tokens === "number") usage.cacheWriteTokens = pd.cache_write_tokens;
+  }
+  const cd = obj(o.completion_tokens_details);
+  if (cd && typeof cd.reasoning_tokens === "number") usage.reasoningTokens = cd.reasoning_tokens;
+  if (obj(u)) usage.raw = o;
+  return usage;
+}
+
+export function usageToOpenAI(u: Usage): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    prompt_tokens: u.inputTokens,
+    completion_tokens: u.outputTokens,
+    total_tokens: u.inputTokens + u.outputTokens,
+  };
+  const pd: Record<string, number> = { cached_tokens: u.cacheReadTokens ?? 0 };
+  // Non-standard but widespread (§2.4 "newer responses may also carry"): lets clients see cache writes.
+  if (u.cacheWriteTokens) pd.cache_write_tokens = u.cacheWriteTokens;
+  out.prompt_tokens_details = pd;
+  if (u.reasoningTokens !== undefined) out.completion_tokens_details = { reasoning_tokens: u.reasoningTokens };
+  return out;
+}
+
+/** Legacy Completions usage has only the three totals (§3). */
+export function usageToCompletions(u: Usage): Record<string, unknown> {
+  return { prompt_tokens: u.inputTokens, completion_tokens: u.outputTokens, total_tokens: u.inputTokens + u.outputTokens };
+}

@@ -1,0 +1,117 @@
+/**
+ * Canonical stream events -> Anthropic SSE for the client (WIRE_FORMATS.md §5.7, §8.9).
+ * Invariants the SDK and Claude Code rely on: message_start first and once, block indices
+ * contiguous from 0, each block started before its deltas and stopped exactly once, deltas only
+ * for the open block, one message_delta (stop reason + numeric usage) then message_stop; no [DONE].
+ */
+import type { CanonicalStreamEvent } from "../../canonical/stream-events.ts";
+import type { StopReason, Usage } from "../../canonical/model.ts";
+import { stopReasonToAnthropic } from "../../canonical/map-finish-reason.ts";
+import { usageToAnthropic } from "../../canonical/map-usage.ts";
+import type { EncodeContext, StreamEncoder } from "../types.ts";
+import { encodeAnthropicStreamError } from "./errors.ts";
+import { anthropicMessageId, newMessageId } from "./message-id.ts";
+
+const ev = (name: string, json: string) => `event: ${name}\ndata: ${json}\n\n`;
+
+export function createAnthropicStreamEncoder(ctx: EncodeContext): StreamEncoder {
+  const model = JSON.stringify(ctx.model);
+  let started = false;
+  let ended = false;
+  let nextIndex = 0;
+  /** The open block: canonical index and output index. */
+  let openSrc = -1;
+  let openOut = -1;
+  let hasTool = false;
+  let stopReason: StopReason | null = null;
+  let stopSequence: string | null = null;
+  let finished = false;
+  let usage: Usage | undefined;
+
+  const messageStart = (id: string, u: Usage | undefined) => {
+    started = true;
+    const start = usageToAnthropic(u ?? { inputTokens: 0, outputTokens: 0 });
+    return ev(
+      "message_start",
+      `{"type":"message_start","message":{"id":${JSON.stringify(id ? anthropicMessageId(id) : (ctx.id ?? newMessageId()))},"type":"message","role":"assistant","model":${model},"content":[],"stop_reason":null,"stop_sequence":null,"usage":${JSON.stringify(start)}}}`,
+    );
+  };
+  const ensureStarted = () => (started ? "" : messageStart("", undefined));
+  const closeOpen = () => {
+    if (openOut < 0) return "";
+    const s = ev("content_block_stop", `{"type":"content_block_stop","index":${openOut}}`);
+    openOut = -1;
+    openSrc = -1;
+    return s;
+  };
+  const delta = (json: string) => ev("content_block_delta", `{"type":"content_block_delta","index":${openOut},"delta":${json}}`);
+
+  return {
+    push(e: CanonicalStreamEvent): string {
+      if (ended) return "";
+      switch (e.type) {
+        case "start":
+          if (started) return "";
+          if (e.usage) usage = e.usage;
+          return messageStart(e.id, e.usage);
+        case "block_start": {
+          const b = e.block;
+          let cb: unknown;
+          if (b.type === "text") cb = { type: "text", text: b.text ?? "" };
+          else if (b.type === "thinking") cb = { type: "thinking", thinking: b.text ?? "", signature: b.signature ?? "" };
+          else if (b.type === "redacted_thinking") cb = { type: "redacted_thinking", data: b.data };
+          else if (b.type === "tool_call") {
+            hasTool = true;
+            cb = { type: "tool_use", id: b.id, name: b.name, input: {} };
+          } else if (b.dialect === "anthropic-messages") cb = b.value;
+          else return ""; // a block of another dialect has no Anthropic form; its deltas are skipped too
+          const s = ensureStarted() + closeOpen();
+          openSrc = e.index;
+          openOut = nextIndex++;
+          return s + ev("content_block_start", `{"type":"content_block_start","index":${openOut},"content_block":${JSON.stringify(cb)}}`);
+        }
+        case "text_delta":
+          return e.index === openSrc && e.text ? delta(`{"type":"text_delta","text":${JSON.stringify(e.text)}}`) : "";
+        case "thinking_delta":
+          return e.index === openSrc && e.text ? delta(`{"type":"thinking_delta","thinking":${JSON.stringify(e.text)}}`) : "";
+        case "signature_delta":
+          return e.index === openSrc ? delta(`{"type":"signature_delta","signature":${JSON.stringify(e.signature)}}`) : "";
+        case "tool_args_delta":
+          return e.index === openSrc && e.json ? delta(`{"type":"input_json_delta","partial_json":${JSON.stringify(e.json)}}`) : "";
+        case "raw_delta":
+          return e.index === openSrc && e.dialect === "anthropic-messages" ? delta(JSON.stringify(e.value)) : "";
+        case "block_stop":
+          return e.index === openSrc ? closeOpen() : "";
+        case "finish":
+          if (!finished) {
+            finished = true;
+            stopReason = e.stopReason;
+            stopSequence = e.stopSequence ?? null;
+          }
+          return "";
+        case "usage":
+          usage = e.usage;
+          return "";
+        case "ping":
+          return started ? ev("ping", `{"type":"ping"}`) : "";
+        case "end": {
+          ended = true;
+          const u = usageToAnthropic(usage ?? { inputTokens: 0, outputTokens: 0 });
+          return (
+            ensureStarted() +
+            closeOpen() +
+            ev(
+              "message_delta",
+              `{"type":"message_delta","delta":{"stop_reason":${JSON.stringify(stopReasonToAnthropic(stopReason, hasTool))},"stop_sequence":${JSON.stringify(stopSequence)}},"usage":${JSON.stringify(u)}}`,
+            ) +
+            ev("message_stop", `{"type":"message_stop"}`)
+          );
+        }
+        case "error":
+          ended = true;
+          // Close the open block first so the client never sees an unterminated block (pitfall 9).
+          return closeOpen() + encodeAnthropicStreamError(e.error);
+      }
+    },
+  };
+}

@@ -1,0 +1,144 @@
+/**
+ * OpenAI Chat Completions SSE -> canonical stream events: the §8.9 state machine, normalised
+ * into sequential blocks. Handles: Azure's empty-choices first chunk (pitfall 4), usage on the
+ * finish chunk or in a separate `choices:[]` chunk (pitfall 5), every element of
+ * `delta.tool_calls` (pitfall 10), reasoning text as `reasoning_content` or `reasoning`,
+ * in-stream `{"error":...}`, and a stream cut before `[DONE]` and before any finish_reason
+ * (an error, never a fake stop — pitfall 14).
+ */
+import { GatewayError } from "../../errors.ts";
+import type { CanonicalStreamEvent } from "../../canonical/stream-events.ts";
+import { stopReasonFromOpenAI } from "../../canonical/map-finish-reason.ts";
+import { usageFromOpenAI } from "../../canonical/map-usage.ts";
+import { newToolUseId } from "../anthropic-messages/message-id.ts";
+import { codeForStatus } from "../shared/upstream-error.ts";
+import { isObj, type Json } from "../shared/json-shape.ts";
+import type { SseEvent, StreamDecoder } from "../types.ts";
+
+type Open = { index: number; kind: "text" | "thinking" | "tool"; toolIndex?: number };
+
+export function createOpenAIChatStreamDecoder(): StreamDecoder {
+  let started = false;
+  let finished = false;
+  let closed = false;
+  let nextIndex = 0;
+  let open: Open | null = null;
+  /** tool_calls[].index -> block index, for tools already started. */
+  const toolBlocks = new Map<number, number>();
+
+  const close = (out: CanonicalStreamEvent[]) => {
+    if (open) {
+      out.push({ type: "block_stop", index: open.index });
+      open = null;
+    }
+  };
+  const openBlock = (out: CanonicalStreamEvent[], kind: Open["kind"], ev: CanonicalStreamEvent & { type: "block_start" }, toolIndex?: number) => {
+    close(out);
+    open = { index: ev.index, kind, toolIndex };
+    out.push(ev);
+  };
+  const finish = (out: CanonicalStreamEvent[]) => {
+    close(out);
+    closed = true;
+    out.push({ type: "end" });
+  };
+
+  return {
+    push(ev: SseEvent) {
+      if (closed) return [];
+      const out: CanonicalStreamEvent[] = [];
+      if (ev.data === "[DONE]") {
+        if (!started) {
+          started = true;
+          out.push({ type: "start", id: "", model: "" });
+        }
+        finish(out);
+        return out;
+      }
+      let c: Json;
+      try {
+        const parsed = JSON.parse(ev.data);
+        if (!isObj(parsed)) return [];
+        c = parsed;
+      } catch {
+        return [];
+      }
+      if (c.error !== undefined) {
+        const e = isObj(c.error) ? c.error : { message: String(c.error) };
+        const status = typeof e.code === "number" ? e.code : typeof c.status === "number" ? c.status : 500;
+        close(out);
+        closed = true;
+        out.push({
+          type: "error",
+          error: new GatewayError(status >= 400 ? status : 500, codeForStatus(status >= 400 ? status : 500), typeof e.message === "string" ? e.message : "Upstream stream error", {
+            upstreamType: typeof e.type === "string" ? e.type : typeof e.code === "string" ? e.code : undefined,
+            retryable: status === 429 || status >= 500,
+          }),
+        });
+        return out;
+      }
+      const choices = Array.isArray(c.choices) ? c.choices : [];
+      const usage = isObj(c.usage) ? c.usage : undefined;
+      if (!choices.length && !usage) return out; // Azure prompt_filter_results chunk and the like
+      if (!started) {
+        started = true;
+        const s: CanonicalStreamEvent = { type: "start", id: typeof c.id === "string" ? c.id : "", model: typeof c.model === "string" ? c.model : "" };
+        if (typeof c.created === "number") s.created = c.created;
+        out.push(s);
+      }
+      // Only choice 0 is carried (n > 1 streams are forwarded as bytes when dialects match).
+      const choice = choices.find((ch) => isObj(ch) && (ch.index ?? 0) === 0) as Json | undefined;
+      if (choice) {
+        const delta = isObj(choice.delta) ? choice.delta : {};
+        const reasoning = typeof delta.reasoning_content === "string" ? delta.reasoning_content : typeof delta.reasoning === "string" ? delta.reasoning : "";
+        if (reasoning) {
+          if (open?.kind !== "thinking") openBlock(out, "thinking", { type: "block_start", index: nextIndex++, block: { type: "thinking" } });
+          out.push({ type: "thinking_delta", index: open!.index, text: reasoning });
+        }
+        const text = (typeof delta.content === "string" ? delta.content : "") + (typeof delta.refusal === "string" ? delta.refusal : "");
+        if (text) {
+          if (open?.kind !== "text") openBlock(out, "text", { type: "block_start", index: nextIndex++, block: { type: "text" } });
+          out.push({ type: "text_delta", index: open!.index, text });
+        }
+        if (Array.isArray(delta.tool_calls)) {
+          for (const tc of delta.tool_calls) {
+            if (!isObj(tc)) continue;
+            const ti = typeof tc.index === "number" ? tc.index : toolBlocks.size;
+            const fn = isObj(tc.function) ? tc.function : {};
+            let block = toolBlocks.get(ti);
+            if (block === undefined) {
+              block = nextIndex++;
+              toolBlocks.set(ti, block);
+              const id = typeof tc.id === "string" && tc.id ? tc.id : newToolUseId();
+              openBlock(out, "tool", { type: "block_start", index: block, block: { type: "tool_call", id, name: String(fn.name ?? "") } }, ti);
+            }
+            const args = typeof fn.arguments === "string" ? fn.arguments : "";
+            // Arguments for a tool block that is no longer open (interleaved parallel calls, which
+            // OpenAI does not send) cannot be placed in a sequential stream: dropped.
+            if (args && open?.kind === "tool" && open.toolIndex === ti) out.push({ type: "tool_args_delta", index: block, json: args });
+          }
+        }
+        if (choice.finish_reason != null && !finished) {
+          finished = true;
+          close(out);
+          out.push({ type: "finish", stopReason: stopReasonFromOpenAI(choice.finish_reason) });
+        }
+      }
+      if (usage) out.push({ type: "usage", usage: usageFromOpenAI(usage) });
+      return out;
+    },
+    end() {
+      if (closed) return [];
+      const out: CanonicalStreamEvent[] = [];
+      // Some OpenAI-compatible servers never send [DONE]; a stream that reached its finish_reason is complete.
+      if (finished) {
+        finish(out);
+        return out;
+      }
+      close(out);
+      closed = true;
+      out.push({ type: "error", error: new GatewayError(502, "upstream_error", "Upstream stream ended before finish_reason and [DONE]", { retryable: true }) });
+      return out;
+    },
+  };
+}

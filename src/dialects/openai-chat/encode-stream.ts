@@ -1,0 +1,129 @@
+/**
+ * Canonical stream events -> OpenAI `chat.completion.chunk` SSE for the client (WIRE_FORMATS.md
+ * §2.5, §8.8): role chunk first; the same id/created/model on every chunk; tool-call `index` is
+ * its own counter over tool calls (pitfall 8); a tool call without argument text gets "{}"
+ * (pitfall 11); exactly one finish chunk; the usage chunk (`choices: []`) only when the client
+ * set include_usage, after the finish chunk; `[DONE]` last. Chunk JSON is built from a fixed
+ * prefix plus JSON.stringify of the small delta object.
+ */
+import type { CanonicalStreamEvent } from "../../canonical/stream-events.ts";
+import type { StopReason, Usage } from "../../canonical/model.ts";
+import { stopReasonToOpenAI } from "../../canonical/map-finish-reason.ts";
+import { usageToOpenAI } from "../../canonical/map-usage.ts";
+import type { EncodeContext, StreamEncoder } from "../types.ts";
+import { encodeOpenAIStreamError } from "./errors.ts";
+import { newChatCompletionId } from "./response.ts";
+
+export function createOpenAIChatStreamEncoder(ctx: EncodeContext): StreamEncoder {
+  let prefix = "";
+  let started = false;
+  let ended = false;
+  let finished = false;
+  let toolCounter = -1;
+  let openSrc = -1;
+  let openKind: "text" | "thinking" | "tool" | "other" | null = null;
+  let openTool = -1;
+  let argsSeen = false;
+  let thinkingText = "";
+  let signature: string | undefined;
+  let usage: Usage | undefined;
+  let hasTool = false;
+
+  const chunk = (delta: string, finish: string | null = null) =>
+    `data: ${prefix}"choices":[{"index":0,"delta":${delta},"logprobs":null,"finish_reason":${finish === null ? "null" : JSON.stringify(finish)}}]}\n\n`;
+
+  const start = (id: string, created?: number) => {
+    started = true;
+    const chunkId = id ? (id.startsWith("chatcmpl") ? id : `chatcmpl-${id}`) : (ctx.id ?? newChatCompletionId());
+    prefix = `{"id":${JSON.stringify(chunkId)},"object":"chat.completion.chunk","created":${created ?? ctx.created ?? Math.floor(Date.now() / 1000)},"model":${JSON.stringify(ctx.model)},`;
+    return chunk(`{"role":"assistant","content":""}`);
+  };
+  const ensureStarted = () => (started ? "" : start(""));
+
+  const closeOpen = () => {
+    let s = "";
+    if (openKind === "tool" && !argsSeen) {
+      s = chunk(`{"tool_calls":[{"index":${openTool},"function":{"arguments":"{}"}}]}`);
+    } else if (openKind === "thinking" && signature !== undefined) {
+      // The signature travels in LiteLLM's thinking_blocks so the client can send the block back (§8.2.1).
+      s = chunk(JSON.stringify({ thinking_blocks: [{ type: "thinking", thinking: thinkingText, signature }] }));
+    }
+    openKind = null;
+    openSrc = -1;
+    return s;
+  };
+
+  const finishChunk = (reason: StopReason | null) => {
+    finished = true;
+    return chunk("{}", stopReasonToOpenAI(reason, hasTool));
+  };
+
+  return {
+    push(e: CanonicalStreamEvent): string {
+      if (ended) return "";
+      switch (e.type) {
+        case "start":
+          return started ? "" : start(e.id, e.created);
+        case "block_start": {
+          let s = ensureStarted() + closeOpen();
+          openSrc = e.index;
+          const b = e.block;
+          if (b.type === "text") {
+            openKind = "text";
+            if (b.text) s += chunk(`{"content":${JSON.stringify(b.text)}}`);
+          } else if (b.type === "thinking") {
+            openKind = "thinking";
+            thinkingText = b.text ?? "";
+            signature = b.signature;
+            if (b.text) s += chunk(`{"reasoning_content":${JSON.stringify(b.text)}}`);
+          } else if (b.type === "tool_call") {
+            openKind = "tool";
+            hasTool = true;
+            openTool = ++toolCounter;
+            argsSeen = false;
+            s += chunk(`{"tool_calls":[{"index":${openTool},"id":${JSON.stringify(b.id)},"type":"function","function":{"name":${JSON.stringify(b.name)},"arguments":""}}]}`);
+          } else if (b.type === "redacted_thinking") {
+            openKind = "other";
+            s += chunk(JSON.stringify({ thinking_blocks: [{ type: "redacted_thinking", data: b.data }] }));
+          } else openKind = "other"; // server tool blocks etc.: no Chat Completions form
+          return s;
+        }
+        case "text_delta":
+          return e.index === openSrc && openKind === "text" && e.text ? chunk(`{"content":${JSON.stringify(e.text)}}`) : "";
+        case "thinking_delta":
+          if (e.index !== openSrc || openKind !== "thinking" || !e.text) return "";
+          thinkingText += e.text;
+          // Non-standard but widespread reasoning field (DeepSeek, LiteLLM), see §2.5.
+          return chunk(`{"reasoning_content":${JSON.stringify(e.text)}}`);
+        case "signature_delta":
+          if (e.index === openSrc && openKind === "thinking") signature = (signature ?? "") + e.signature;
+          return "";
+        case "tool_args_delta":
+          if (e.index !== openSrc || openKind !== "tool" || !e.json) return "";
+          argsSeen = true;
+          return chunk(`{"tool_calls":[{"index":${openTool},"function":{"arguments":${JSON.stringify(e.json)}}}]}`);
+        case "raw_delta":
+          return ""; // citations and other Anthropic-only deltas have no Chat Completions form
+        case "block_stop":
+          return e.index === openSrc ? closeOpen() : "";
+        case "finish":
+          return finished ? "" : ensureStarted() + closeOpen() + finishChunk(e.stopReason);
+        case "usage":
+          usage = e.usage;
+          return "";
+        case "ping":
+          return started ? ": ping\n\n" : "";
+        case "end": {
+          ended = true;
+          let s = ensureStarted() + closeOpen();
+          if (!finished) s += finishChunk(null);
+          if (ctx.includeUsage) s += `data: ${prefix}"choices":[],"usage":${JSON.stringify(usageToOpenAI(usage ?? { inputTokens: 0, outputTokens: 0 }))}}\n\n`;
+          return s + "data: [DONE]\n\n";
+        }
+        case "error":
+          ended = true;
+          return encodeOpenAIStreamError(e.error);
+      }
+    },
+  };
+}

@@ -1,0 +1,336 @@
+/**
+ * Property tests: random canonical requests (from a small seeded generator) survive
+ * encode -> decode unchanged in every dialect (decode ∘ encode = identity on each dialect's
+ * canonical forms), and every cross-dialect encoding either succeeds with a body the target
+ * dialect itself accepts, or fails with a documented 400.
+ */
+import { describe, expect, test } from "bun:test";
+import { TypeCompiler } from "@sinclair/typebox/compiler";
+import { GatewayError } from "../errors.ts";
+import { RequestSchema, type Block, type CanonicalRequest, type Message, type Tool } from "../canonical/model.ts";
+import { createDialects } from "./index.ts";
+import type { DialectName } from "./types.ts";
+
+const dialects = createDialects();
+const checkCanonical = TypeCompiler.Compile(RequestSchema);
+
+type Rng = () => number;
+function mulberry32(seed: number): Rng {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+class Gen {
+  constructor(readonly r: Rng) {}
+  int(lo: number, hi: number) { return lo + Math.floor(this.r() * (hi - lo + 1)); }
+  bool(p = 0.5) { return this.r() < p; }
+  pick<T>(xs: readonly T[]): T { return xs[Math.floor(this.r() * xs.length)]!; }
+  str(min = 1) {
+    const alphabet = ["a", "b", "Z", " ", "\n", '"', "\\", "é", "€", "😀", "{", "}", "0", "_"];
+    let s = "";
+    const n = this.int(min, 12);
+    for (let i = 0; i < n; i++) s += this.pick(alphabet);
+    return s;
+  }
+  id() { return `id_${this.int(0, 1e6)}`; }
+  maybe<T>(f: () => T, p = 0.5): T | undefined { return this.bool(p) ? f() : undefined; }
+  json(depth = 0): unknown {
+    const k = this.int(0, depth > 1 ? 3 : 5);
+    if (k === 0) return this.str(0);
+    if (k === 1) return this.int(-5, 1000);
+    if (k === 2) return this.bool();
+    if (k === 3) return null;
+    if (k === 4) return Array.from({ length: this.int(0, 3) }, () => this.json(depth + 1));
+    const o: Record<string, unknown> = {};
+    for (let i = this.int(0, 3); i > 0; i--) o[`k${this.int(0, 9)}`] = this.json(depth + 1);
+    return o;
+  }
+  object() {
+    const o: Record<string, unknown> = {};
+    for (let i = this.int(0, 3); i > 0; i--) o[`p${this.int(0, 9)}`] = this.json(1);
+    return o;
+  }
+  num() { return this.pick([0, 0.5, 1, 0.95, 2, 42]); }
+  cache() { return this.maybe(() => (this.bool() ? { type: "ephemeral" } : { type: "ephemeral", ttl: "1h" }), 0.2); }
+}
+
+/** Sets only defined keys so canonical objects compare equal to decoded ones. */
+function def<T extends object>(o: T): T {
+  for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) delete o[k];
+  return o;
+}
+
+// ---------- anthropic-messages canonical forms ----------
+function anthropicRequest(g: Gen): CanonicalRequest {
+  const text = (): Block => def({ type: "text" as const, text: g.str(), cacheControl: g.cache() });
+  const image = (): Block => def({
+    type: "image" as const,
+    source: g.pick([{ type: "url" as const, url: "https://x.test/a.png" }, { type: "base64" as const, mediaType: "image/png", data: "iVBO" }, { type: "file" as const, fileId: "file_1" }]),
+    cacheControl: g.cache(),
+  });
+  const doc = (): Block => def({ type: "document" as const, source: { type: "base64" as const, mediaType: "application/pdf", data: "JVBE" }, title: g.maybe(() => g.str()), context: g.maybe(() => g.str()) });
+  const userBlock = (): Block => {
+    switch (g.int(0, 4)) {
+      case 0: return image();
+      case 1: return doc();
+      case 2: {
+        const asString = g.bool();
+        return def({
+          type: "tool_result" as const, toolCallId: g.id(),
+          content: asString ? (g.bool() ? [{ type: "text" as const, text: g.str() }] : []) : Array.from({ length: g.int(0, 2) }, () => (g.bool() ? text() : image())) as never,
+          contentString: asString || undefined, isError: g.maybe(() => g.bool()), cacheControl: g.cache(),
+        });
+      }
+      case 3: return { type: "raw", dialect: "anthropic-messages", value: { type: "search_result", source: "s", title: "t", content: [] } };
+      default: return text();
+    }
+  };
+  const assistantBlock = (): Block => {
+    switch (g.int(0, 4)) {
+      case 0: return { type: "thinking", text: g.str(0), signature: `sig_${g.int(1, 99)}` };
+      case 1: return { type: "redacted_thinking", data: "EmwK" };
+      case 2: return def({ type: "tool_call" as const, id: g.id(), name: "tool_a", arguments: JSON.stringify(g.object()), cacheControl: g.cache() });
+      case 3: return { type: "raw", dialect: "anthropic-messages", value: { type: "server_tool_use", id: "srvtoolu_1", name: "web_search", input: { query: "q" } } };
+      default: return text();
+    }
+  };
+  const messages: Message[] = [];
+  for (let i = g.int(0, 5); i > 0; i--) {
+    const role = g.pick(["user", "assistant", "user", "assistant", "system"] as const);
+    if (g.bool(0.3) || role === "system") {
+      const t = g.str(0);
+      messages.push({ role, content: t ? [{ type: "text", text: t }] : [], contentForm: "string" });
+    } else {
+      messages.push({ role, content: Array.from({ length: g.int(0, 3) }, role === "user" ? userBlock : assistantBlock) });
+    }
+  }
+  const tools: Tool[] | undefined = g.maybe(() => Array.from({ length: g.int(0, 2) }, () => def({
+    name: `tool_${g.int(0, 9)}`, description: g.maybe(() => g.str()), inputSchema: { type: "object", properties: g.object() },
+    cacheControl: g.cache(), extra: g.maybe(() => ({ defer_loading: true }), 0.3),
+  })));
+  const toolChoice = g.maybe(() => g.pick([{ type: "auto" as const }, { type: "none" as const }, { type: "required" as const }, { type: "tool" as const, name: "tool_1" }]));
+  const extra = def({
+    context_management: g.maybe(() => ({ edits: [{ type: "clear_thinking_20251015" }] }), 0.3),
+    service_tier: g.maybe(() => "auto", 0.2),
+    metadata: g.maybe(() => ({ other: "x" }), 0.2),
+    output_config: g.maybe(() => ({ task_budget: 5 }), 0.2),
+    stream: undefined as boolean | undefined,
+  });
+  const stream = g.bool();
+  if (!stream && g.bool(0.3)) extra.stream = false;
+  return def({
+    origin: "anthropic-messages" as const,
+    model: `claude-${g.int(1, 9)}`,
+    stream,
+    system: g.maybe(() => Array.from({ length: g.int(0, 2) }, () => def({ type: "text" as const, text: g.str(), cacheControl: g.cache() }))),
+    messages,
+    maxTokens: g.int(0, 64000),
+    temperature: g.maybe(() => g.num()),
+    topP: g.maybe(() => g.num()),
+    topK: g.maybe(() => g.int(1, 50)),
+    stop: g.maybe(() => Array.from({ length: g.int(0, 3) }, () => g.str())),
+    sessionKey: g.maybe(() => g.str()),
+    tools,
+    toolChoice,
+    parallelToolCalls: toolChoice ? g.maybe(() => g.bool()) : undefined,
+    thinking: g.maybe(() => g.pick([{ type: "enabled" as const, budgetTokens: 2048 }, { type: "disabled" as const }, { type: "adaptive" as const }, { type: "adaptive" as const, display: "omitted" }])),
+    reasoningEffort: g.maybe(() => g.pick(["low", "medium", "high", "max"])),
+    responseFormat: g.maybe(() => ({ type: "json_schema" as const, schema: { type: "object", properties: g.object() } }), 0.2),
+    extra: Object.keys(extra).length ? extra : undefined,
+  });
+}
+
+// ---------- openai-chat canonical forms ----------
+function openAIChatRequest(g: Gen): CanonicalRequest {
+  const text = (): Block => def({ type: "text" as const, text: g.str(0), cacheControl: g.cache() });
+  const userPart = (): Block => {
+    switch (g.int(0, 5)) {
+      case 0: return def({ type: "image" as const, source: g.pick([{ type: "url" as const, url: "https://x.test/a.png" }, { type: "base64" as const, mediaType: "image/jpeg", data: "/9j/" }]), detail: g.maybe(() => g.pick(["auto", "low", "high"])) });
+      case 1: return { type: "audio", data: "UklG", format: g.pick(["wav", "mp3"]) };
+      case 2: return def({ type: "document" as const, source: { type: "base64" as const, mediaType: "application/pdf", data: "JVBE" }, filename: g.maybe(() => "a.pdf") });
+      case 3: return def({ type: "document" as const, source: { type: "file" as const, fileId: "file-1" }, filename: g.maybe(() => "b.pdf") });
+      case 4: return { type: "raw", dialect: "openai-chat", value: { type: "future_part", x: 1 } };
+      default: return text();
+    }
+  };
+  const stringOr = (parts: () => Block[]): Pick<Message, "content" | "contentForm"> => {
+    if (g.bool(0.4)) {
+      const t = g.str(0);
+      return { content: t ? [{ type: "text", text: t }] : [], contentForm: "string" };
+    }
+    return { content: parts() };
+  };
+  const messages: Message[] = [];
+  for (let i = g.int(0, 6); i > 0; i--) {
+    const role = g.pick(["system", "developer", "user", "assistant", "tool", "user", "assistant"] as const);
+    if (role === "system" || role === "developer") {
+      messages.push(def({ role, ...stringOr(() => Array.from({ length: g.int(0, 2) }, text)), extra: g.maybe(() => ({ name: "n" }), 0.2) }));
+    } else if (role === "user") {
+      messages.push(def({ role, ...stringOr(() => Array.from({ length: g.int(0, 3) }, userPart)), extra: g.maybe(() => ({ name: "bob" }), 0.2) }));
+    } else if (role === "tool") {
+      const asString = g.bool();
+      const t = g.str(0);
+      messages.push({ role, content: [def({
+        type: "tool_result" as const, toolCallId: g.id(),
+        content: asString ? (t ? [{ type: "text" as const, text: t }] : []) : (Array.from({ length: g.int(0, 2) }, text) as never),
+        contentString: asString || undefined,
+      })] });
+    } else {
+      const content: Block[] = [];
+      const thinkingKind = g.int(0, 2);
+      if (thinkingKind === 1) content.push({ type: "thinking", text: g.str(0) });
+      if (thinkingKind === 2) {
+        for (let k = g.int(1, 2); k > 0; k--) content.push(g.bool() ? { type: "thinking", text: g.str(0), signature: `s${k}` } : { type: "redacted_thinking", data: "Emw" });
+      }
+      const form = g.pick(["string", "null", "absent", "parts"] as const);
+      if (form === "string") {
+        const t = g.str(0);
+        if (t) content.push({ type: "text", text: t });
+      } else if (form === "parts") {
+        for (let k = g.int(0, 2); k > 0; k--) content.push(g.bool() ? text() : { type: "refusal", text: g.str(0) });
+      }
+      for (let k = g.int(0, 2); k > 0; k--) content.push({ type: "tool_call", id: g.id(), name: "fn", arguments: g.pick([JSON.stringify(g.object()), "{\"a\": 1 }", "not json", ""]) });
+      messages.push(def({ role, content, contentForm: form === "parts" ? undefined : form, extra: g.maybe(() => ({ refusal: null }), 0.2) }));
+    }
+  }
+  const stream = g.bool();
+  const stop = g.maybe(() => Array.from({ length: g.int(1, 3) }, () => g.str()));
+  const maxField = g.maybe(() => g.pick(["max_tokens", "max_completion_tokens"] as const));
+  const tools = g.maybe(() => Array.from({ length: g.int(0, 2) }, (): Tool => def({
+    name: `fn_${g.int(0, 9)}`, description: g.maybe(() => g.str()), inputSchema: g.maybe(() => ({ type: "object", properties: g.object() })),
+    strict: g.maybe(() => g.bool()), cacheControl: g.cache(),
+  })));
+  const extra = def({
+    store: g.maybe(() => false, 0.2), metadata: g.maybe(() => ({ a: "b" }), 0.2), prompt_cache_key: g.maybe(() => "k", 0.2),
+    stream: !stream && g.bool(0.2) ? false : undefined,
+  });
+  return def({
+    origin: "openai-chat" as const,
+    model: `gpt-${g.int(1, 9)}`,
+    stream,
+    includeUsage: stream ? true : undefined,
+    messages,
+    maxTokens: maxField ? g.int(1, 10000) : undefined,
+    maxTokensField: maxField,
+    temperature: g.maybe(() => g.num()),
+    topP: g.maybe(() => g.num()),
+    n: g.maybe(() => g.int(1, 3)),
+    seed: g.maybe(() => g.int(0, 99)),
+    stop,
+    stopString: stop?.length === 1 && g.bool() ? true : undefined,
+    presencePenalty: g.maybe(() => g.num(), 0.2),
+    frequencyPenalty: g.maybe(() => g.num(), 0.2),
+    logitBias: g.maybe(() => ({ "50256": -100 }), 0.2),
+    logprobs: g.maybe(() => g.bool(), 0.2),
+    topLogprobs: g.maybe(() => g.int(0, 5), 0.2),
+    topK: g.maybe(() => g.int(1, 40), 0.1),
+    sessionKey: g.maybe(() => g.str()),
+    tools,
+    toolChoice: g.maybe(() => g.pick([{ type: "auto" as const }, { type: "none" as const }, { type: "required" as const }, { type: "tool" as const, name: "fn_1" }])),
+    parallelToolCalls: g.maybe(() => g.bool()),
+    responseFormat: g.maybe(() => g.pick([
+      { type: "text" as const }, { type: "json_object" as const },
+      def({ type: "json_schema" as const, name: "answer", description: g.maybe(() => "d"), schema: { type: "object" }, strict: g.maybe(() => g.bool()) }),
+    ])),
+    reasoningEffort: g.maybe(() => g.pick(["minimal", "low", "medium", "high"])),
+    thinking: g.maybe(() => g.pick([{ type: "enabled" as const, budgetTokens: 1024 }, { type: "disabled" as const }, { type: "adaptive" as const }]), 0.1),
+    extra: Object.keys(extra).length ? extra : undefined,
+  });
+}
+
+// ---------- openai-completions canonical forms ----------
+function completionsRequest(g: Gen): CanonicalRequest {
+  const stream = g.bool();
+  const t = g.str(0);
+  const stop = g.maybe(() => Array.from({ length: g.int(1, 3) }, () => g.str()));
+  const logprobs = g.bool(0.2);
+  const extra = def({ echo: g.maybe(() => false, 0.2), suffix: g.maybe(() => "s", 0.2), best_of: g.maybe(() => 1, 0.1) });
+  return def({
+    origin: "openai-completions" as const,
+    model: "instruct",
+    stream,
+    includeUsage: stream ? true : undefined,
+    messages: [{ role: "user" as const, content: t ? [{ type: "text" as const, text: t }] : [], contentForm: "string" as const }],
+    maxTokens: g.int(1, 500),
+    maxTokensField: "max_tokens" as const,
+    temperature: g.maybe(() => g.num()),
+    topP: g.maybe(() => g.num()),
+    n: g.maybe(() => g.int(1, 3)),
+    seed: g.maybe(() => g.int(0, 99)),
+    stop,
+    stopString: stop?.length === 1 && g.bool() ? true : undefined,
+    presencePenalty: g.maybe(() => g.num(), 0.2),
+    frequencyPenalty: g.maybe(() => g.num(), 0.2),
+    logitBias: g.maybe(() => ({ "1": 5 }), 0.2),
+    logprobs: logprobs || undefined,
+    topLogprobs: logprobs ? g.int(0, 5) : undefined,
+    sessionKey: g.maybe(() => g.str()),
+    extra: Object.keys(extra).length ? extra : undefined,
+  });
+}
+
+const generators: Record<DialectName, (g: Gen) => CanonicalRequest> = {
+  "anthropic-messages": (g) => {
+    const req = anthropicRequest(g);
+    // `system` as a plain string: only a single block without cache_control can be spelled that way.
+    if (req.system && req.system.length === 1 && !req.system[0]!.cacheControl && g.bool()) req.systemString = true;
+    return req;
+  },
+  "openai-chat": openAIChatRequest,
+  "openai-completions": completionsRequest,
+};
+
+const ROUNDS = 300;
+
+describe("decode ∘ encode is the identity on random canonical requests", () => {
+  for (const name of Object.keys(generators) as DialectName[]) {
+    test(name, () => {
+      const g = new Gen(mulberry32(1234 + name.length));
+      const dialect = dialects[name];
+      for (let i = 0; i < ROUNDS; i++) {
+        const req = generators[name](g);
+        expect(checkCanonical.Check(req)).toBe(true);
+        const wire = JSON.parse(JSON.stringify(dialect.encodeRequest(req, { model: req.model, defaultMaxTokens: 4096 })));
+        const back = dialect.decodeRequest(wire);
+        if (!Bun.deepEquals(back, req)) {
+          // Show the failing case in full.
+          expect({ round: i, wire, back }).toEqual({ round: i, wire, back: req });
+        }
+        // and the wire body itself is stable: encode(decode(wire)) = wire
+        expect(JSON.parse(JSON.stringify(dialect.encodeRequest(back, { model: req.model, defaultMaxTokens: 4096 })))).toEqual(wire);
+      }
+    });
+  }
+});
+
+describe("cross-dialect encodings are accepted by the target dialect, or refused with a 400", () => {
+  for (const from of Object.keys(generators) as DialectName[]) {
+    test(`from ${from}`, () => {
+      const g = new Gen(mulberry32(99 + from.length));
+      for (let i = 0; i < ROUNDS; i++) {
+        const req = generators[from](g);
+        for (const to of Object.keys(dialects) as DialectName[]) {
+          if (to === from) continue;
+          let wire: Record<string, unknown>;
+          try {
+            wire = dialects[to].encodeRequest(req, { model: "target", defaultMaxTokens: 4096, onAdjust: () => {} });
+          } catch (e) {
+            expect(e).toBeInstanceOf(GatewayError);
+            expect((e as GatewayError).status).toBe(400);
+            continue;
+          }
+          const decoded = dialects[to].decodeRequest(JSON.parse(JSON.stringify(wire)));
+          expect(checkCanonical.Check(decoded)).toBe(true);
+          expect(decoded.stream).toBe(req.stream);
+          if (to === "anthropic-messages") expect(typeof wire.max_tokens).toBe("number");
+          if (to !== "anthropic-messages" && req.stream) expect(wire.stream_options).toEqual({ include_usage: true });
+          if (!req.stream) expect(wire).not.toHaveProperty("stream_options");
+        }
+      }
+    });
+  }
+});

@@ -1,0 +1,74 @@
+/**
+ * The contract between the server and the dialects. A dialect is a set of pure functions around
+ * the canonical model (src/canonical/model.ts); stream encoders/decoders are small state machines.
+ */
+import type { GatewayError } from "../errors.ts";
+import type { CanonicalRequest, CanonicalResponse, DialectName } from "../canonical/model.ts";
+import type { CanonicalStreamEvent } from "../canonical/stream-events.ts";
+import type { SseEvent } from "../transport/sse-parser.ts";
+
+export type { DialectName, CanonicalRequest, CanonicalResponse, CanonicalStreamEvent, SseEvent };
+
+export interface EncodeContext {
+  /** Model name to show the client (the one it asked for). */
+  model: string;
+  /** Response id to use when the canonical response has none. */
+  id?: string;
+  /** Unix seconds. */
+  created?: number;
+  /** OpenAI clients: stream_options.include_usage. */
+  includeUsage?: boolean;
+}
+
+export interface EncodeRequestOptions {
+  /** Upstream model name. */
+  model: string;
+  /** Anthropic requires max_tokens; used when the client gave none. */
+  defaultMaxTokens: number;
+  /** OpenAI upstreams: which field carries the token limit when the client's own spelling is unknown
+   * (cross-dialect). Default `max_tokens` (known by every OpenAI-compatible server); use
+   * `max_completion_tokens` for OpenAI reasoning models and new Azure api-versions (§2.2, §7.1). */
+  maxTokensField?: "max_tokens" | "max_completion_tokens";
+  /** Clamp the token limit to this value (models reject limits above their maximum; CLIENT_TRAFFIC). */
+  maxOutputTokens?: number;
+  /** OpenAI upstreams: send reasoning parameters (reasoning_effort). False for models without reasoning,
+   * which reject them. Default true. */
+  reasoning?: boolean;
+  /** OpenAI-compatible upstreams that want thinking text back in history (DeepSeek, Kimi): send
+   * assistant `reasoning_content`. Default false (OpenAI itself does not know the field). */
+  sendReasoningContent?: boolean;
+  /** Called for every field deliberately dropped or changed while encoding (for a log line). */
+  onAdjust?: (field: string, reason: string) => void;
+}
+
+export interface StreamDecoder {
+  push(ev: SseEvent): CanonicalStreamEvent[];
+  /** A stream that ended without its terminator yields an error event. */
+  end(): CanonicalStreamEvent[];
+}
+
+export interface StreamEncoder {
+  /** SSE text to write, possibly "". */
+  push(ev: CanonicalStreamEvent): string;
+}
+
+export interface Dialect {
+  name: DialectName;
+  /** Client body -> canonical; throws GatewayError 400 naming the field (param) on bad input. */
+  decodeRequest(body: unknown): CanonicalRequest;
+  /** Canonical -> upstream body (stream flag; OpenAI: stream_options.include_usage always true when streaming). */
+  encodeRequest(req: CanonicalRequest, opts: EncodeRequestOptions): Record<string, unknown>;
+  /** Upstream JSON -> canonical. */
+  decodeResponse(body: unknown): CanonicalResponse;
+  encodeResponse(res: CanonicalResponse, ctx: EncodeContext): Record<string, unknown>;
+  /** Upstream SSE events -> canonical events. */
+  streamDecoder(): StreamDecoder;
+  /** Canonical events -> client SSE text ([DONE] only for OpenAI dialects). */
+  streamEncoder(ctx: EncodeContext): StreamEncoder;
+  /** WIRE §2.6 / §5.8 shapes. */
+  encodeError(err: GatewayError): { status: number; body: Record<string, unknown> };
+  /** In-stream error SSE text for this dialect. */
+  encodeStreamError(err: GatewayError): string;
+  /** Upstream error -> GatewayError keeping status, message, provider error type (options.upstreamType). */
+  decodeError(status: number, bodyText: string, headers?: Headers): GatewayError;
+}
