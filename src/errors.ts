@@ -30,6 +30,8 @@ export class GatewayError extends Error {
       param?: string;
       /** Provider's own error type (e.g. `overloaded_error`) when re-emitting an upstream error. */
       upstreamType?: string;
+      /** Provider's finer error code (OpenAI `error.code`, Anthropic `error.details.error_code`). */
+      upstreamCode?: string;
       /** Headers to pass back to the client (rate-limit, request id). */
       headers?: Record<string, string>;
       cause?: unknown;

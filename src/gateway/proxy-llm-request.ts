@@ -76,7 +76,12 @@ export async function proxyLlmRequest(deps: ProxyDeps, input: ProxyInput): Promi
     } else {
       canonical ??= dialects[clientDialect].decodeRequest(body.json);
       upstreamBody = JSON.stringify(
-        dialects[upstreamDialect].encodeRequest(canonical, { model: targetModel, defaultMaxTokens: config.proxy.default_max_tokens }),
+        dialects[upstreamDialect].encodeRequest(canonical, {
+          model: targetModel,
+          defaultMaxTokens: config.proxy.default_max_tokens,
+          maxTokensField: spec.maxTokensField,
+          onAdjust: (field, reason) => ((input.logFields.adjusted ??= []) as string[]).push(`${field}: ${reason}`),
+        }),
       );
     }
     const credential = await deps.credential(account);
@@ -93,7 +98,7 @@ export async function proxyLlmRequest(deps: ProxyDeps, input: ProxyInput): Promi
     if (!res.ok) {
       const text = await readText(exchange).catch(() => "");
       const err = dialects[upstreamDialect].decodeError(res.status, text, res.headers);
-      ctx.report({ kind: "http", status: res.status, headers: res.headers, errorCode: err.options.upstreamType });
+      ctx.report({ kind: "http", status: res.status, headers: res.headers, errorCode: err.options.upstreamCode });
       throw err;
     }
     const headers = new Headers();

@@ -15,6 +15,8 @@ function bearerTarget(this: ProviderSpec, account: UpstreamAccount, { dialect, c
 export const openai: ProviderSpec = {
   id: "openai",
   defaultBaseUrl: "https://api.openai.com",
+  // Reasoning models reject max_tokens; every current OpenAI model accepts max_completion_tokens (§2.2).
+  maxTokensField: "max_completion_tokens",
   dialectFor: openaiDialect,
   target: bearerTarget,
 };

@@ -23,6 +23,8 @@ export interface BuildOptions {
 export interface ProviderSpec {
   id: Provider;
   defaultBaseUrl: string;
+  /** OpenAI-dialect upstreams: the field that carries a converted request's token limit (default max_tokens). */
+  maxTokensField?: "max_tokens" | "max_completion_tokens";
   /** The dialect this upstream speaks when a client speaks `client`. */
   dialectFor(client: DialectName): DialectName;
   target(account: UpstreamAccount, opts: BuildOptions): UpstreamTarget;

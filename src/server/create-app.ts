@@ -3,6 +3,8 @@ import { Elysia } from "elysia";
 import type { Config, GatewayKey, Permission } from "../config/schema.ts";
 import type { DialectName } from "../dialects/types.ts";
 import { GatewayError } from "../errors.ts";
+import { countTokens } from "../gateway/count-tokens.ts";
+import { anthropicModelList, listServedModels, openaiModelList } from "../gateway/list-models.ts";
 import { proxyLlmRequest, type ProxyDeps } from "../gateway/proxy-llm-request.ts";
 import { readJsonBody } from "../gateway/read-json-body.ts";
 import type { StateStore } from "../state/types.ts";
@@ -143,7 +145,27 @@ export function createApp(deps: AppDeps) {
     )
     .post("/v1/chat/completions", llm("openai-chat"), { parse: "none", detail: openapiDetails.chatCompletions })
     .post("/v1/completions", llm("sniff"), { parse: "none", detail: openapiDetails.completions })
-    .post("/v1/messages", llm("anthropic-messages"), { parse: "none", detail: openapiDetails.messages });
+    .post("/v1/messages", llm("anthropic-messages"), { parse: "none", detail: openapiDetails.messages })
+    .post(
+      "/v1/messages/count_tokens",
+      ({ request }) =>
+        guarded(request, "read", "anthropic-messages", async ({ logFields }) => {
+          const body = await readJsonBody(request, deps.config().server.body_limit);
+          return countTokens(deps.proxy, { request, clientDialect: "anthropic-messages", body, logFields });
+        }),
+      { parse: "none", detail: openapiDetails.countTokens },
+    )
+    .get(
+      "/v1/models",
+      ({ request }) => {
+        const anthropic = request.headers.has("anthropic-version");
+        return guarded(request, "read", anthropic ? "anthropic-messages" : "openai-chat", () => {
+          const models = listServedModels(deps.config());
+          return Response.json(anthropic ? anthropicModelList(models) : openaiModelList(models));
+        });
+      },
+      { detail: openapiDetails.models },
+    );
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -88,6 +88,21 @@ function llmRoute(summary: string, tag: string, request: TSchema, response: TSch
   } as Record<string, unknown>;
 }
 
+const CountTokensRequest = T.Object(
+  { model: T.String(), messages: T.Array(T.Any()), system: T.Optional(T.Any()), tools: T.Optional(T.Array(T.Any())) },
+  { additionalProperties: true },
+);
+const CountTokensResponse = T.Object({ input_tokens: T.Integer() });
+const ModelList = T.Union([
+  T.Object({ object: T.Literal("list"), data: T.Array(T.Object({ id: T.String(), object: T.Literal("model"), created: T.Integer(), owned_by: T.String() })) }),
+  T.Object({
+    data: T.Array(T.Object({ type: T.Literal("model"), id: T.String(), display_name: T.String(), created_at: T.String() })),
+    has_more: T.Boolean(),
+    first_id: T.Union([T.String(), T.Null()]),
+    last_id: T.Union([T.String(), T.Null()]),
+  }),
+]);
+
 export const openapiDetails = {
   health: {
     summary: "Gateway health (no auth)",
@@ -97,4 +112,17 @@ export const openapiDetails = {
   chatCompletions: llmRoute("OpenAI Chat Completions", "openai", ChatRequest, ChatResponse, OpenAIError),
   completions: llmRoute("OpenAI legacy Completions (an Anthropic-shaped body is recognised too)", "openai", CompletionsRequest, T.Any(), OpenAIError),
   messages: llmRoute("Anthropic Messages", "anthropic", MessagesRequest, MessagesResponse, AnthropicError),
+  countTokens: {
+    summary: "Anthropic token counting: exact from an Anthropic account, else an estimate (header x-llm-gateway-token-count: estimate)",
+    tags: ["anthropic"],
+    security,
+    requestBody: { required: true, content: json(CountTokensRequest) },
+    responses: { "200": { description: "Input token count", content: json(CountTokensResponse) }, ...errors(AnthropicError) },
+  } as Record<string, unknown>,
+  models: {
+    summary: "Models served by the enabled accounts and routes (Anthropic's list shape when anthropic-version is sent)",
+    tags: ["openai", "anthropic"],
+    security,
+    responses: { "200": { description: "Model list", content: json(ModelList) }, ...errors(OpenAIError) },
+  } as Record<string, unknown>,
 };

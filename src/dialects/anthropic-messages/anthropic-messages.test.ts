@@ -211,9 +211,9 @@ describe("anthropic-messages errors", () => {
   test("decodeError keeps status, message, type, retry-after", () => {
     const e = A.decodeError(529, '{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"},"request_id":"req_1"}', new Headers({ "retry-after": "3" }));
     expect(e).toBeInstanceOf(GatewayError);
-    expect([e.status, e.code, e.message, e.options.upstreamType, e.options.retryable, e.options.retryAfter]).toEqual([529, "overloaded", "Overloaded", "overloaded_error", true, 3]);
+    expect([e.status, e.code, e.message, e.options.upstreamType, e.options.retryAfter]).toEqual([529, "overloaded", "Overloaded", "overloaded_error", 3]);
     const spend = A.decodeError(429, '{"type":"error","error":{"type":"rate_limit_error","message":"spend","details":{"error_code":"enforced_spend_limit_reached"}}}');
-    expect(spend.options.retryable).toBe(false);
+    expect(spend.options.upstreamCode).toBe("enforced_spend_limit_reached");
     const plain = A.decodeError(502, "<html>Bad gateway</html>");
     expect([plain.status, plain.code, plain.message]).toEqual([502, "upstream_error", "<html>Bad gateway</html>"]);
   });

@@ -203,7 +203,7 @@ describe("openai-chat streams", () => {
 describe("openai-chat errors", () => {
   test("decodeError / encodeError (§2.6, §8.10)", () => {
     const e = O.decodeError(400, '{"error":{"message":"This model\'s maximum context length is 8192","type":"invalid_request_error","param":"messages","code":"context_length_exceeded"}}');
-    expect([e.status, e.code, e.options.param, e.options.upstreamType, e.options.retryable]).toEqual([400, "invalid_request", "messages", "invalid_request_error", false]);
+    expect([e.status, e.code, e.options.param, e.options.upstreamType]).toEqual([400, "invalid_request", "messages", "invalid_request_error"]);
     expect(O.encodeError(e)).toEqual({ status: 400, body: { error: { message: e.message, type: "invalid_request_error", param: "messages", code: "context_length_exceeded" } } });
     const anth = A.decodeError(529, '{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}');
     expect(O.encodeError(anth)).toEqual({ status: 503, body: { error: { message: "Overloaded", type: "server_error", param: null, code: "overloaded" } } });

@@ -43,10 +43,12 @@ export function decodeUpstreamError(status: number, bodyText: string, headers?: 
   const upstreamType =
     err && typeof err.type === "string" ? err.type : err && typeof err.code === "string" ? err.code : undefined;
   const param = err && typeof err.param === "string" ? err.param : undefined;
-  // 429 "enforced_spend_limit_reached" is a quota, not a rate: never retry it (§5.8, pitfall 42).
+  // 429 "enforced_spend_limit_reached" is a quota, not a rate (§5.8, pitfall 42): the code travels on so routing
+  // can cool the account down for long. Whether another account may succeed is routing's call (classifyStatus),
+  // so no `retryable` is set here.
   const details = err && isObj(err.details) ? err.details : undefined;
-  const spendLimit = details?.error_code === "enforced_spend_limit_reached" || err?.code === "insufficient_quota";
-  const retryable = !spendLimit && (status === 408 || status === 409 || status === 429 || status >= 500);
+  const upstreamCode =
+    typeof details?.error_code === "string" ? details.error_code : err && typeof err.code === "string" ? err.code : undefined;
   const passed: Record<string, string> = {};
   let any = false;
   for (const h of PASS_HEADERS) {
@@ -57,7 +59,7 @@ export function decodeUpstreamError(status: number, bodyText: string, headers?: 
     }
   }
   return new GatewayError(status, codeForStatus(status), message, {
-    retryable,
+    upstreamCode,
     retryAfter: retryAfterSeconds(headers),
     param,
     upstreamType,

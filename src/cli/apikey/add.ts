@@ -1,0 +1,70 @@
+import { Command, Option } from "clipanion";
+import { PERMISSIONS, type GatewayKey, type Permission } from "../../config/schema.ts";
+import { generateGatewayKey, hashKey } from "../../config/secrets.ts";
+import { BaseCommand } from "../base-command.ts";
+import { keyView } from "../mask-secrets.ts";
+import { newId } from "../new-id.ts";
+import { parseDuration } from "../parse-duration.ts";
+
+export class ApiKeyAddCommand extends BaseCommand {
+  static override paths = [["apikey", "add"]];
+  static override usage = Command.Usage({
+    category: "Gateway keys",
+    description: "create a gateway key (printed once; only its SHA-256 is stored)",
+    examples: [
+      ["A key for a team, 600 requests per minute", "$0 apikey add --name team --rpm 600"],
+      ["An admin key valid for 30 days", "$0 apikey add --name ops --permissions read,write,admin --expires-in 30d"],
+    ],
+  });
+
+  name = Option.String("--name", { description: "Label for the key (required)" });
+  permissions = Option.String("--permissions", { description: `Comma list of ${PERMISSIONS.join(", ")} (default: read,write)` });
+  expiresIn = Option.String("--expires-in", { description: "Lifetime: 30d, 12h, 90m, 3600s" });
+  rpm = Option.String("--rpm", { description: "Requests per minute (0 or absent: unlimited)" });
+  json = Option.Boolean("--json", false, { description: "Print one JSON document" });
+
+  run() {
+    const name = this.required("--name", this.name).trim();
+    const permissions = this.parsePermissions();
+    let expires_at: string | undefined;
+    if (this.expiresIn !== undefined) {
+      const ms = parseDuration(this.expiresIn);
+      if (ms === undefined) this.usageError(`--expires-in expects a duration like 30d, 12h, 90m or 3600s, got "${this.expiresIn}"`);
+      expires_at = new Date(Date.now() + ms).toISOString();
+    }
+    const rpm = this.parseInteger("--rpm", this.rpm, 0);
+
+    const raw = generateGatewayKey();
+    const key: GatewayKey = {
+      id: newId("key"),
+      name,
+      key_hash: hashKey(raw),
+      key_prefix: raw.slice(0, 12),
+      permissions,
+      status: "active",
+      created_at: new Date().toISOString(),
+      ...(expires_at !== undefined && { expires_at }),
+      ...(rpm !== undefined && { rate_limit_rpm: rpm }),
+    };
+    this.store().update((c) => void c.gateway_keys.push(key));
+
+    this.output(this.json, { ...keyView(key), key: raw }, () =>
+      [
+        `Created gateway key ${key.id} (${name}), permissions ${permissions.join(",")}${expires_at ? `, expires ${expires_at}` : ""}`,
+        "",
+        `  ${raw}`,
+        "",
+        "Store it now: it is shown only this once.",
+      ].join("\n"),
+    );
+  }
+
+  private parsePermissions(): Permission[] {
+    if (this.permissions === undefined) return ["read", "write"];
+    const list = [...new Set(this.permissions.split(",").map((p) => p.trim()).filter(Boolean))];
+    if (list.length === 0) this.usageError("--permissions needs at least one of read, write, admin");
+    const bad = list.filter((p) => !(PERMISSIONS as readonly string[]).includes(p));
+    if (bad.length) this.usageError(`unknown permission "${bad[0]}" (expected ${PERMISSIONS.join(", ")})`);
+    return list as Permission[];
+  }
+}

@@ -1,0 +1,18 @@
+import { Command, Option } from "clipanion";
+import { ENV_NAMES } from "../../config/schema.ts";
+import { BaseCommand } from "../base-command.ts";
+import { formatTable } from "../format-table.ts";
+import { maskUrlCredentials } from "../mask-secrets.ts";
+
+export class EnvListCommand extends BaseCommand {
+  static override paths = [["env", "list"]];
+  static override usage = Command.Usage({ category: "Environment", description: "show the proxy settings used for every outbound call" });
+
+  json = Option.Boolean("--json", false, { description: "Print one JSON document" });
+
+  run() {
+    const env = this.store().load().environment;
+    const values = Object.fromEntries(ENV_NAMES.map((n) => [n, maskUrlCredentials(env[n])]));
+    this.output(this.json, values, () => formatTable(["NAME", "VALUE"], ENV_NAMES.map((n) => [n, values[n] || "(unset)"])));
+  }
+}

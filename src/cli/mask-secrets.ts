@@ -1,0 +1,60 @@
+import type { Cipher } from "../config/secrets.ts";
+import { maskSecret } from "../config/secrets.ts";
+import type { Config, GatewayKey, OAuthSettings, UpstreamAccount } from "../config/schema.ts";
+
+/**
+ * Display forms of config items: nothing printed by the CLI (tables, `show`, `--json`, `config show`) carries a
+ * secret. Upstream keys are decrypted only to be masked; a wrong master key surfaces as the cipher's ConfigError.
+ */
+
+/** A gateway key without its hash (useless to readers; the key_prefix identifies it). */
+export function keyView(key: GatewayKey): Omit<GatewayKey, "key_hash"> {
+  const { key_hash: _hash, ...rest } = key;
+  return rest;
+}
+
+export function maskSealed(cipher: Cipher, sealed: string | undefined, where: string): string | undefined {
+  return sealed === undefined ? undefined : maskSecret(cipher.decrypt(sealed, where));
+}
+
+export function accountView(account: UpstreamAccount, cipher: Cipher): UpstreamAccount {
+  const where = `upstream account ${account.id}`;
+  const view: UpstreamAccount = { ...account };
+  if (account.api_key !== undefined) view.api_key = maskSealed(cipher, account.api_key, `${where} api_key`);
+  if (account.oauth) view.oauth = oauthView(account.oauth, cipher, where);
+  return view;
+}
+
+function oauthView(oauth: OAuthSettings, cipher: Cipher, where: string): OAuthSettings {
+  return {
+    ...oauth,
+    ...(oauth.access_token !== undefined && { access_token: maskSealed(cipher, oauth.access_token, `${where} oauth.access_token`) }),
+    ...(oauth.refresh_token !== undefined && { refresh_token: maskSealed(cipher, oauth.refresh_token, `${where} oauth.refresh_token`) }),
+  };
+}
+
+/** `http://user:secret@proxy:3128` → `http://user:****@proxy:3128`: proxy URLs may carry credentials. */
+export function maskUrlCredentials(value: string): string {
+  try {
+    const url = new URL(value);
+    if (!url.password) return value;
+    url.password = "****";
+    return url.toString();
+  } catch {
+    return value;
+  }
+}
+
+/** The whole configuration as `config show` prints it. */
+export function configView(config: Config, cipher: Cipher): Record<string, unknown> {
+  return {
+    ...config,
+    gateway_keys: config.gateway_keys.map(keyView),
+    upstream_accounts: config.upstream_accounts.map((a) => accountView(a, cipher)),
+    environment: {
+      ...config.environment,
+      http_proxy: maskUrlCredentials(config.environment.http_proxy),
+      https_proxy: maskUrlCredentials(config.environment.https_proxy),
+    },
+  };
+}

@@ -1,0 +1,142 @@
+import type { Readable, Writable } from "node:stream";
+import { Builtins, Cli, UsageError, type CommandClass } from "clipanion";
+import { VERSION } from "../version.ts";
+import { ApiKeyAddCommand } from "./apikey/add.ts";
+import { ApiKeyDisableCommand } from "./apikey/disable.ts";
+import { ApiKeyEnableCommand } from "./apikey/enable.ts";
+import { ApiKeyListCommand } from "./apikey/list.ts";
+import { ApiKeyRemoveCommand } from "./apikey/remove.ts";
+import { ApiKeyShowCommand } from "./apikey/show.ts";
+import { BINARY_NAME, reportError, type CliContext, type FetchLike, type OutputStream, type StdinSource } from "./base-command.ts";
+import { ConfigPathCommand } from "./config/path.ts";
+import { ConfigShowCommand } from "./config/show.ts";
+import { ConfigValidateCommand } from "./config/validate.ts";
+import { EnvListCommand } from "./env/list.ts";
+import { EnvSetCommand } from "./env/set.ts";
+import { EnvShowCommand } from "./env/show.ts";
+import { EnvUnsetCommand } from "./env/unset.ts";
+import { groupHelpCommand } from "./group-help.ts";
+import { HealthCommand } from "./health.ts";
+import { RouteAddCommand } from "./route/add.ts";
+import { RouteListCommand } from "./route/list.ts";
+import { RouteRemoveCommand } from "./route/remove.ts";
+import { ServerStartCommand } from "./server/start.ts";
+import { ServerStatusCommand } from "./server/status.ts";
+import { StatusCommand } from "./status.ts";
+import { UpstreamAddCommand } from "./upstream/add.ts";
+import { UpstreamDisableCommand } from "./upstream/disable.ts";
+import { UpstreamEnableCommand } from "./upstream/enable.ts";
+import { UpstreamListCommand } from "./upstream/list.ts";
+import { UpstreamRemoveCommand } from "./upstream/remove.ts";
+import { UpstreamShowCommand } from "./upstream/show.ts";
+import { VersionCommand } from "./version.ts";
+
+export interface RunCliContext {
+  stdout: OutputStream;
+  stderr: OutputStream;
+  env: Record<string, string | undefined>;
+  /** Text (tests) or a chunk stream (process.stdin); read only by `--key -`. */
+  stdin?: StdinSource;
+  /** For commands that ask a running gateway (`status`, `health`); defaults to the global fetch. */
+  fetch?: FetchLike;
+}
+
+const GROUP_TITLES: Record<string, string> = {
+  server: "Run the gateway",
+  apikey: "Gateway keys: what clients send as Authorization: Bearer lgw_…",
+  upstream: "Upstream accounts: the provider credentials requests are forwarded with",
+  route: "Model routes: map requested model names to upstream models",
+  env: "Environment: proxy settings for every outbound call",
+  config: "Configuration file",
+};
+
+const COMMANDS: CommandClass<CliContext>[] = [
+  ServerStartCommand,
+  ServerStatusCommand,
+  HealthCommand,
+  StatusCommand,
+  ApiKeyAddCommand,
+  ApiKeyListCommand,
+  ApiKeyShowCommand,
+  ApiKeyRemoveCommand,
+  ApiKeyEnableCommand,
+  ApiKeyDisableCommand,
+  UpstreamAddCommand,
+  UpstreamListCommand,
+  UpstreamShowCommand,
+  UpstreamRemoveCommand,
+  UpstreamEnableCommand,
+  UpstreamDisableCommand,
+  RouteAddCommand,
+  RouteListCommand,
+  RouteRemoveCommand,
+  EnvListCommand,
+  EnvSetCommand,
+  EnvShowCommand,
+  EnvUnsetCommand,
+  ConfigPathCommand,
+  ConfigShowCommand,
+  ConfigValidateCommand,
+  VersionCommand,
+  ...Object.entries(GROUP_TITLES).map(([group, title]) => groupHelpCommand(group, title)),
+  Builtins.HelpCommand,
+];
+
+const GROUPS = new Set(Object.keys(GROUP_TITLES));
+
+/** The longest registered command path the leading words start with ([] when none). */
+function longestKnownPath(words: string[]): string[] {
+  let best: string[] = [];
+  for (const command of COMMANDS) {
+    for (const path of command.paths ?? []) {
+      if (path.length > best.length && path.length <= words.length && path.every((p, i) => words[i] === p)) best = path;
+    }
+  }
+  return best;
+}
+
+/** Builds the CLI with every command registered. */
+export function buildCli(colors: boolean): Cli<CliContext> {
+  const cli = new Cli<CliContext>({
+    binaryName: BINARY_NAME,
+    binaryLabel: "LLM Gateway",
+    binaryVersion: VERSION,
+    enableColors: colors,
+  });
+  for (const command of COMMANDS) cli.register(command);
+  return cli;
+}
+
+/**
+ * Runs one CLI invocation and returns its exit code; never calls process.exit, so tests run it in-process.
+ * Parse errors from clipanion become one line on stderr and exit 2 (reportError), like our own usage errors.
+ */
+export async function runCli(argv: string[], ctx: RunCliContext): Promise<number> {
+  const colors = Boolean(ctx.stdout.isTTY) && !ctx.env.NO_COLOR && ctx.env.TERM !== "dumb";
+  const cli = buildCli(colors);
+  const context: CliContext = {
+    // clipanion types these as Node streams; commands only call write() and read stdin through readStdin().
+    stdout: ctx.stdout as unknown as Writable,
+    stderr: ctx.stderr as unknown as Writable,
+    stdin: (ctx.stdin ?? "") as unknown as Readable,
+    stdinSource: ctx.stdin,
+    env: ctx.env,
+    colorDepth: colors ? 8 : 1,
+    fetch: ctx.fetch ?? ((input, init) => fetch(input, init)),
+  };
+  const words = argv.slice(0, argv.findIndex((a) => a.startsWith("-")) >>> 0);
+  const known = longestKnownPath(words);
+  // A group word followed by something that is not one of its commands (`apikey ad`): clipanion would call
+  // "ad" an extraneous argument of the group help; say what it is instead.
+  if (words.length > 0 && (known.length === 0 || (GROUPS.has(known.join(" ")) && words.length > known.length))) {
+    const error = new UsageError(`unknown command "${words.join(" ")}" (see \`${[BINARY_NAME, ...known, "--help"].join(" ")}\`)`);
+    return reportError(error, ctx.stderr);
+  }
+  let command;
+  try {
+    command = cli.process(argv, context);
+  } catch (e) {
+    return reportError(e, ctx.stderr, known);
+  }
+  return cli.run(command, context);
+}

@@ -1,0 +1,85 @@
+import { Command, Option } from "clipanion";
+import { BaseCommand } from "./base-command.ts";
+import { keyState } from "./apikey/key-state.ts";
+import { formatTable } from "./format-table.ts";
+import { probeHealth, type HealthReport } from "./probe-health.ts";
+
+export class StatusCommand extends BaseCommand {
+  static override paths = [["status"]];
+  static override usage = Command.Usage({
+    category: "General",
+    description: "overview: gateway keys, upstream accounts and their health, routes, whether the server is up",
+    details: "Health comes from the running server's /health; when it does not answer, account health is unknown.",
+  });
+
+  json = Option.Boolean("--json", false, { description: "Print one JSON document" });
+
+  async run() {
+    const config = this.store().load();
+    const probe = await probeHealth(this.context.fetch, config.server.host, config.server.port);
+    const report: HealthReport | undefined = probe.up ? probe.report : undefined;
+    const healthById = new Map((report?.accounts?.items ?? []).map((i) => [i.id, i]));
+    const now = Date.now();
+
+    const accounts = config.upstream_accounts.map((a) => {
+      const h = healthById.get(a.id);
+      const until = h?.until === undefined ? undefined : typeof h.until === "number" ? new Date(h.until).toISOString() : h.until;
+      return {
+        id: a.id,
+        name: a.name,
+        provider: a.provider,
+        status: a.status,
+        health: a.status === "disabled" ? "disabled" : (h?.state ?? "unknown"),
+        ...(until !== undefined && { until }),
+      };
+    });
+    const keys = {
+      total: config.gateway_keys.length,
+      active: config.gateway_keys.filter((k) => keyState(k, now) === "active").length,
+    };
+    const server = probe.up
+      ? {
+          up: true,
+          url: probe.url,
+          ...(report && { status: report.status, version: report.version, uptime_s: report.uptime_s }),
+        }
+      : { up: false, url: probe.url, error: probe.error };
+    const doc = { config: this.configPath(), server, keys, accounts, routes: config.model_routes };
+
+    this.output(this.json, doc, () => {
+      const lines = [`config    ${doc.config}`];
+      if (!probe.up) lines.push(`server    down (${probe.error})`);
+      else {
+        const bits = [report?.status, report?.version && `version ${report.version}`, report?.uptime_s !== undefined && `up ${report.uptime_s}s`];
+        lines.push(`server    up at ${probe.url.replace(/\/health$/, "")}${bits.some(Boolean) ? ` (${bits.filter(Boolean).join(", ")})` : ""}`);
+      }
+      lines.push(`keys      ${keys.total} (${keys.active} active)`);
+      const healthy = accounts.filter((a) => a.health === "healthy").length;
+      lines.push(`accounts  ${accounts.length}${probe.up ? ` (${healthy} healthy)` : ""}`);
+      if (accounts.length) {
+        lines.push(
+          indent(
+            formatTable(
+              ["ID", "NAME", "PROVIDER", "STATUS", "HEALTH"],
+              accounts.map((a) => [a.id, a.name, a.provider, a.status, a.until ? `${a.health} until ${a.until}` : a.health]),
+            ),
+          ),
+        );
+      }
+      lines.push(`routes    ${config.model_routes.length}`);
+      if (config.model_routes.length) {
+        lines.push(
+          indent(
+            formatTable(
+              ["ID", "FROM", "TO", "PROVIDER", "PRIORITY"],
+              config.model_routes.map((r) => [r.id, r.source_model, r.target_model, r.target_provider ?? "any", String(r.priority)]),
+            ),
+          ),
+        );
+      }
+      return lines.join("\n");
+    });
+  }
+}
+
+const indent = (text: string) => text.replace(/^/gm, "  ");

@@ -1,0 +1,111 @@
+import { Command, Option } from "clipanion";
+import { PROVIDERS, type Provider, type UpstreamAccount } from "../../config/schema.ts";
+import { BaseCommand } from "../base-command.ts";
+import { accountView } from "../mask-secrets.ts";
+import { newId } from "../new-id.ts";
+import { formatAccount } from "./format-account.ts";
+
+/** Aliases users type for a provider. */
+const PROVIDER_ALIASES: Record<string, Provider> = { google: "gemini" };
+/** Local OpenAI-compatible servers (Ollama, vLLM) often need no key; the mock never does. */
+const KEY_OPTIONAL = new Set<Provider>(["mock", "openai-compatible"]);
+/** No sensible default endpoint: the resource / server address is the user's. */
+const BASE_URL_REQUIRED = new Set<Provider>(["azure", "openai-compatible"]);
+
+export class UpstreamAddCommand extends BaseCommand {
+  static override paths = [["upstream", "add"]];
+  static override usage = Command.Usage({
+    category: "Upstream accounts",
+    description: "add an upstream provider account (its key is stored encrypted)",
+    details: `Providers: ${PROVIDERS.join(", ")} (\`google\` is accepted for gemini). \`--key -\` reads the key from stdin, keeping it out of the shell history.`,
+    examples: [
+      ["An Anthropic account", "$0 upstream add --type api-key --provider anthropic --name prod --key sk-ant-…"],
+      ["A local OpenAI-compatible server", "$0 upstream add --type api-key --provider openai-compatible --name local --base-url http://127.0.0.1:11434/v1 --models 'llama*'"],
+      ["The built-in mock", "$0 upstream add --type api-key --provider mock --name mock"],
+    ],
+  });
+
+  type = Option.String("--type", "api-key", { description: "Account type: api-key" });
+  provider = Option.String("--provider", { description: `One of ${PROVIDERS.join(", ")}, google (required)` });
+  name = Option.String("--name", { description: "Label for the account (required)" });
+  key = Option.String("--key", { description: "Provider API key; `-` reads it from stdin" });
+  baseUrl = Option.String("--base-url", { description: "Endpoint (required for azure and openai-compatible)" });
+  models = Option.String("--models", { description: "Comma list of model patterns served: exact, prefix*, *" });
+  weight = Option.String("--weight", { description: "Share of traffic among accounts of one priority (default 1)" });
+  priority = Option.String("--priority", { description: "Tier: lower is tried first (default 0)" });
+  apiVersion = Option.String("--api-version", { description: "Azure api-version" });
+  json = Option.Boolean("--json", false, { description: "Print one JSON document" });
+
+  async run() {
+    if (this.type === "oauth") this.usageError("oauth accounts: see `oauth` commands (not yet available)");
+    if (this.type !== "api-key") this.usageError(`--type must be api-key, got "${this.type}"`);
+    const provider = this.parseProvider(this.required("--provider", this.provider));
+    const name = this.required("--name", this.name).trim();
+    const baseUrl = this.parseBaseUrl(provider);
+    const models = this.parseModels();
+    const weight = this.parseInteger("--weight", this.weight, 0) ?? 1;
+    const priority = this.parseInteger("--priority", this.priority) ?? 0;
+    if (this.apiVersion !== undefined && provider !== "azure") this.usageError("--api-version applies to --provider azure only");
+
+    let plainKey = this.key === "-" ? (await this.readStdin()).trim() : this.key?.trim();
+    if (plainKey === "") plainKey = undefined;
+    if (plainKey === undefined && !KEY_OPTIONAL.has(provider)) {
+      this.usageError(`--provider ${provider} needs --key KEY (or --key - to read it from stdin)`);
+    }
+
+    const store = this.store();
+    store.load();
+    const account: UpstreamAccount = {
+      id: newId("up"),
+      name,
+      type: "api-key",
+      provider,
+      ...(plainKey !== undefined && { api_key: store.cipher.encrypt(plainKey) }),
+      ...(baseUrl !== undefined && { base_url: baseUrl }),
+      ...(models !== undefined && { models }),
+      weight,
+      priority,
+      status: "active",
+      created_at: new Date().toISOString(),
+      ...(this.apiVersion !== undefined && { api_version: this.apiVersion }),
+    };
+    store.update((c) => void c.upstream_accounts.push(account));
+
+    const view = accountView(account, store.cipher);
+    this.output(this.json, view, () => `Added upstream account ${account.id}\n${formatAccount(view)}`);
+  }
+
+  private parseProvider(value: string): Provider {
+    const p = value.trim().toLowerCase();
+    const provider = PROVIDER_ALIASES[p] ?? p;
+    if (!(PROVIDERS as readonly string[]).includes(provider)) {
+      this.usageError(`unknown provider "${value}" (expected ${PROVIDERS.join(", ")}, or google)`);
+    }
+    return provider as Provider;
+  }
+
+  private parseBaseUrl(provider: Provider): string | undefined {
+    if (this.baseUrl === undefined) {
+      if (BASE_URL_REQUIRED.has(provider)) this.usageError(`--provider ${provider} needs --base-url URL`);
+      return undefined;
+    }
+    let url: URL;
+    try {
+      url = new URL(this.baseUrl.trim());
+    } catch {
+      this.usageError(`--base-url is not a valid URL: "${this.baseUrl}"`);
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:") this.usageError(`--base-url must be http or https, got "${url.protocol}"`);
+    if (url.username || url.password) this.usageError("--base-url must not carry credentials; use --key");
+    return this.baseUrl.trim();
+  }
+
+  private parseModels(): string[] | undefined {
+    if (this.models === undefined) return undefined;
+    const list = [...new Set(this.models.split(",").map((m) => m.trim()).filter(Boolean))];
+    if (list.length === 0) this.usageError("--models needs at least one pattern");
+    const bad = list.find((m) => m.indexOf("*") !== -1 && m.indexOf("*") !== m.length - 1);
+    if (bad) this.usageError(`model pattern "${bad}": only a trailing * is supported (exact, prefix*, *)`);
+    return list;
+  }
+}

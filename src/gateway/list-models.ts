@@ -1,0 +1,40 @@
+import type { Config } from "../config/schema.ts";
+
+export interface ServedModel {
+  id: string;
+  /** Provider of the first account (or route) that serves it. */
+  ownedBy: string;
+}
+
+const isPattern = (name: string) => name.includes("*");
+
+/**
+ * The models the gateway can serve right now: every concrete name in an enabled account's `models` list, and
+ * every exact `source_model` of an enabled route. Patterns (`claude-*`, `*`) name no model, so they are not listed.
+ */
+export function listServedModels(config: Config): ServedModel[] {
+  const seen = new Map<string, ServedModel>();
+  for (const a of config.upstream_accounts) {
+    if (a.status !== "active") continue;
+    for (const m of a.models ?? []) if (!isPattern(m) && !seen.has(m)) seen.set(m, { id: m, ownedBy: a.provider });
+  }
+  for (const r of config.model_routes) {
+    if (!r.enabled || isPattern(r.source_model) || seen.has(r.source_model)) continue;
+    seen.set(r.source_model, { id: r.source_model, ownedBy: r.target_provider ?? "llm-gateway" });
+  }
+  return [...seen.values()].sort((x, y) => x.id.localeCompare(y.id));
+}
+
+/** OpenAI's list shape (WIRE_FORMATS §2.7). */
+export const openaiModelList = (models: ServedModel[]) => ({
+  object: "list",
+  data: models.map((m) => ({ id: m.id, object: "model", created: 0, owned_by: m.ownedBy })),
+});
+
+/** Anthropic's list shape (WIRE_FORMATS §5.9), for requests that carry `anthropic-version`. */
+export const anthropicModelList = (models: ServedModel[]) => ({
+  data: models.map((m) => ({ type: "model", id: m.id, display_name: m.id, created_at: "1970-01-01T00:00:00Z" })),
+  has_more: false,
+  first_id: models[0]?.id ?? null,
+  last_id: models.at(-1)?.id ?? null,
+});
