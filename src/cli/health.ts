@@ -1,11 +1,35 @@
+import { Command, Option } from "clipanion";
 import { BaseCommand } from "./base-command.ts";
+import { probeHealth } from "./probe-health.ts";
 
-/** Placeholder: the lead replaces this with the real `health`. */
 export class HealthCommand extends BaseCommand {
   static override paths = [["health"]];
+  static override usage = Command.Usage({
+    category: "Monitoring",
+    description: "Ask the running gateway for its health",
+    details: "Exit code 0 when the gateway answers ok or degraded; 1 when it is unhealthy or nothing answers.",
+  });
 
-  run() {
-    this.context.stderr.write("health: not implemented\n");
-    return 1;
+  json = Option.Boolean("--json", false, { description: "Print one JSON document" });
+
+  async run() {
+    const config = this.store().load();
+    const probe = await probeHealth(this.context.fetch, config.server.host, config.server.port);
+    if (!probe.up || !probe.report) {
+      const why = probe.up ? `${probe.url} answered HTTP ${probe.httpStatus} without a health report` : probe.error;
+      this.output(this.json, { status: "down", url: probe.url, error: why }, () => `down: ${why}`);
+      return 1;
+    }
+    const report = probe.report;
+    const names = new Map(config.upstream_accounts.map((a) => [a.id, a.name]));
+    this.output(this.json, report, () =>
+      [
+        `${report.status}: version ${report.version}, up ${report.uptime_s}s, ${report.accounts?.healthy ?? 0}/${report.accounts?.total ?? 0} accounts healthy`,
+        ...(report.accounts?.items ?? [])
+          .filter((a) => a.state !== "healthy")
+          .map((a) => `  ${names.get(a.id) ?? a.id}: ${a.state}${a.until ? ` until ${new Date(a.until).toISOString()}` : ""}`),
+      ].join("\n"),
+    );
+    return report.status === "ok" || report.status === "degraded" ? 0 : 1;
   }
 }

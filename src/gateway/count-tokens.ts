@@ -5,7 +5,7 @@ import { runWithFailover } from "../routing/failover.ts";
 import { sessionKeyFrom } from "../routing/session-key.ts";
 import { proxyForUrl } from "../transport/proxy-for-url.ts";
 import { callUpstream } from "../transport/upstream-fetch.ts";
-import { forwardedResponseHeaders } from "./forward-headers.ts";
+import { forwardedResponseHeaders, upstreamFailure } from "./forward-headers.ts";
 import type { ProxyDeps, ProxyInput } from "./proxy-llm-request.ts";
 
 /**
@@ -71,7 +71,7 @@ export async function countTokens(deps: ProxyDeps, input: ProxyInput): Promise<R
       const res = exchange.response;
       const body = exchange.body ? await new Response(exchange.body).text() : "";
       if (!res.ok) {
-        const err = dialects["anthropic-messages"].decodeError(res.status, body, res.headers);
+        const err = upstreamFailure(dialects["anthropic-messages"], res, body);
         report({ kind: "http", status: res.status, headers: res.headers, errorCode: err.options.upstreamCode });
         throw err;
       }

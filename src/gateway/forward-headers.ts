@@ -1,3 +1,6 @@
+import type { Dialect } from "../dialects/types.ts";
+import type { GatewayError } from "../errors.ts";
+
 /**
  * Upstream response headers the client gets back: request ids and rate-limit state. The upstream's
  * `x-request-id` is renamed because the gateway's own request id travels in that header.
@@ -17,4 +20,13 @@ export function forwardedResponseHeaders(upstream: Headers, out: Headers): void 
       out.set("x-upstream-request-id", value);
     }
   });
+}
+
+/** An upstream's non-2xx answer as a GatewayError in its dialect's terms, carrying the headers the client gets back. */
+export function upstreamFailure(dialect: Dialect, response: Response, bodyText: string): GatewayError {
+  const err = dialect.decodeError(response.status, bodyText, response.headers);
+  const forwarded = new Headers();
+  forwardedResponseHeaders(response.headers, forwarded);
+  err.options.headers = { ...Object.fromEntries(forwarded), ...err.options.headers };
+  return err;
 }

@@ -9,7 +9,7 @@ import { sessionKeyFrom } from "../routing/session-key.ts";
 import { proxyForUrl } from "../transport/proxy-for-url.ts";
 import { callUpstream, type FetchFn, type UpstreamExchange } from "../transport/upstream-fetch.ts";
 import { readUntilFirstEvent, type StartedStream } from "./first-event.ts";
-import { forwardedResponseHeaders } from "./forward-headers.ts";
+import { forwardedResponseHeaders, upstreamFailure } from "./forward-headers.ts";
 import type { JsonBody } from "./read-json-body.ts";
 import { convertedStream, passthroughStream, type StreamEnd } from "./stream-bodies.ts";
 
@@ -97,7 +97,7 @@ export async function proxyLlmRequest(deps: ProxyDeps, input: ProxyInput): Promi
     const res = exchange.response;
     if (!res.ok) {
       const text = await readText(exchange).catch(() => "");
-      const err = dialects[upstreamDialect].decodeError(res.status, text, res.headers);
+      const err = upstreamFailure(dialects[upstreamDialect], res, text);
       ctx.report({ kind: "http", status: res.status, headers: res.headers, errorCode: err.options.upstreamCode });
       throw err;
     }

@@ -37,6 +37,10 @@ export interface RecordingUpstream {
   last(): RecordedRequest;
   /** Adds replies to the queue; each request takes the next one. */
   enqueue(...replies: ScriptedReply[]): void;
+  /** Drops replies no request took (so one failed test cannot shift the next test's replies). */
+  clearQueue(): void;
+  /** Resolves once `n` requests in total have arrived. */
+  waitForRequests(n: number): Promise<void>;
   /** Requests whose connection the peer closed while the reply was still pending or streaming. */
   readonly closedByPeer: number;
   /** Resolves once `closedByPeer` reaches `n` (default: one more than now). */
@@ -61,6 +65,7 @@ export function startRecordingUpstream(): RecordingUpstream {
   let closedByPeer = 0;
   let completed = 0;
   const closeWaiters: { n: number; resolve: () => void }[] = [];
+  const requestWaiters: { n: number; resolve: () => void }[] = [];
   const encoder = new TextEncoder();
 
   const peerClosed = (flag: { closed: boolean }) => {
@@ -91,6 +96,12 @@ export function startRecordingUpstream(): RecordingUpstream {
       const headers: Record<string, string> = {};
       request.headers.forEach((v, k) => (headers[k] = v));
       requests.push({ method: request.method, path: url.pathname + url.search, headers, text, body });
+      for (const w of [...requestWaiters]) {
+        if (requests.length >= w.n) {
+          requestWaiters.splice(requestWaiters.indexOf(w), 1);
+          w.resolve();
+        }
+      }
 
       const reply = queue.shift();
       if (!reply) {
@@ -165,6 +176,11 @@ export function startRecordingUpstream(): RecordingUpstream {
       return r;
     },
     enqueue: (...replies) => void queue.push(...replies),
+    clearQueue: () => void queue.splice(0),
+    waitForRequests(n) {
+      if (requests.length >= n) return Promise.resolve();
+      return new Promise((resolve) => requestWaiters.push({ n, resolve }));
+    },
     get closedByPeer() {
       return closedByPeer;
     },

@@ -1,11 +1,46 @@
+import { Command, Option } from "clipanion";
+import { startServer } from "../../server/start-server.ts";
+import { VERSION } from "../../version.ts";
 import { BaseCommand } from "../base-command.ts";
 
-/** Placeholder: the lead replaces this with the real `server start`. */
 export class ServerStartCommand extends BaseCommand {
   static override paths = [["server", "start"]];
+  static override usage = Command.Usage({
+    category: "Server",
+    description: "Run the gateway in the foreground",
+    details:
+      "Listens on server.host:server.port from the configuration (or --host/--port; --port 0 picks a free port) and prints the address. " +
+      "SIGINT/SIGTERM stop accepting new connections, let requests and streams in flight finish within server.shutdown_grace seconds, and exit 0.",
+    examples: [["Start on the configured address", "llm-gateway server start"], ["Start on a free local port", "llm-gateway server start --host 127.0.0.1 --port 0"]],
+  });
 
-  run() {
-    this.context.stderr.write("server start: not implemented\n");
-    return 1;
+  host = Option.String("--host", { description: "Address to bind (default: server.host)" });
+  port = Option.String("--port", { description: "Port (default: server.port; 0 = any free port)" });
+
+  async run() {
+    const port = this.parseInteger("--port", this.port, 0);
+    if (port !== undefined && port > 65535) this.usageError(`--port must be at most 65535, got ${port}`);
+    const store = this.store();
+    const config = store.load();
+    // Fail now, not on the first request, when the master key cannot open the stored secrets.
+    for (const a of config.upstream_accounts) if (a.api_key) store.cipher.decrypt(a.api_key, `upstream_accounts[${a.name}].api_key`);
+
+    const stdout = this.context.stdout;
+    const server = startServer({ store, host: this.host, port, version: VERSION, logSink: { write: (t) => stdout.write(t) } });
+    this.print(`llm-gateway ${VERSION} listening on ${server.url} (config ${store.path})`);
+
+    const signal = await new Promise<NodeJS.Signals>((resolve) => {
+      const on = (s: NodeJS.Signals) => {
+        process.off("SIGINT", on);
+        process.off("SIGTERM", on);
+        resolve(s);
+      };
+      process.on("SIGINT", on);
+      process.on("SIGTERM", on);
+    });
+    this.print(`received ${signal}: finishing requests in flight (up to ${config.server.shutdown_grace}s)`);
+    const { forced } = await server.shutdown(store.read().server.shutdown_grace * 1000);
+    this.print(forced ? "stopped (grace period over; remaining connections closed)" : "stopped");
+    return 0;
   }
 }

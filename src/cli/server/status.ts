@@ -1,11 +1,43 @@
+import { Command, Option } from "clipanion";
 import { BaseCommand } from "../base-command.ts";
+import { probeHealth } from "../probe-health.ts";
 
-/** Placeholder: the lead replaces this with the real `server status`. */
 export class ServerStatusCommand extends BaseCommand {
   static override paths = [["server", "status"]];
+  static override usage = Command.Usage({
+    category: "Server",
+    description: "Say whether a gateway answers on the configured address, with a configuration summary",
+    details: "Exit code 0 when a gateway answers, 1 when nothing does.",
+  });
 
-  run() {
-    this.context.stderr.write("server status: not implemented\n");
-    return 1;
+  json = Option.Boolean("--json", false, { description: "Print one JSON document" });
+
+  async run() {
+    const store = this.store();
+    const config = store.load();
+    const probe = await probeHealth(this.context.fetch, config.server.host, config.server.port);
+    const report = probe.up ? probe.report : undefined;
+    const summary = {
+      config: store.path,
+      address: `${config.server.host}:${config.server.port}`,
+      running: probe.up,
+      health: report ?? null,
+      keys: config.gateway_keys.length,
+      accounts: config.upstream_accounts.length,
+      routes: config.model_routes.length,
+    };
+    this.output(this.json, summary, () =>
+      [
+        probe.up
+          ? `running: ${probe.url} answers ${report ? `${report.status}, version ${report.version}, up ${report.uptime_s}s` : `HTTP ${probe.httpStatus}`}`
+          : `not running: ${probe.error}`,
+        `config:   ${summary.config}`,
+        `listen:   ${summary.address}`,
+        `keys:     ${summary.keys}`,
+        `accounts: ${summary.accounts}${report?.accounts ? ` (${report.accounts.healthy}/${report.accounts.total} healthy)` : ""}`,
+        `routes:   ${summary.routes}`,
+      ].join("\n"),
+    );
+    return probe.up ? 0 : 1;
   }
 }

@@ -54,7 +54,9 @@ export class UpstreamAddCommand extends BaseCommand {
     }
 
     const store = this.store();
-    store.load();
+    const existing = store.load().upstream_accounts.find((a) => a.api_key !== undefined);
+    // A key sealed under a different master key could never be read back: refuse before writing one.
+    if (existing) store.cipher.decrypt(existing.api_key!, `upstream account ${existing.id} api_key`);
     const account: UpstreamAccount = {
       id: newId("up"),
       name,

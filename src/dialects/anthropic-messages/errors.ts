@@ -8,8 +8,11 @@ const ANTHROPIC_TYPES = new Set([
 ]);
 
 export function anthropicErrorType(err: GatewayError): string {
+  // The upstream's own type is kept only where the status says nothing finer: an OpenAI 401 also calls itself
+  // `invalid_request_error`, which must still become `authentication_error` here (§8.10).
   const up = err.options.upstreamType;
-  if (up && ANTHROPIC_TYPES.has(up)) return up;
+  const generic = err.code === "invalid_request" || err.code === "upstream_error" || err.code === "internal";
+  if (up && generic && ANTHROPIC_TYPES.has(up)) return up;
   switch (err.code) {
     case "invalid_request": return "invalid_request_error";
     case "authentication": return "authentication_error";

@@ -17,14 +17,32 @@ import type { SseEvent, StreamDecoder } from "../types.ts";
 
 type Open = { index: number; kind: "text" | "thinking" | "tool"; toolIndex?: number };
 
+/** Whether accumulated tool arguments already form one whole JSON value (so the call is complete). */
+function isCompleteJson(text: string): boolean {
+  if (!text) return false;
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function createOpenAIChatStreamDecoder(): StreamDecoder {
   let started = false;
   let finished = false;
   let closed = false;
   let nextIndex = 0;
   let open: Open | null = null;
-  /** tool_calls[].index -> block index, for tools already started. */
+  /** tool_calls[].index -> block index, for tools already emitted. */
   const toolBlocks = new Map<number, number>();
+  /**
+   * Parallel tool calls whose arguments interleave (§8.9 step 5, pitfall 10) cannot all stream live into
+   * sequential blocks: the open tool call streams live; a call that starts while the open one's arguments are
+   * still incomplete JSON waits here with its arguments until the open one is complete (or the turn finishes).
+   */
+  const pending: { ti: number; id: string; name: string; args: string }[] = [];
+  let openArgs = "";
 
   const close = (out: CanonicalStreamEvent[]) => {
     if (open) {
@@ -33,11 +51,27 @@ export function createOpenAIChatStreamDecoder(): StreamDecoder {
     }
   };
   const openBlock = (out: CanonicalStreamEvent[], kind: Open["kind"], ev: CanonicalStreamEvent & { type: "block_start" }, toolIndex?: number) => {
+    if (kind !== "tool") flushTools(out);
     close(out);
     open = { index: ev.index, kind, toolIndex };
     out.push(ev);
   };
+  const startTool = (out: CanonicalStreamEvent[], t: { ti: number; id: string; name: string; args: string }) => {
+    const block = nextIndex++;
+    toolBlocks.set(t.ti, block);
+    openBlock(out, "tool", { type: "block_start", index: block, block: { type: "tool_call", id: t.id, name: t.name } }, t.ti);
+    openArgs = t.args;
+    if (t.args) out.push({ type: "tool_args_delta", index: block, json: t.args });
+  };
+  /** Emits waiting tool calls while the open one is complete; with `all`, every one (the turn is over). */
+  const drainTools = (out: CanonicalStreamEvent[], all: boolean) => {
+    while (pending.length && (all || open?.kind !== "tool" || isCompleteJson(openArgs))) startTool(out, pending.shift()!);
+  };
+  const flushTools = (out: CanonicalStreamEvent[]) => {
+    if (pending.length) drainTools(out, true);
+  };
   const finish = (out: CanonicalStreamEvent[]) => {
+    flushTools(out);
     close(out);
     closed = true;
     out.push({ type: "end" });
@@ -103,23 +137,33 @@ export function createOpenAIChatStreamDecoder(): StreamDecoder {
         if (Array.isArray(delta.tool_calls)) {
           for (const tc of delta.tool_calls) {
             if (!isObj(tc)) continue;
-            const ti = typeof tc.index === "number" ? tc.index : toolBlocks.size;
+            const ti = typeof tc.index === "number" ? tc.index : toolBlocks.size + pending.length;
             const fn = isObj(tc.function) ? tc.function : {};
-            let block = toolBlocks.get(ti);
-            if (block === undefined) {
-              block = nextIndex++;
-              toolBlocks.set(ti, block);
-              const id = typeof tc.id === "string" && tc.id ? tc.id : newToolUseId();
-              openBlock(out, "tool", { type: "block_start", index: block, block: { type: "tool_call", id, name: String(fn.name ?? "") } }, ti);
-            }
             const args = typeof fn.arguments === "string" ? fn.arguments : "";
-            // Arguments for a tool block that is no longer open (interleaved parallel calls, which
-            // OpenAI does not send) cannot be placed in a sequential stream: dropped.
-            if (args && open?.kind === "tool" && open.toolIndex === ti) out.push({ type: "tool_args_delta", index: block, json: args });
+            const waiting = pending.find((p) => p.ti === ti);
+            if (waiting) {
+              waiting.args += args;
+              continue;
+            }
+            const block = toolBlocks.get(ti);
+            if (block === undefined) {
+              const t = { ti, id: typeof tc.id === "string" && tc.id ? tc.id : newToolUseId(), name: String(fn.name ?? ""), args };
+              // The open call may still be receiving arguments: wait unless they already form complete JSON.
+              if (open?.kind === "tool" && (pending.length || !isCompleteJson(openArgs))) pending.push(t);
+              else startTool(out, t);
+              continue;
+            }
+            if (args && open?.kind === "tool" && open.toolIndex === ti) {
+              out.push({ type: "tool_args_delta", index: block, json: args });
+              openArgs += args;
+              if (pending.length) drainTools(out, false);
+            }
+            // Arguments for a call already closed cannot be placed in a sequential stream: dropped.
           }
         }
         if (choice.finish_reason != null && !finished) {
           finished = true;
+          flushTools(out);
           close(out);
           out.push({ type: "finish", stopReason: stopReasonFromOpenAI(choice.finish_reason) });
         }

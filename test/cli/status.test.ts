@@ -1,0 +1,85 @@
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import type { FetchLike } from "../../src/cli/base-command.ts";
+import { healthUrl } from "../../src/cli/probe-health.ts";
+import { ConfigStore } from "../../src/config/store.ts";
+import { sandbox, type Sandbox } from "./cli-harness.ts";
+
+let sb: Sandbox;
+beforeEach(() => (sb = sandbox()));
+afterEach(() => sb.cleanup());
+
+async function seed() {
+  await sb.run(["apikey", "add", "--name", "a"]);
+  const b = (await sb.run(["apikey", "add", "--name", "b", "--json"])).json();
+  await sb.run(["apikey", "disable", b.id]);
+  const up1 = (await sb.run(["upstream", "add", "--provider", "mock", "--name", "m1", "--json"])).json();
+  const up2 = (await sb.run(["upstream", "add", "--provider", "mock", "--name", "m2", "--json"])).json();
+  await sb.run(["route", "add", "--from", "gpt*", "--to", "mock-1"]);
+  return { up1, up2 };
+}
+
+describe("status", () => {
+  test("server down: keys, accounts with unknown health, routes", async () => {
+    await seed();
+    const r = await sb.run(["status", "--json"]);
+    expect(r.code).toBe(0);
+    const doc = r.json();
+    expect(doc.server).toMatchObject({ up: false, url: "http://127.0.0.1:3847/health" });
+    expect(doc.keys).toEqual({ total: 2, active: 1 });
+    expect(doc.accounts.map((a: { name: string; health: string }) => [a.name, a.health])).toEqual([["m1", "unknown"], ["m2", "unknown"]]);
+    expect(doc.routes).toHaveLength(1);
+    const human = (await sb.run(["status"])).stdout;
+    expect(human).toMatch(/^server\s+down/m);
+    expect(human).toMatch(/^keys\s+2 \(1 active\)$/m);
+    expect(human).toMatch(/^\s+ID\s+NAME\s+PROVIDER\s+STATUS\s+HEALTH$/m);
+  });
+
+  test("server up (injected fetch): account health from /health, probe within 1 s", async () => {
+    const { up1, up2 } = await seed();
+    const seen: { url: string; signal?: AbortSignal | null }[] = [];
+    const fetch: FetchLike = async (url, init) => {
+      seen.push({ url, signal: init?.signal });
+      return Response.json({
+        status: "degraded",
+        version: "0.1.0",
+        uptime_s: 42,
+        accounts: { healthy: 1, total: 2, items: [{ id: up1.id, state: "healthy" }, { id: up2.id, state: "cooling", until: "2030-01-01T00:00:00.000Z" }] },
+      }, { status: 200 });
+    };
+    const doc = (await sb.run(["status", "--json"], { fetch })).json();
+    expect(seen[0]!.url).toBe("http://127.0.0.1:3847/health");
+    expect(seen[0]!.signal).toBeInstanceOf(AbortSignal);
+    expect(doc.server).toEqual({ up: true, url: "http://127.0.0.1:3847/health", status: "degraded", version: "0.1.0", uptime_s: 42 });
+    expect(doc.accounts.map((a: { health: string; until?: string }) => [a.health, a.until])).toEqual([["healthy", undefined], ["cooling", "2030-01-01T00:00:00.000Z"]]);
+    const human = (await sb.run(["status"], { fetch })).stdout;
+    expect(human).toContain("server    up at http://127.0.0.1:3847 (degraded, version 0.1.0, up 42s)");
+    expect(human).toContain("cooling until 2030-01-01T00:00:00.000Z");
+  });
+
+  test("server up (real socket on port 0): an unhealthy 503 still counts as up", async () => {
+    const server = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: (req) =>
+        new URL(req.url).pathname === "/health"
+          ? Response.json({ status: "unhealthy", version: "0.1.0", uptime_s: 1, accounts: { healthy: 0, total: 0, items: [] } }, { status: 503 })
+          : new Response("no", { status: 404 }),
+    });
+    try {
+      new ConfigStore(sb.config, sb.env).update((c) => {
+        c.server.host = "0.0.0.0";
+        c.server.port = server.port!;
+      });
+      const r = await sb.run(["status", "--json"], { fetch: (url, init) => fetch(url, init) });
+      expect(r.json().server).toMatchObject({ up: true, status: "unhealthy", url: `http://127.0.0.1:${server.port}/health` });
+    } finally {
+      server.stop(true);
+    }
+  });
+
+  test("health URL: wildcard binds are reached over loopback", () => {
+    expect(healthUrl("0.0.0.0", 1)).toBe("http://127.0.0.1:1/health");
+    expect(healthUrl("::", 2)).toBe("http://[::1]:2/health");
+    expect(healthUrl("localhost", 3)).toBe("http://localhost:3/health");
+  });
+});

@@ -1,0 +1,100 @@
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { ConfigStore } from "../../src/config/store.ts";
+import { sandbox, type Sandbox } from "./cli-harness.ts";
+
+let sb: Sandbox;
+beforeEach(() => (sb = sandbox()));
+afterEach(() => sb.cleanup());
+
+const SECRET = "sk-ant-api03-THIS-IS-A-SECRET-abcd";
+
+describe("upstream", () => {
+  test("add encrypts the key: the file never holds it, output shows it masked", async () => {
+    const r = await sb.run([
+      "upstream", "add", "--type", "api-key", "--provider", "anthropic", "--name", "prod", "--key", SECRET,
+      "--models", "claude*, claude-3-opus", "--weight", "3", "--priority", "1", "--json",
+    ]);
+    expect(r.code).toBe(0);
+    const added = r.json();
+    expect(added.id).toMatch(/^up_[0-9a-f]{12}$/);
+    expect(added).toMatchObject({ name: "prod", type: "api-key", provider: "anthropic", models: ["claude*", "claude-3-opus"], weight: 3, priority: 1, status: "active" });
+    expect(added.api_key).toBe("sk-ant…abcd");
+
+    const text = await Bun.file(sb.config).text();
+    expect(text).not.toContain(SECRET);
+    expect(text).not.toContain("THIS-IS-A-SECRET");
+    const store = new ConfigStore(sb.config, sb.env);
+    const stored = store.read().upstream_accounts[0]!;
+    expect(stored.api_key).toStartWith("enc:v1:");
+    expect(store.cipher.decrypt(stored.api_key!, "test")).toBe(SECRET);
+
+    for (const args of [["upstream", "list"], ["upstream", "list", "--json"], ["upstream", "show", added.id], ["upstream", "show", added.id, "--json"], ["config", "show"], ["config", "show", "--json"]]) {
+      const out = await sb.run(args);
+      expect(out.code).toBe(0);
+      expect(out.stdout).not.toContain(SECRET);
+      expect(out.stdout).not.toContain("enc:v1:");
+      expect(out.stdout).toContain("sk-ant…abcd");
+    }
+    expect((await sb.run(["upstream", "show", added.id, "--json"])).json().api_key).toBe("sk-ant…abcd");
+  });
+
+  test("--key - reads the key from stdin", async () => {
+    const r = await sb.run(["upstream", "add", "--provider", "openai", "--name", "oa", "--key", "-", "--json"], { stdin: "sk-from-stdin-123456789\n" });
+    expect(r.code).toBe(0);
+    const store = new ConfigStore(sb.config, sb.env);
+    expect(store.cipher.decrypt(store.read().upstream_accounts[0]!.api_key!, "t")).toBe("sk-from-stdin-123456789");
+  });
+
+  test("google is gemini; mock and openai-compatible need no key; azure takes --api-version", async () => {
+    const g = (await sb.run(["upstream", "add", "--provider", "google", "--name", "g", "--key", "AIza-123456789012", "--json"])).json();
+    expect(g.provider).toBe("gemini");
+    const m = (await sb.run(["upstream", "add", "--type", "api-key", "--provider", "mock", "--name", "m", "--json"])).json();
+    expect(m).not.toHaveProperty("api_key");
+    const local = (await sb.run(["upstream", "add", "--provider", "openai-compatible", "--name", "local", "--base-url", "http://127.0.0.1:11434/v1", "--json"])).json();
+    expect(local.base_url).toBe("http://127.0.0.1:11434/v1");
+    const az = (await sb.run(["upstream", "add", "--provider", "azure", "--name", "az", "--key", "azure-key-123456", "--base-url", "https://r.openai.azure.com", "--api-version", "2024-10-21", "--json"])).json();
+    expect(az.api_version).toBe("2024-10-21");
+    const list = (await sb.run(["upstream", "list", "--json"])).json();
+    expect(list.map((a: { provider: string }) => a.provider)).toEqual(["gemini", "mock", "openai-compatible", "azure"]);
+    const human = (await sb.run(["upstream", "list"])).stdout;
+    expect(human).toMatch(/^ID\s+NAME\s+PROVIDER/);
+    expect(human).not.toContain("azure-key-123456");
+  });
+
+  test("disable, enable, remove; unknown id → exit 1", async () => {
+    const a = (await sb.run(["upstream", "add", "--provider", "mock", "--name", "m", "--json"])).json();
+    await sb.run(["upstream", "disable", a.id]);
+    expect((await sb.run(["upstream", "show", a.id, "--json"])).json().status).toBe("disabled");
+    await sb.run(["upstream", "enable", a.id]);
+    expect((await sb.run(["upstream", "show", a.id, "--json"])).json().status).toBe("active");
+    expect((await sb.run(["upstream", "remove", a.id])).code).toBe(0);
+    expect((await sb.run(["upstream", "list", "--json"])).json()).toEqual([]);
+    const r = await sb.run(["upstream", "show", a.id]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`no upstream account with id "${a.id}"`);
+  });
+
+  test("a wrong master key gives a clear error (exit 1) and no secret", async () => {
+    await sb.run(["upstream", "add", "--provider", "openai", "--name", "oa", "--key", "sk-secret-value-0001"]);
+    for (const args of [["upstream", "list"], ["upstream", "show", "oa"], ["config", "show"]]) {
+      const r = await sb.run(args, { env: { LLM_GATEWAY_MASTER_KEY: "cd".repeat(32) } });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/cannot decrypt upstream account up_[0-9a-f]{12} api_key: wrong master key/);
+      expect(r.stderr + r.stdout).not.toContain("sk-secret-value-0001");
+    }
+    // Nor is a second key sealed under the wrong master key (it could never be read back).
+    const before = await Bun.file(sb.config).text();
+    const add = await sb.run(["upstream", "add", "--provider", "openai", "--name", "oa2", "--key", "sk-other-0000000"], { env: { LLM_GATEWAY_MASTER_KEY: "cd".repeat(32) } });
+    expect(add.code).toBe(1);
+    expect(add.stderr).toContain("wrong master key");
+    expect(await Bun.file(sb.config).text()).toBe(before);
+  });
+
+  test("without LLM_GATEWAY_MASTER_KEY a master.key is created beside the config", async () => {
+    const env = { LLM_GATEWAY_MASTER_KEY: undefined };
+    expect((await sb.run(["upstream", "add", "--provider", "openai", "--name", "oa", "--key", "sk-secret-value-0002"], { env })).code).toBe(0);
+    expect(await Bun.file(`${sb.dir}/master.key`).exists()).toBe(true);
+    const shown = await sb.run(["upstream", "show", "oa", "--json"], { env });
+    expect(shown.json().api_key).toBe("sk-sec…0002");
+  });
+});
