@@ -24,6 +24,8 @@ export interface ProxyDeps {
   mockFetch: FetchFn;
   /** The account's credential in plaintext (decrypted API key, or a fresh OAuth access token). */
   credential(account: UpstreamAccount): Promise<string | undefined> | string | undefined;
+  /** OAuth accounts: a new access token after the upstream refused `failed` with a 401 (one refresh, shared). */
+  refreshCredential?(account: UpstreamAccount, failed: string): Promise<string>;
   /** Called once per request that an upstream answered, when the answer is complete (usage accounting). */
   onUpstreamDone?(info: { account: UpstreamAccount; status: number; end?: StreamEnd }): void;
   clock?: () => number;
@@ -84,16 +86,24 @@ export async function proxyLlmRequest(deps: ProxyDeps, input: ProxyInput): Promi
         }),
       );
     }
+    const send = (credential: string | undefined) => {
+      const target = spec.target(account, { dialect: upstreamDialect, model: targetModel, credential, clientHeaders: request.headers });
+      return callUpstream(account.provider === "mock" ? deps.mockFetch : deps.fetch, {
+        url: target.url,
+        headers: target.headers,
+        body: upstreamBody,
+        clientSignal: request.signal,
+        timeouts,
+        proxy: proxyForUrl(new URL(target.url), config.environment),
+      });
+    };
     const credential = await deps.credential(account);
-    const target = spec.target(account, { dialect: upstreamDialect, model: targetModel, credential, clientHeaders: request.headers });
-    const exchange = await callUpstream(account.provider === "mock" ? deps.mockFetch : deps.fetch, {
-      url: target.url,
-      headers: target.headers,
-      body: upstreamBody,
-      clientSignal: request.signal,
-      timeouts,
-      proxy: proxyForUrl(new URL(target.url), config.environment),
-    });
+    let exchange = await send(credential);
+    // An OAuth access token can be revoked before its expiry: one refresh and one retry (issue: OAuth §2).
+    if (exchange.response.status === 401 && account.type === "oauth" && deps.refreshCredential && credential) {
+      await readText(exchange).catch(() => "");
+      exchange = await send(await deps.refreshCredential(account, credential));
+    }
     const res = exchange.response;
     if (!res.ok) {
       const text = await readText(exchange).catch(() => "");

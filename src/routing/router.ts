@@ -74,7 +74,8 @@ export function createRouter(deps: RouterDeps): Router {
   const sticky = createStickySessions({ clock, ttlMs: options.stickyTtlMs, maxEntries: options.stickyMaxEntries });
 
   function plan(config: RoutingConfig, model: string, opts: PlanOptions = {}): RoutePlan {
-    const enabled = config.accounts.filter((a) => a.status !== "disabled");
+    // An OAuth account whose refresh token was refused waits for a new login (`oauth start`); it is kept, not routed.
+    const enabled = config.accounts.filter((a) => a.status !== "disabled" && !a.oauth?.needs_reauth);
     const serves = (a: UpstreamAccount, target: string, provider: Provider | undefined) =>
       (!provider || a.provider === provider) && servesModel(a, target);
     const route = resolveRoute(config.routes, model, (target, provider) =>
