@@ -16,10 +16,19 @@ export function proxyForUrl(url: URL, env: ProxyEnvironment): string | undefined
     const rule = raw.trim().toLowerCase();
     if (!rule) continue;
     if (rule === "*") return undefined;
-    const [ruleHost, rulePort] = rule.replace(/^\[|\]$/g, "").split(/:(?=\d+$)/);
+    const [ruleHost, rulePort] = splitHostPort(rule);
     if (rulePort && rulePort !== (url.port || (url.protocol === "https:" ? "443" : "80"))) continue;
     const bare = ruleHost!.replace(/^\*?\./, "");
     if (host === bare || host.endsWith(`.${bare}`)) return undefined;
   }
   return proxy;
+}
+
+/** `host`, `host:port`, `[v6]`, `[v6]:port`; a bare IPv6 address (several colons) has no port. */
+function splitHostPort(rule: string): [string, string | undefined] {
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(rule);
+  if (bracketed) return [bracketed[1]!, bracketed[2]];
+  if (rule.indexOf(":") !== rule.lastIndexOf(":")) return [rule, undefined];
+  const [host, port] = rule.split(":");
+  return [host!, port];
 }

@@ -1,0 +1,56 @@
+import { describe, expect, test } from "bun:test";
+import { createSseParser } from "../transport/sse-parser.ts";
+import { mockFetch } from "./mock.ts";
+import { countMockTokens } from "./mock-tokenizer.ts";
+
+const post = (path: string, body: unknown) =>
+  mockFetch(`http://mock.llm-gateway.invalid/v1${path}`, { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" } });
+const events = async (res: Response) => createSseParser().push(await res.text());
+
+describe("mock provider", () => {
+  test("chat: echoes the last user message with honest usage", async () => {
+    const body = (await (await post("/chat/completions", { model: "m", messages: [{ role: "system", content: "Be brief." }, { role: "user", content: "Hello, world" }] })).json()) as any;
+    expect(body.choices[0].message.content).toBe("Mock reply to: Hello, world");
+    expect(body.choices[0].finish_reason).toBe("stop");
+    expect(body.usage).toEqual({
+      prompt_tokens: countMockTokens("Be brief. Hello, world"),
+      completion_tokens: countMockTokens("Mock reply to: Hello, world"),
+      total_tokens: countMockTokens("Be brief. Hello, world") + countMockTokens("Mock reply to: Hello, world"),
+    });
+  });
+
+  test("chat stream: role chunk, content chunks, finish, usage chunk when asked, [DONE]", async () => {
+    const evs = await events(await post("/chat/completions", { model: "m", stream: true, stream_options: { include_usage: true }, messages: [{ role: "user", content: "a b" }] }));
+    expect(evs.at(-1)!.data).toBe("[DONE]");
+    const chunks = evs.slice(0, -1).map((e) => JSON.parse(e.data));
+    expect(chunks[0].choices[0].delta.role).toBe("assistant");
+    expect(chunks.map((c) => c.choices[0]?.delta?.content ?? "").join("")).toBe("Mock reply to: a b");
+    expect(chunks.at(-2).choices[0].finish_reason).toBe("stop");
+    expect(chunks.at(-1).choices).toEqual([]);
+    expect(chunks.at(-1).usage.completion_tokens).toBe(6);
+  });
+
+  test("messages: max_tokens cut-off gives max_tokens; stream follows the Anthropic event order", async () => {
+    const body = (await (await post("/messages", { model: "m", max_tokens: 2, messages: [{ role: "user", content: "one two three" }] })).json()) as any;
+    expect(body.content[0].text).toBe("Mock reply");
+    expect(body.stop_reason).toBe("max_tokens");
+    expect(body.usage.output_tokens).toBe(2);
+    const evs = await events(await post("/messages", { model: "m", max_tokens: 100, stream: true, messages: [{ role: "user", content: "x" }] }));
+    expect(evs.map((e) => e.event)).toEqual([
+      "message_start", "content_block_start", ...Array(5).fill("content_block_delta"), "content_block_stop", "message_delta", "message_stop",
+    ]);
+  });
+
+  test("completions and count_tokens", async () => {
+    const c = (await (await post("/completions", { model: "m", prompt: "say hi", max_tokens: 50 })).json()) as any;
+    expect(c.object).toBe("text_completion");
+    expect(c.choices[0].text).toBe("Mock reply to: say hi");
+    expect(await (await post("/messages/count_tokens", { model: "m", messages: [{ role: "user", content: "a b c" }] })).json()).toEqual({ input_tokens: 3 });
+  });
+
+  test("errors in the endpoint's dialect", async () => {
+    const r = await post("/messages", { model: "m", messages: [] });
+    expect(r.status).toBe(400);
+    expect(((await r.json()) as any).error.message).toContain("max_tokens");
+  });
+});
