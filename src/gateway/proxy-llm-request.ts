@@ -44,6 +44,10 @@ type Prepared =
   | { kind: "json"; upstreamDialect: DialectName; status: number; headers: Headers; text: string }
   | { kind: "stream"; upstreamDialect: DialectName; headers: Headers; started: StartedStream; exchange: UpstreamExchange };
 
+/** Counts gateways a request went through, so an account pointing back at a gateway cannot loop forever. */
+const HOPS_HEADER = "x-llm-gateway-hops";
+const MAX_HOPS = 5;
+
 const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "x-accel-buffering": "no" };
 
 /**
@@ -59,6 +63,10 @@ export async function proxyLlmRequest(deps: ProxyDeps, input: ProxyInput): Promi
   if (typeof clientModel !== "string" || !clientModel) throw invalidRequest("model: required, a non-empty string", "model");
   const stream = body.json.stream === true;
   input.logFields.model = clientModel;
+  const hops = Number(request.headers.get(HOPS_HEADER) ?? "0") + 1;
+  if (hops > MAX_HOPS) {
+    throw new GatewayError(508, "invalid_request", `request passed through ${MAX_HOPS} gateways: an account or route points back at a gateway (loop)`);
+  }
 
   let canonical: CanonicalRequest | undefined;
   const timeouts = {
@@ -90,7 +98,7 @@ export async function proxyLlmRequest(deps: ProxyDeps, input: ProxyInput): Promi
       const target = spec.target(account, { dialect: upstreamDialect, model: targetModel, credential, clientHeaders: request.headers });
       return callUpstream(account.provider === "mock" ? deps.mockFetch : deps.fetch, {
         url: target.url,
-        headers: target.headers,
+        headers: { ...target.headers, [HOPS_HEADER]: String(hops) },
         body: upstreamBody,
         clientSignal: request.signal,
         timeouts,

@@ -34,11 +34,18 @@ function inputText(body: Json): string {
   return parts.join(" ");
 }
 
+/** What the user said last: the last text of the last user message (clients put reminders in earlier parts). */
 function lastUserText(body: Json): string {
   if (typeof body.prompt === "string") return body.prompt;
   if (Array.isArray(body.prompt)) return String(body.prompt.at(-1) ?? "");
   const msgs: Json[] = Array.isArray(body.messages) ? body.messages : [];
-  for (let i = msgs.length - 1; i >= 0; i--) if (msgs[i]?.role === "user") return textOf(msgs[i]!.content);
+  for (let i = msgs.length - 1; i >= 0; i--) {
+    if (msgs[i]?.role !== "user") continue;
+    const content = msgs[i]!.content;
+    if (!Array.isArray(content)) return textOf(content);
+    const texts = content.filter((p: Json) => p && typeof p.text === "string");
+    return texts.length ? texts.at(-1).text : textOf(content);
+  }
   return "";
 }
 

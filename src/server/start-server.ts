@@ -6,7 +6,8 @@ import type { FetchFn } from "../transport/upstream-fetch.ts";
 import { accountHealthList } from "./account-health.ts";
 import { createApp } from "./create-app.ts";
 import { createLogger, type LogSink } from "./logger.ts";
-import { createCredentialCache, watchConfig } from "./runtime-config.ts";
+import { createUpstreamCredentials } from "./oauth-credentials.ts";
+import { watchConfig } from "./runtime-config.ts";
 
 export interface ServerOptions {
   store: ConfigStore;
@@ -34,8 +35,10 @@ export function startServer(opts: ServerOptions): RunningServer {
   const initial = opts.store.load();
   const log = createLogger({ level: initial.logging.level, format: initial.logging.format, sink: opts.logSink, clock });
   const live = watchConfig(opts.store, initial, log);
-  const credential = createCredentialCache((sealed, where) => opts.store.cipher.decrypt(sealed, where));
   const state = createMemoryStore(clock);
+  // API keys and OAuth tokens (refreshed in the background and on demand; see oauth-credentials.ts).
+  const credentials = createUpstreamCredentials({ store: opts.store, config: live.current, state, clock, fetch: opts.fetch ?? (fetch as FetchFn), log });
+  credentials.start();
   const router = opts.router ?? createRouter({ clock });
 
   const app = createApp({
@@ -51,7 +54,8 @@ export function startServer(opts: ServerOptions): RunningServer {
       router,
       fetch: opts.fetch ?? (fetch as FetchFn),
       mockFetch: mockFetch as FetchFn,
-      credential,
+      credential: credentials.credential,
+      refreshCredential: credentials.refreshCredential,
       clock,
     },
   });
@@ -81,6 +85,7 @@ export function startServer(opts: ServerOptions): RunningServer {
       const forced = await Promise.race([graceful, deadline]);
       clearTimeout(timer);
       if (forced) await server.stop(true);
+      await credentials.stop();
       await state.close();
       log.log("info", "server stopped", { forced });
       log.flush();
