@@ -1,0 +1,165 @@
+/**
+ * The bench's wire data: client request bodies and upstream answers (JSON and ~50-event SSE streams) for both
+ * dialects. Shared by the fake upstream, the load scenarios and the converter microbench, so every layer measures
+ * the same bytes.
+ */
+
+export type BenchDialect = "openai" | "anthropic";
+
+/** Events per stream, terminator included. */
+export const STREAM_EVENTS = 50;
+
+const WORDS = (
+  "The quick brown fox jumps over the lazy dog while a gateway forwards every token it sees without " +
+  "adding latency or losing a byte along the way to the client that asked for it in the first place today"
+).split(" ");
+
+/** `n` words of answer text (one per stream delta). */
+export function answerWords(n: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) out.push((i === 0 ? "" : " ") + WORDS[i % WORDS.length]);
+  return out;
+}
+
+const PROMPT = "Write two sentences about a fox, a dog and a gateway. Keep it short.";
+
+/** What a client sends: the usual small chat request (system prompt, one user turn, a token limit). */
+export function requestBody(dialect: BenchDialect, model: string, stream: boolean): Record<string, unknown> {
+  if (dialect === "openai") {
+    const body: Record<string, unknown> = {
+      model,
+      messages: [
+        { role: "system", content: "You are a concise assistant." },
+        { role: "user", content: PROMPT },
+      ],
+      max_tokens: 256,
+      temperature: 0.7,
+    };
+    if (stream) {
+      body.stream = true;
+      body.stream_options = { include_usage: true };
+    }
+    return body;
+  }
+  const body: Record<string, unknown> = {
+    model,
+    max_tokens: 256,
+    system: "You are a concise assistant.",
+    messages: [{ role: "user", content: PROMPT }],
+    temperature: 0.7,
+  };
+  if (stream) body.stream = true;
+  return body;
+}
+
+const CREATED = 1_700_000_000;
+const USAGE_IN = 24;
+
+/** Upstream JSON answer. */
+export function responseJson(dialect: BenchDialect, model: string): Record<string, unknown> {
+  const words = answerWords(STREAM_EVENTS - 4);
+  const text = words.join("");
+  if (dialect === "openai") {
+    return {
+      id: "chatcmpl-bench0001",
+      object: "chat.completion",
+      created: CREATED,
+      model,
+      choices: [
+        { index: 0, message: { role: "assistant", content: text, refusal: null }, logprobs: null, finish_reason: "stop" },
+      ],
+      usage: { prompt_tokens: USAGE_IN, completion_tokens: words.length, total_tokens: USAGE_IN + words.length },
+      system_fingerprint: "fp_bench",
+    };
+  }
+  return {
+    id: "msg_bench0001",
+    type: "message",
+    role: "assistant",
+    model,
+    content: [{ type: "text", text }],
+    stop_reason: "end_turn",
+    stop_sequence: null,
+    usage: { input_tokens: USAGE_IN, output_tokens: words.length },
+  };
+}
+
+/**
+ * Upstream SSE answer as separate events (each a complete `event:/data:` block ending in a blank line):
+ * exactly STREAM_EVENTS events, terminator included (`data: [DONE]` for OpenAI, `message_stop` for Anthropic).
+ */
+export function streamEvents(dialect: BenchDialect, model: string): string[] {
+  const out: string[] = [];
+  if (dialect === "openai") {
+    const chunk = (delta: Record<string, unknown>, finish: string | null, extra: Record<string, unknown> = {}) =>
+      `data: ${JSON.stringify({
+        id: "chatcmpl-bench0001",
+        object: "chat.completion.chunk",
+        created: CREATED,
+        model,
+        system_fingerprint: "fp_bench",
+        choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+        ...extra,
+      })}\n\n`;
+    // role chunk + words + finish chunk + usage chunk + [DONE] = STREAM_EVENTS
+    const words = answerWords(STREAM_EVENTS - 4);
+    out.push(chunk({ role: "assistant", content: "", refusal: null }, null));
+    for (const w of words) out.push(chunk({ content: w }, null));
+    out.push(chunk({}, "stop"));
+    out.push(
+      `data: ${JSON.stringify({
+        id: "chatcmpl-bench0001",
+        object: "chat.completion.chunk",
+        created: CREATED,
+        model,
+        system_fingerprint: "fp_bench",
+        choices: [],
+        usage: { prompt_tokens: USAGE_IN, completion_tokens: words.length, total_tokens: USAGE_IN + words.length },
+      })}\n\n`,
+    );
+    out.push("data: [DONE]\n\n");
+    return out;
+  }
+  const ev = (name: string, data: Record<string, unknown>) => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
+  // message_start, block_start, ping, words, block_stop, message_delta, message_stop = STREAM_EVENTS
+  const words = answerWords(STREAM_EVENTS - 6);
+  out.push(
+    ev("message_start", {
+      type: "message_start",
+      message: {
+        id: "msg_bench0001",
+        type: "message",
+        role: "assistant",
+        model,
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: { input_tokens: USAGE_IN, output_tokens: 1 },
+      },
+    }),
+  );
+  out.push(ev("content_block_start", { type: "content_block_start", index: 0, content_block: { type: "text", text: "" } }));
+  out.push(ev("ping", { type: "ping" }));
+  for (const w of words) {
+    out.push(ev("content_block_delta", { type: "content_block_delta", index: 0, delta: { type: "text_delta", text: w } }));
+  }
+  out.push(ev("content_block_stop", { type: "content_block_stop", index: 0 }));
+  out.push(
+    ev("message_delta", {
+      type: "message_delta",
+      delta: { stop_reason: "end_turn", stop_sequence: null },
+      usage: { output_tokens: words.length },
+    }),
+  );
+  out.push(ev("message_stop", { type: "message_stop" }));
+  return out;
+}
+
+/** The text that marks a complete stream of this client dialect (checked by the load generator). */
+export function streamTerminator(dialect: BenchDialect): string {
+  return dialect === "openai" ? "[DONE]" : "message_stop";
+}
+
+export function endpointPath(dialect: BenchDialect): string {
+  return dialect === "openai" ? "/v1/chat/completions" : "/v1/messages";
+}

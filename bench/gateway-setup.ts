@@ -1,0 +1,73 @@
+/**
+ * A gateway configured for the bench, driven only through its CLI (the public contract): a temp config with
+ * logging at `warn` (no access-log line per request), one gateway key, an OpenAI-compatible account serving
+ * `gpt-*` and an Anthropic account serving `claude-*`, both pointing at the fake upstream.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import YAML from "yaml";
+import { bunPath, repoDir } from "./processes.ts";
+
+export interface GatewaySetup {
+  /** The gateway executable as argv prefix: `[bun, src/main.ts]` or `[dist/llm-gateway]`. */
+  command: string[];
+  /** `source` or `binary`. */
+  kind: "source" | "binary";
+  dir: string;
+  configPath: string;
+  env: Record<string, string | undefined>;
+  key: string;
+  /** argv to start the server on a free port. */
+  startArgs: string[];
+  cleanup(): void;
+}
+
+export const BINARY = join(repoDir, "dist", "llm-gateway");
+
+/** `binary` when dist/llm-gateway exists (what ships), else running from source. */
+export function gatewayCommand(prefer: "binary" | "source" | "auto" = "auto"): { command: string[]; kind: "source" | "binary" } {
+  if (prefer === "binary" || (prefer === "auto" && existsSync(BINARY))) return { command: [BINARY], kind: "binary" };
+  return { command: [bunPath, join(repoDir, "src", "main.ts")], kind: "source" };
+}
+
+export function setupGateway(opts: {
+  upstreamUrl: string;
+  prefer?: "binary" | "source" | "auto";
+  extraEnv?: Record<string, string>;
+}): GatewaySetup {
+  const { command, kind } = gatewayCommand(opts.prefer);
+  const dir = mkdtempSync(join(tmpdir(), "lgw-bench-"));
+  const configPath = join(dir, "config.yaml");
+  const env = { ...process.env, HOME: dir, LLM_GATEWAY_CONFIG: configPath, ...opts.extraEnv };
+  const cli = (...args: string[]) => {
+    const p = Bun.spawnSync([...command, ...args, "--config", configPath], { env, stdout: "pipe", stderr: "pipe" });
+    if (p.exitCode !== 0) throw new Error(`gateway CLI \`${args.join(" ")}\` exited ${p.exitCode}: ${p.stderr.toString()}`);
+    return p.stdout.toString();
+  };
+  try {
+    const key = (JSON.parse(cli("apikey", "add", "--name", "bench", "--json")) as { key: string }).key;
+    // Only the logging level changes; everything the CLI wrote is kept.
+    const doc = YAML.parse(readFileSync(configPath, "utf8")) as Record<string, unknown>;
+    doc.logging = { ...(doc.logging as object | undefined), level: "warn", format: "json" };
+    writeFileSync(configPath, YAML.stringify(doc));
+    const up = opts.upstreamUrl.replace(/\/$/, "");
+    cli("upstream", "add", "--type", "api-key", "--provider", "openai-compatible", "--name", "oa",
+      "--base-url", `${up}/v1`, "--key", "dummy", "--models", "gpt-*", "--json");
+    cli("upstream", "add", "--type", "api-key", "--provider", "anthropic", "--name", "an",
+      "--base-url", up, "--key", "dummy", "--models", "claude-*", "--json");
+    return {
+      command,
+      kind,
+      dir,
+      configPath,
+      env,
+      key,
+      startArgs: [...command, "server", "start", "--config", configPath, "--host", "127.0.0.1", "--port", "0"],
+      cleanup: () => rmSync(dir, { recursive: true, force: true }),
+    };
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+}

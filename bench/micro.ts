@@ -1,0 +1,174 @@
+/**
+ * Microbenchmarks of the converters alone, no network: SSE parsing (what a passthrough stream costs), stream
+ * conversion in both directions (events/s, MB/s), request and response conversion (requests/s, JSON parse and
+ * stringify included, as the gateway pays them). A regression in a converter shows here without the noise of
+ * three processes sharing two cores.
+ *
+ *   bun bench/micro.ts [--duration-ms 1000] [--json]
+ */
+import { createSseParser } from "../src/transport/sse-parser.ts";
+import { dialects } from "../src/dialects/index.ts";
+import type { DialectName } from "../src/dialects/types.ts";
+import { requestBody, responseJson, streamEvents, streamTerminator, type BenchDialect } from "./fixtures.ts";
+
+export interface MicroCase {
+  name: string;
+  opsPerSec: number;
+  /** Streams: upstream events consumed per second. */
+  eventsPerSec?: number;
+  /** Input bytes per second, MB (10^6). */
+  mbPerSecIn?: number;
+  /** Output bytes (client side) per second, MB. */
+  mbPerSecOut?: number;
+}
+
+export interface MicroResult {
+  durationMs: number;
+  cases: MicroCase[];
+}
+
+const NAME: Record<BenchDialect, DialectName> = { openai: "openai-chat", anthropic: "anthropic-messages" };
+const MODEL: Record<BenchDialect, string> = { openai: "gpt-bench", anthropic: "claude-bench" };
+
+/** Runs `op` in batches for `ms` (after a warm-up of a fifth of that); returns ops/s. `sink` keeps results alive. */
+function timeIt(op: () => number, ms: number): { opsPerSec: number; out: number } {
+  let out = 0;
+  const warmEnd = performance.now() + ms / 5;
+  while (performance.now() < warmEnd) for (let i = 0; i < 16; i++) out += op();
+  let n = 0;
+  out = 0;
+  const start = performance.now();
+  let now = start;
+  const end = start + ms;
+  while (now < end) {
+    for (let i = 0; i < 16; i++) out += op();
+    n += 16;
+    now = performance.now();
+  }
+  return { opsPerSec: (n / (now - start)) * 1000, out: out / n };
+}
+
+const round = (v: number, d = 1) => Math.round(v * 10 ** d) / 10 ** d;
+
+export function runMicro(durationMs = 1000): MicroResult {
+  const enc = new TextEncoder();
+  const cases: MicroCase[] = [];
+
+  // One upstream stream as network chunks, one event per chunk (as a paced upstream delivers it).
+  const chunks = (d: BenchDialect) => streamEvents(d, MODEL[d]).map((e) => enc.encode(e));
+  const streamIn: Record<BenchDialect, { chunks: Uint8Array[]; bytes: number; events: number }> = {
+    openai: { chunks: chunks("openai"), bytes: 0, events: 0 },
+    anthropic: { chunks: chunks("anthropic"), bytes: 0, events: 0 },
+  };
+  for (const s of Object.values(streamIn)) {
+    s.bytes = s.chunks.reduce((a, c) => a + c.length, 0);
+    s.events = s.chunks.length;
+  }
+
+  for (const d of ["openai", "anthropic"] as const) {
+    const s = streamIn[d];
+    const r = timeIt(() => {
+      const p = createSseParser();
+      let n = 0;
+      for (const c of s.chunks) n += p.push(c).length;
+      return n + p.end().length;
+    }, durationMs);
+    if (Math.round(r.out) !== s.events) throw new Error(`sse parse ${d}: ${r.out} events, expected ${s.events}`);
+    cases.push({
+      name: `stream passthrough ${d} (SSE parse)`,
+      opsPerSec: round(r.opsPerSec),
+      eventsPerSec: Math.round(r.opsPerSec * s.events),
+      mbPerSecIn: round((r.opsPerSec * s.bytes) / 1e6),
+      mbPerSecOut: round((r.opsPerSec * s.bytes) / 1e6),
+    });
+  }
+
+  for (const [from, to] of [["anthropic", "openai"], ["openai", "anthropic"]] as const) {
+    const s = streamIn[from];
+    const decoderOf = dialects[NAME[from]];
+    const encoderOf = dialects[NAME[to]];
+    const convert = (): string => {
+      const p = createSseParser();
+      const dec = decoderOf.streamDecoder();
+      const e = encoderOf.streamEncoder({ model: MODEL[to], includeUsage: true });
+      let out = "";
+      const feed = (evs: ReturnType<typeof p.push>) => {
+        for (const ev of evs) for (const ce of dec.push(ev)) out += e.push(ce);
+      };
+      for (const c of s.chunks) feed(p.push(c));
+      feed(p.end());
+      for (const ce of dec.end()) out += e.push(ce);
+      return out;
+    };
+    const sample = convert();
+    if (!sample.includes(streamTerminator(to))) throw new Error(`stream ${from}→${to}: output lacks ${streamTerminator(to)}`);
+    const outBytes = enc.encode(sample).length;
+    const r = timeIt(() => enc.encode(convert()).length, durationMs);
+    cases.push({
+      name: `stream ${from} upstream→${to} client`,
+      opsPerSec: round(r.opsPerSec),
+      eventsPerSec: Math.round(r.opsPerSec * s.events),
+      mbPerSecIn: round((r.opsPerSec * s.bytes) / 1e6),
+      mbPerSecOut: round((r.opsPerSec * outBytes) / 1e6),
+    });
+  }
+
+  for (const [client, upstream] of [["openai", "anthropic"], ["anthropic", "openai"], ["openai", "openai"], ["anthropic", "anthropic"]] as const) {
+    const text = JSON.stringify(requestBody(client, MODEL[upstream], true));
+    const cd = dialects[NAME[client]];
+    const ud = dialects[NAME[upstream]];
+    const r = timeIt(() => {
+      const canonical = cd.decodeRequest(JSON.parse(text));
+      return JSON.stringify(ud.encodeRequest(canonical, { model: MODEL[upstream], defaultMaxTokens: 4096 })).length;
+    }, durationMs);
+    cases.push({
+      name: `request ${client} client→${upstream} upstream`,
+      opsPerSec: round(r.opsPerSec),
+      mbPerSecIn: round((r.opsPerSec * text.length) / 1e6),
+      mbPerSecOut: round((r.opsPerSec * r.out) / 1e6),
+    });
+  }
+
+  for (const [upstream, client] of [["anthropic", "openai"], ["openai", "anthropic"]] as const) {
+    const text = JSON.stringify(responseJson(upstream, MODEL[upstream]));
+    const ud = dialects[NAME[upstream]];
+    const cd = dialects[NAME[client]];
+    const r = timeIt(() => {
+      const canonical = ud.decodeResponse(JSON.parse(text));
+      return JSON.stringify(cd.encodeResponse(canonical, { model: MODEL[upstream] })).length;
+    }, durationMs);
+    cases.push({
+      name: `response ${upstream} upstream→${client} client`,
+      opsPerSec: round(r.opsPerSec),
+      mbPerSecIn: round((r.opsPerSec * text.length) / 1e6),
+      mbPerSecOut: round((r.opsPerSec * r.out) / 1e6),
+    });
+  }
+  return { durationMs, cases };
+}
+
+/** Runs the microbench in a child process (fresh JIT and heap, away from the orchestrator's work). */
+export async function runMicroInChild(durationMs: number): Promise<MicroResult> {
+  const child = Bun.spawn([process.execPath, import.meta.path, "--duration-ms", String(durationMs), "--json"], {
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  try {
+    const [out, err, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+    if (code !== 0) throw new Error(`micro exited ${code}: ${err.trim()}`);
+    return JSON.parse(out) as MicroResult;
+  } finally {
+    if (child.exitCode === null) child.kill("SIGKILL");
+  }
+}
+
+if (import.meta.main) {
+  const args = process.argv.slice(2);
+  const i = args.indexOf("--duration-ms");
+  const res = runMicro(i >= 0 ? Number(args[i + 1]) : 1000);
+  if (args.includes("--json")) console.log(JSON.stringify(res));
+  else {
+    const { formatMicro } = await import("./report.ts");
+    console.log(formatMicro(res));
+  }
+}
