@@ -14,6 +14,10 @@ const cmd = [
   "./src/main.ts",
   "--compile",
   "--minify",
+  "--bytecode",
+  // The binary must not pick up a .env or bunfig.toml from whatever folder it is started in.
+  "--no-compile-autoload-dotenv",
+  "--no-compile-autoload-bunfig",
   "--outfile",
   outfile,
   ...(target ? ["--target", target] : []),

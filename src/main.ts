@@ -1,8 +1,15 @@
-import { runCli } from "./cli/run-cli.ts";
+import { needsRelaunch, relaunchWithFetchLimit } from "./process/relaunch-with-fetch-limit.ts";
 
-process.exitCode = await runCli(process.argv.slice(2), {
-  stdout: process.stdout,
-  stderr: process.stderr,
-  env: process.env,
-  stdin: process.stdin,
-});
+// No top-level await: the binary is compiled to bytecode, which needs a plain module body.
+const argv = process.argv.slice(2);
+const done = (code: number) => {
+  process.exitCode = code;
+};
+if (needsRelaunch(argv, process.env)) {
+  relaunchWithFetchLimit(argv).then(done);
+} else {
+  // Loaded only here, so the relaunching parent stays small and starts fast (the module is still bundled).
+  import("./cli/run-cli.ts")
+    .then(({ runCli }) => runCli(argv, { stdout: process.stdout, stderr: process.stderr, env: process.env, stdin: process.stdin }))
+    .then(done);
+}

@@ -23,6 +23,8 @@ export type CliContext = BaseContext & {
   fetch: FetchLike;
   /** The original stdin source (see readStdin). */
   stdinSource?: StdinSource;
+  /** Waits between device-login polls; tests inject one that never waits on time. Default: a real timer. */
+  sleep?: (ms: number) => Promise<void>;
 };
 
 export const BINARY_NAME = "llm-gateway";

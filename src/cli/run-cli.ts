@@ -17,6 +17,9 @@ import { EnvShowCommand } from "./env/show.ts";
 import { EnvUnsetCommand } from "./env/unset.ts";
 import { groupHelpCommand } from "./group-help.ts";
 import { HealthCommand } from "./health.ts";
+import { OAuthRefreshCommand } from "./oauth/refresh.ts";
+import { OAuthStartCommand } from "./oauth/start.ts";
+import { OAuthStatusCommand } from "./oauth/status.ts";
 import { RouteAddCommand } from "./route/add.ts";
 import { RouteListCommand } from "./route/list.ts";
 import { RouteRemoveCommand } from "./route/remove.ts";
@@ -39,6 +42,8 @@ export interface RunCliContext {
   stdin?: StdinSource;
   /** For commands that ask a running gateway (`status`, `health`); defaults to the global fetch. */
   fetch?: FetchLike;
+  /** Waits between OAuth device-login polls; defaults to a real timer. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 const GROUP_TITLES: Record<string, string> = {
@@ -48,6 +53,7 @@ const GROUP_TITLES: Record<string, string> = {
   route: "Model routes: map requested model names to upstream models",
   env: "Environment: proxy settings for every outbound call",
   config: "Configuration file",
+  oauth: "OAuth upstream accounts: log in, status, refresh",
 };
 
 const COMMANDS: CommandClass<CliContext>[] = [
@@ -67,6 +73,9 @@ const COMMANDS: CommandClass<CliContext>[] = [
   UpstreamRemoveCommand,
   UpstreamEnableCommand,
   UpstreamDisableCommand,
+  OAuthStartCommand,
+  OAuthStatusCommand,
+  OAuthRefreshCommand,
   RouteAddCommand,
   RouteListCommand,
   RouteRemoveCommand,
@@ -123,6 +132,7 @@ export async function runCli(argv: string[], ctx: RunCliContext): Promise<number
     env: ctx.env,
     colorDepth: colors ? 8 : 1,
     fetch: ctx.fetch ?? ((input, init) => fetch(input, init)),
+    sleep: ctx.sleep,
   };
   const words = argv.slice(0, argv.findIndex((a) => a.startsWith("-")) >>> 0);
   const known = longestKnownPath(words);

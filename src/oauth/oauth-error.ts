@@ -18,14 +18,17 @@ export class OAuthError extends GatewayError {
   }
 }
 
-/** The account's refresh token is dead (invalid_grant or none left): someone must log in again. */
+/**
+ * The account's refresh token is dead (invalid_grant or none left): someone must log in again. Retryable in the
+ * failover sense: the account is at fault, not the request, so another account may serve it.
+ */
 export class OAuthReauthRequiredError extends GatewayError {
   constructor(readonly accountId: string, accountLabel: string, reason: string, cause?: unknown) {
     super(
       401,
       "authentication",
       `upstream account ${accountLabel} needs a new OAuth login (${reason}); run: oauth start ${accountId}`,
-      { retryable: false, upstreamType: "invalid_grant", cause },
+      { retryable: true, upstreamType: "invalid_grant", cause },
     );
     this.name = "OAuthReauthRequiredError";
   }

@@ -75,7 +75,7 @@ describe("usage errors print one line and exit 2", () => {
     ["bad permission", ["apikey", "add", "--name", "x", "--permissions", "read,root"], /unknown permission "root"/],
     ["bad duration", ["apikey", "add", "--name", "x", "--expires-in", "soon"], /--expires-in expects a duration/],
     ["bad provider", ["upstream", "add", "--provider", "acme", "--name", "x", "--key", "k"], /unknown provider "acme"/],
-    ["oauth type", ["upstream", "add", "--type", "oauth", "--provider", "anthropic", "--name", "x"], /oauth accounts: see `oauth` commands \(not yet available\)/],
+    ["oauth type with a key", ["upstream", "add", "--type", "oauth", "--provider", "anthropic", "--name", "x", "--key", "k"], /--key applies to --type api-key/],
     ["key required", ["upstream", "add", "--provider", "openai", "--name", "x"], /needs --key/],
     ["bad base url", ["upstream", "add", "--provider", "openai", "--name", "x", "--key", "k", "--base-url", "not a url"], /--base-url is not a valid URL/],
     ["base url required", ["upstream", "add", "--provider", "azure", "--name", "x", "--key", "k"], /needs --base-url/],

@@ -30,9 +30,12 @@ export class ServerStartCommand extends BaseCommand {
     this.print(`llm-gateway ${VERSION} listening on ${server.url} (config ${store.path})`);
 
     const signal = await new Promise<NodeJS.Signals>((resolve) => {
+      // Later signals are ignored while draining: a terminal's Ctrl-C reaches both this process and a relaunching
+      // parent that forwards it, so the same stop request can arrive twice.
+      let received = false;
       const on = (s: NodeJS.Signals) => {
-        process.off("SIGINT", on);
-        process.off("SIGTERM", on);
+        if (received) return;
+        received = true;
         resolve(s);
       };
       process.on("SIGINT", on);

@@ -1,8 +1,11 @@
 import { Command, Option } from "clipanion";
-import { PROVIDERS, type Provider, type UpstreamAccount } from "../../config/schema.ts";
+import { PROVIDERS, type OAuthSettings, type Provider, type UpstreamAccount } from "../../config/schema.ts";
+import { resolveOAuthClient } from "../../oauth/defaults.ts";
 import { BaseCommand } from "../base-command.ts";
 import { accountView } from "../mask-secrets.ts";
 import { newId } from "../new-id.ts";
+import { loginAccount } from "../oauth/login-account.ts";
+import { describeOAuthState, formatOAuthAccount } from "../oauth/oauth-account-view.ts";
 import { formatAccount } from "./format-account.ts";
 
 /** Aliases users type for a provider. */
@@ -22,10 +25,12 @@ export class UpstreamAddCommand extends BaseCommand {
       ["An Anthropic account", "$0 upstream add --type api-key --provider anthropic --name prod --key sk-ant-…"],
       ["A local OpenAI-compatible server", "$0 upstream add --type api-key --provider openai-compatible --name local --base-url http://127.0.0.1:11434/v1 --models 'llama*'"],
       ["The built-in mock", "$0 upstream add --type api-key --provider mock --name mock"],
+      ["An Anthropic OAuth login (paste the code the page shows)", "$0 upstream add --type oauth --provider anthropic --name claude"],
+      ["A Qwen device login", "$0 upstream add --type oauth --provider openai-compatible --name qwen"],
     ],
   });
 
-  type = Option.String("--type", "api-key", { description: "Account type: api-key" });
+  type = Option.String("--type", "api-key", { description: "Account type: api-key, or oauth (logs in; see `oauth --help`)" });
   provider = Option.String("--provider", { description: `One of ${PROVIDERS.join(", ")}, google (required)` });
   name = Option.String("--name", { description: "Label for the account (required)" });
   key = Option.String("--key", { description: "Provider API key; `-` reads it from stdin" });
@@ -35,10 +40,19 @@ export class UpstreamAddCommand extends BaseCommand {
   priority = Option.String("--priority", { description: "Tier: lower is tried first (default 0)" });
   apiVersion = Option.String("--api-version", { description: "Azure api-version" });
   json = Option.Boolean("--json", false, { description: "Print one JSON document" });
+  code = Option.String("--code", { description: "OAuth: the CODE#STATE shown after approving (finishes a login of this name that is waiting)" });
+  authorizeUrl = Option.String("--authorize-url", { description: "OAuth: authorize endpoint (default: the provider's)" });
+  tokenUrl = Option.String("--token-url", { description: "OAuth: token endpoint (default: the provider's)" });
+  deviceCodeUrl = Option.String("--device-code-url", { description: "OAuth: device authorization endpoint (device login)" });
+  clientId = Option.String("--client-id", { description: "OAuth: client id (default: the provider's)" });
+  redirectUri = Option.String("--redirect-uri", { description: "OAuth: redirect URI registered for the client" });
+  scopes = Option.String("--scopes", { description: "OAuth: space-separated scopes" });
 
   async run() {
-    if (this.type === "oauth") this.usageError("oauth accounts: see `oauth` commands (not yet available)");
-    if (this.type !== "api-key") this.usageError(`--type must be api-key, got "${this.type}"`);
+    if (this.type === "oauth") return this.addOAuth();
+    if (this.type !== "api-key") this.usageError(`--type must be api-key or oauth, got "${this.type}"`);
+    const oauthFlag = this.oauthFlags().find(([, v]) => v !== undefined);
+    if (oauthFlag) this.usageError(`${oauthFlag[0]} applies to --type oauth`);
     const provider = this.parseProvider(this.required("--provider", this.provider));
     const name = this.required("--name", this.name).trim();
     const baseUrl = this.parseBaseUrl(provider);
@@ -75,6 +89,84 @@ export class UpstreamAddCommand extends BaseCommand {
 
     const view = accountView(account, store.cipher);
     this.output(this.json, view, () => `Added upstream account ${account.id}\n${formatAccount(view)}`);
+  }
+
+  private oauthFlags(): [string, string | undefined][] {
+    return [
+      ["--code", this.code],
+      ["--authorize-url", this.authorizeUrl],
+      ["--token-url", this.tokenUrl],
+      ["--device-code-url", this.deviceCodeUrl],
+      ["--client-id", this.clientId],
+      ["--redirect-uri", this.redirectUri],
+      ["--scopes", this.scopes],
+    ];
+  }
+
+  /**
+   * `--type oauth`: adds the account (left out of routing until it has tokens), then logs it in. A failed login
+   * removes the account again; a login left waiting for its code keeps it, and `--code` (or `oauth start ID
+   * --code`) finishes it.
+   */
+  private async addOAuth() {
+    const provider = this.parseProvider(this.required("--provider", this.provider));
+    const name = this.required("--name", this.name).trim();
+    if (this.key !== undefined) this.usageError("--key applies to --type api-key; an OAuth account logs in instead");
+    if (this.apiVersion !== undefined) this.usageError("--api-version applies to --provider azure with --type api-key");
+    const baseUrl = this.baseUrl === undefined ? undefined : this.parseBaseUrl(provider);
+    const models = this.parseModels();
+    const weight = this.parseInteger("--weight", this.weight, 0) ?? 1;
+    const priority = this.parseInteger("--priority", this.priority) ?? 0;
+    const oauth: OAuthSettings = {
+      ...(this.authorizeUrl !== undefined && { authorize_url: this.authorizeUrl }),
+      ...(this.tokenUrl !== undefined && { token_url: this.tokenUrl }),
+      ...(this.deviceCodeUrl !== undefined && { device_code_url: this.deviceCodeUrl }),
+      ...(this.clientId !== undefined && { client_id: this.clientId }),
+      ...(this.redirectUri !== undefined && { redirect_uri: this.redirectUri }),
+      ...(this.scopes !== undefined && { scopes: this.scopes }),
+      needs_reauth: true,
+    };
+    // Providers without OAuth defaults need --token-url and --client-id: say so before anything is written.
+    resolveOAuthClient({ id: "new", provider, oauth });
+    const store = this.store();
+
+    if (this.code !== undefined) {
+      const waiting = store.load().upstream_accounts.find((a) => a.type === "oauth" && a.provider === provider && a.name === name);
+      if (!waiting) this.usageError(`no OAuth account named "${name}" is waiting for a code; run the command without --code first`);
+      const { result, view } = await loginAccount(this, waiting, this.code);
+      this.output(this.json, { result, account: view }, () => `Logged in upstream account ${waiting.id}: ${describeOAuthState(view)}\n${formatOAuthAccount(view)}`);
+      return;
+    }
+
+    const account: UpstreamAccount = {
+      id: newId("up"),
+      name,
+      type: "oauth",
+      provider,
+      ...(baseUrl !== undefined && { base_url: baseUrl }),
+      ...(models !== undefined && { models }),
+      weight,
+      priority,
+      status: "active",
+      created_at: new Date().toISOString(),
+      oauth,
+    };
+    store.update((c) => void c.upstream_accounts.push(account));
+    let login: Awaited<ReturnType<typeof loginAccount>>;
+    try {
+      login = await loginAccount(this, account, undefined);
+    } catch (e) {
+      store.update((c) => {
+        c.upstream_accounts = c.upstream_accounts.filter((a) => a.id !== account.id);
+      });
+      throw e;
+    }
+    const { result, view } = login;
+    this.output(this.json, { result, account: view }, () =>
+      result === "pending"
+        ? `Added upstream account ${account.id}; its login is waiting for the code.`
+        : `Added upstream account ${account.id}: ${describeOAuthState(view)}\n${formatOAuthAccount(view)}`,
+    );
   }
 
   private parseProvider(value: string): Provider {
