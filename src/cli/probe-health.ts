@@ -1,5 +1,15 @@
 import type { FetchLike } from "./base-command.ts";
 
+/** One account in /health (see src/server/account-health.ts). */
+export interface AccountHealthItem {
+  id: string;
+  state: string;
+  until?: string | number;
+  reason?: string;
+  detail?: string;
+  consecutive_failures?: number;
+}
+
 /** The running gateway's `GET /health` body (the parts the CLI shows). */
 export interface HealthReport {
   status: string;
@@ -8,7 +18,7 @@ export interface HealthReport {
   accounts?: {
     healthy: number;
     total: number;
-    items?: { id: string; state: string; until?: string | number }[];
+    items?: AccountHealthItem[];
   };
 }
 

@@ -2,7 +2,7 @@ import { Command, Option } from "clipanion";
 import { BaseCommand } from "./base-command.ts";
 import { keyState } from "./apikey/key-state.ts";
 import { formatTable } from "./format-table.ts";
-import { probeHealth, type HealthReport } from "./probe-health.ts";
+import { accountHealthView, authFailureNotice, fetchAccountHealth, healthLabel } from "./account-health-view.ts";
 
 export class StatusCommand extends BaseCommand {
   static override paths = [["status"]];
@@ -16,22 +16,15 @@ export class StatusCommand extends BaseCommand {
 
   async run() {
     const config = this.store().load();
-    const probe = await probeHealth(this.context.fetch, config.server.host, config.server.port);
-    const report: HealthReport | undefined = probe.up ? probe.report : undefined;
-    const healthById = new Map((report?.accounts?.items ?? []).map((i) => [i.id, i]));
+    const { probe, report, byId } = await fetchAccountHealth(this.context.fetch, config);
     const now = Date.now();
 
+    const notices: string[] = [];
     const accounts = config.upstream_accounts.map((a) => {
-      const h = healthById.get(a.id);
-      const until = h?.until === undefined ? undefined : typeof h.until === "number" ? new Date(h.until).toISOString() : h.until;
-      return {
-        id: a.id,
-        name: a.name,
-        provider: a.provider,
-        status: a.status,
-        health: a.status === "disabled" ? "disabled" : (h?.state ?? "unknown"),
-        ...(until !== undefined && { until }),
-      };
+      const view = accountHealthView(a, byId.get(a.id));
+      const notice = authFailureNotice(a, view);
+      if (notice) notices.push(notice);
+      return { id: a.id, name: a.name, provider: a.provider, status: a.status, ...view };
     });
     const keys = {
       total: config.gateway_keys.length,
@@ -44,7 +37,7 @@ export class StatusCommand extends BaseCommand {
           ...(report && { status: report.status, version: report.version, uptime_s: report.uptime_s }),
         }
       : { up: false, url: probe.url, error: probe.error };
-    const doc = { config: this.configPath(), server, keys, accounts, routes: config.model_routes };
+    const doc = { config: this.configPath(), server, keys, accounts, routes: config.model_routes, ...(notices.length > 0 && { problems: notices }) };
 
     this.output(this.json, doc, () => {
       const lines = [`config    ${doc.config}`];
@@ -61,10 +54,12 @@ export class StatusCommand extends BaseCommand {
           indent(
             formatTable(
               ["ID", "NAME", "PROVIDER", "STATUS", "HEALTH"],
-              accounts.map((a) => [a.id, a.name, a.provider, a.status, a.until ? `${a.health} until ${a.until}` : a.health]),
+              accounts.map((a) => [a.id, a.name, a.provider, a.status, healthLabel(a)]),
             ),
           ),
         );
+        // Said plainly, not only as a table cell: an account that cannot authenticate needs a person.
+        for (const n of notices) lines.push(`  ! ${n}`);
       }
       lines.push(`routes    ${config.model_routes.length}`);
       if (config.model_routes.length) {

@@ -1,4 +1,6 @@
 import { Type as T, type Static } from "@sinclair/typebox";
+import { RoutingStrategy } from "../routing/routing-options.ts";
+import { DEFAULT_SESSION_HEADERS } from "../routing/session-key.ts";
 
 /**
  * The configuration file's one schema. Every type used for configuration derives from it.
@@ -31,6 +33,7 @@ export const ServerConfig = T.Object(
 
 export const ProxyConfig = T.Object(
   {
+    /** Accepted for compatibility; Bun's fetch has no connect event, so connecting is bounded by first_byte_timeout. */
     connect_timeout: T.Number({ exclusiveMinimum: 0, default: 10 }),
     first_byte_timeout: T.Number({ exclusiveMinimum: 0, default: 120 }),
     stream_idle_timeout: T.Number({ exclusiveMinimum: 0, default: 120 }),
@@ -104,8 +107,55 @@ export const ModelRoute = T.Object({
   target_provider: T.Optional(Provider),
   priority: T.Integer({ default: 0 }),
   enabled: T.Boolean({ default: true }),
+  /** How accounts are ordered for requests this route matches; absent: `routing.strategy`. */
+  strategy: T.Optional(RoutingStrategy),
 });
 export type ModelRoute = Static<typeof ModelRoute>;
+
+/**
+ * Account selection, health and failover (issue 5). Durations are seconds like everywhere in the file;
+ * src/server/routing-options-from-config.ts converts them to the router's milliseconds. The strategy and
+ * the sticky settings apply to the next request after a reload; breaker and cooldown settings at start.
+ */
+export const RoutingConfig = T.Object(
+  {
+    /** Global strategy; a model route's own `strategy` wins. */
+    strategy: T.Optional(RoutingStrategy),
+    /** The circuit breaker opens after this many consecutive failures (5xx, timeouts, connection failures)… */
+    failure_threshold: T.Integer({ minimum: 1, default: 5 }),
+    /** …or when this share of the requests within `error_rate_window` failed, once `min_requests` were seen. */
+    error_rate_threshold: T.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.5 }),
+    error_rate_window: T.Number({ minimum: 1, default: 60 }),
+    min_requests: T.Integer({ minimum: 1, default: 10 }),
+    /** First open period; doubles on every failed half-open probe up to `max_open_time`. */
+    base_open_time: T.Number({ minimum: 0, default: 10 }),
+    max_open_time: T.Number({ minimum: 0, default: 300 }),
+    /** Cooldown after a 429 without Retry-After or reset headers. */
+    rate_limit_cooldown: T.Number({ minimum: 0, default: 30 }),
+    /** Cooldown after a 529 overload without Retry-After. */
+    overload_cooldown: T.Number({ minimum: 0, default: 10 }),
+    /** Cooldown after a spend-limit or billing refusal (402). */
+    billing_cooldown: T.Number({ minimum: 0, default: 600 }),
+    /** Bounds for header-given cooldowns (`Retry-After: 0` is not "hammer it"; a daily reset does not park an account for a day). */
+    min_cooldown: T.Number({ minimum: 0, default: 1 }),
+    max_cooldown: T.Number({ minimum: 0, default: 900 }),
+    sticky: T.Object(
+      {
+        /** Keep one conversation on one account while it is healthy (warm provider prompt caches). */
+        enabled: T.Boolean({ default: true }),
+        /** Headers that carry a session key, checked before Anthropic `metadata.user_id` and OpenAI `user`. */
+        headers: T.Array(T.String({ minLength: 1 }), { default: [...DEFAULT_SESSION_HEADERS] }),
+        /** Idle bindings are forgotten after this many seconds. */
+        ttl: T.Number({ minimum: 0, default: 3600 }),
+      },
+      { default: {} },
+    ),
+    /** Seconds between active health probes of failing accounts; 0 = off (health is learned from traffic only). */
+    probe_interval: T.Number({ minimum: 0, default: 0 }),
+  },
+  { default: {} },
+);
+export type RoutingConfig = Static<typeof RoutingConfig>;
 
 export const LoggingConfig = T.Object(
   {
@@ -133,6 +183,7 @@ export const Config = T.Object(
     gateway_keys: T.Array(GatewayKey, { default: [] }),
     upstream_accounts: T.Array(UpstreamAccount, { default: [] }),
     model_routes: T.Array(ModelRoute, { default: [] }),
+    routing: RoutingConfig,
     logging: LoggingConfig,
     environment: EnvironmentConfig,
   },

@@ -1,5 +1,7 @@
+import { statusForAnthropicType } from "../dialects/anthropic-messages/errors.ts";
 import type { SseEvent } from "../dialects/types.ts";
 import { GatewayError } from "../errors.ts";
+import { codeForStatus } from "../dialects/shared/upstream-error.ts";
 import { createSseParser } from "../transport/sse-parser.ts";
 
 export interface StartedStream {
@@ -20,22 +22,52 @@ const wrap = (e: unknown) =>
 /**
  * Reads an upstream stream until its first whole SSE event. Until then nothing has reached the client,
  * so a failure here can still fail over to another account (issue: failover before the first byte).
+ * The first event is also checked, because committing to it would send it to the client:
+ * - data that is not JSON (a broken upstream or proxy) fails over as a 502;
+ * - an in-stream error as the very first event (Anthropic sends `event: error` with `overloaded_error` on a
+ *   200 stream; OpenAI-compatible servers send `data: {"error":…}`) fails over with the status the error
+ *   type implies, so the account cools down or counts a failure exactly as for the same HTTP answer.
  */
 export async function readUntilFirstEvent(body: ReadableStream<Uint8Array>): Promise<StartedStream> {
   const reader = defaultReader(body);
   const parser = createSseParser();
   const head: Uint8Array[] = [];
+  const started = (events: SseEvent[]) => {
+    // Only the first event: whatever follows it in the same chunk is "mid-stream", as it would be had the
+    // upstream's chunks been cut differently (the client then gets it, or its error event, as sent).
+    checkFirstEvent(events[0]!);
+    return { head, events, parser, reader };
+  };
   for (;;) {
     const chunk = await reader.read().catch((e) => {
       throw wrap(e);
     });
     if (chunk.done) {
       const events = parser.end();
-      if (events.length) return { head, events, parser, reader };
+      if (events.length) return started(events);
       throw new GatewayError(502, "upstream_error", "upstream stream ended before its first event", { retryable: true });
     }
     head.push(chunk.value);
     const events = parser.push(chunk.value);
-    if (events.length) return { head, events, parser, reader };
+    if (events.length) return started(events);
   }
+}
+
+function checkFirstEvent(ev: SseEvent): void {
+  if (ev.data === "[DONE]") return;
+  let data: unknown;
+  try {
+    data = JSON.parse(ev.data);
+  } catch {
+    throw new GatewayError(502, "upstream_error", "upstream stream sent malformed data before its first event", { retryable: true });
+  }
+  const error = typeof data === "object" && data !== null ? (data as { error?: unknown }).error : undefined;
+  if (ev.event !== "error" && (typeof error !== "object" || error === null)) return;
+  const e = (typeof error === "object" && error !== null ? error : {}) as { type?: unknown; message?: unknown; code?: unknown };
+  const status = typeof e.code === "number" ? e.code : statusForAnthropicType(e.type);
+  const message = typeof e.message === "string" ? e.message : "upstream stream began with an error";
+  throw new GatewayError(status, codeForStatus(status), message, {
+    upstreamType: typeof e.type === "string" ? e.type : undefined,
+    // Whether another account may do better is routing's call (429/5xx/529 yes, 4xx no).
+  });
 }

@@ -75,6 +75,27 @@ export async function proxyLlmRequest(deps: ProxyDeps, input: ProxyInput): Promi
     total: config.proxy.total_timeout * 1000,
   };
 
+  /** An upstream's JSON answer as the client's body; throws a retryable 502 when it is not a valid answer. */
+  const clientText = (text: string, upstreamDialect: DialectName, targetModel: string): string => {
+    let parsed: Record<string, unknown>;
+    try {
+      parsed = JSON.parse(text);
+      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("not an object");
+    } catch {
+      throw new GatewayError(502, "upstream_error", "upstream answered with malformed JSON", { retryable: true });
+    }
+    if (upstreamDialect === clientDialect) {
+      if (targetModel === clientModel) return text;
+      parsed.model = clientModel;
+      return JSON.stringify(parsed);
+    }
+    try {
+      return JSON.stringify(dialects[clientDialect].encodeResponse(dialects[upstreamDialect].decodeResponse(parsed), { model: clientModel }));
+    } catch (e) {
+      throw new GatewayError(502, "upstream_error", "upstream answer could not be converted to the client's format", { retryable: true, cause: e });
+    }
+  };
+
   const attempt = async (ctx: AttemptContext): Promise<Prepared> => {
     const { account, targetModel } = ctx;
     input.logFields.account = account.id;
@@ -122,7 +143,9 @@ export async function proxyLlmRequest(deps: ProxyDeps, input: ProxyInput): Promi
     const headers = new Headers();
     forwardedResponseHeaders(res.headers, headers);
     if (!stream) {
-      const text = await readText(exchange);
+      // Parsed and converted here, before the success is reported: a malformed or unreadable body is the
+      // account's failure and fails over like a 5xx (nothing has reached the client yet).
+      const text = clientText(await readText(exchange), upstreamDialect, targetModel);
       ctx.report({ kind: "success", ttfbMs: exchange.ttfbMs });
       return { kind: "json", upstreamDialect, status: res.status, headers, text };
     }
@@ -141,11 +164,11 @@ export async function proxyLlmRequest(deps: ProxyDeps, input: ProxyInput): Promi
     deps.router,
     clock,
     {
-      config: { accounts: config.upstream_accounts, routes: config.model_routes },
+      config: { accounts: config.upstream_accounts, routes: config.model_routes, strategy: config.routing.strategy },
       model: clientModel,
       maxAttempts: config.proxy.max_attempts,
       deadlineMs: timeouts.total,
-      sessionKey: sessionKeyFrom(body.json, request.headers),
+      sessionKey: config.routing.sticky.enabled ? sessionKeyFrom(body.json, request.headers, config.routing.sticky.headers) : undefined,
     },
     attempt,
   );
@@ -157,19 +180,7 @@ export async function proxyLlmRequest(deps: ProxyDeps, input: ProxyInput): Promi
     result.release();
     deps.onUpstreamDone?.({ account, status: prepared.status });
     headers.set("content-type", "application/json");
-    if (upstreamDialect === clientDialect && targetModel === clientModel) return new Response(prepared.text, { status: prepared.status, headers });
-    let parsed: Record<string, unknown>;
-    try {
-      parsed = JSON.parse(prepared.text);
-    } catch {
-      throw new GatewayError(502, "upstream_error", "upstream answered with malformed JSON");
-    }
-    if (upstreamDialect === clientDialect) {
-      parsed.model = clientModel;
-      return new Response(JSON.stringify(parsed), { status: prepared.status, headers });
-    }
-    const encoded = dialects[clientDialect].encodeResponse(dialects[upstreamDialect].decodeResponse(parsed), { model: clientModel });
-    return new Response(JSON.stringify(encoded), { status: prepared.status, headers });
+    return new Response(prepared.text, { status: prepared.status, headers });
   }
 
   const clientSide = dialects[clientDialect];

@@ -117,35 +117,16 @@ export function convertedStream(
   return new ReadableStream<Uint8Array>(
     {
       pull: async (out) => {
-        for (;;) {
-          let text = "";
-          if (pending) {
-            text = translate(pending);
-            pending = undefined;
-          } else {
-            const chunk = await reader.read().catch((e: unknown) => e as Error);
-            if (chunk instanceof Error) {
-              const err = toGatewayError(chunk);
-              out.enqueue(encoder.encode(opts.errorEvent(err)));
-              return finish(out, { completed: false, error: err });
-            }
-            if (chunk.done) {
-              text = translate(parser.end());
-              let failed: GatewayError | undefined;
-              for (const c of opts.decoder.end()) {
-                if (c.type === "error") failed = c.error;
-                text += opts.encoder.push(c);
-              }
-              if (text) out.enqueue(encoder.encode(text));
-              return finish(out, { completed: !failed, error: failed });
-            }
-            text = translate(parser.push(chunk.value));
-          }
-          // Keep reading until there is something to send: an empty enqueue would wake the client for nothing.
-          if (text) {
-            out.enqueue(encoder.encode(text));
-            return;
-          }
+        try {
+          await step(out);
+        } catch (e) {
+          // A decoder or encoder that throws on a malformed upstream event must still end the client's
+          // stream with an error event (and release the account), not leave it hanging or cut.
+          if (done) return;
+          const err = e instanceof GatewayError ? e : new GatewayError(502, "upstream_error", "upstream stream sent an event the gateway could not convert", { cause: e });
+          reader.cancel(err).catch(() => {});
+          out.enqueue(encoder.encode(opts.errorEvent(err)));
+          finish(out, { completed: false, error: err });
         }
       },
       cancel: (reason) => {
@@ -157,4 +138,37 @@ export function convertedStream(
     },
     { highWaterMark: 0 },
   );
+
+  async function step(out: ReadableStreamDefaultController<Uint8Array>): Promise<void> {
+    for (;;) {
+      let text = "";
+      if (pending) {
+        text = translate(pending);
+        pending = undefined;
+      } else {
+        const chunk = await reader.read().catch((e: unknown) => e as Error);
+        if (chunk instanceof Error) {
+          const err = toGatewayError(chunk);
+          out.enqueue(encoder.encode(opts.errorEvent(err)));
+          return finish(out, { completed: false, error: err });
+        }
+        if (chunk.done) {
+          text = translate(parser.end());
+          let failed: GatewayError | undefined;
+          for (const c of opts.decoder.end()) {
+            if (c.type === "error") failed = c.error;
+            text += opts.encoder.push(c);
+          }
+          if (text) out.enqueue(encoder.encode(text));
+          return finish(out, { completed: !failed, error: failed });
+        }
+        text = translate(parser.push(chunk.value));
+      }
+      // Keep reading until there is something to send: an empty enqueue would wake the client for nothing.
+      if (text) {
+        out.enqueue(encoder.encode(text));
+        return;
+      }
+    }
+  }
 }

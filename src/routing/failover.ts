@@ -104,12 +104,20 @@ export async function runWithFailover<T>(
   }
 
   // The accounts may now all be cooling or open: answer like the router does, with Retry-After.
+  const last = failures.at(-1);
   try {
     router.plan(request.config, request.model, planOpts);
   } catch (e) {
-    if (e instanceof GatewayError && (e.status === 503 || e.status === 429)) throw e;
+    if (e instanceof GatewayError && (e.status === 503 || e.status === 429)) {
+      // Every attempt timed out (which opened the breakers): a timeout says more than "unavailable", and
+      // clients key their own deadline handling on 504. The plan's Retry-After still travels with it.
+      if (failures.length && failures.every((f) => f.error instanceof GatewayError && f.error.code === "timeout")) {
+        const t = last!.error as GatewayError;
+        throw new GatewayError(t.status, t.code, t.message, { ...t.options, retryAfter: e.options.retryAfter });
+      }
+      throw e;
+    }
   }
-  const last = failures.at(-1);
   if (last) throw last.error;
   if (deadlineAt !== undefined && clock() >= deadlineAt) {
     throw new GatewayError(504, "timeout", "the request's deadline passed before an upstream account could be tried");

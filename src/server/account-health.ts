@@ -2,13 +2,23 @@ import type { UpstreamAccount } from "../config/schema.ts";
 import type { Router } from "../routing/router.ts";
 import type { AccountHealth } from "./create-app.ts";
 
-/** Health of every enabled account as /health shows it: ids and states only, no names or secrets. */
+/**
+ * Health of every enabled account as /health shows it: ids, states and the router's plain-sentence detail;
+ * no names or secrets (the endpoint needs no key). `reason` and `consecutive_failures` only when not healthy.
+ */
 export function accountHealthList(router: Pick<Router, "status">, accounts: readonly UpstreamAccount[]): AccountHealth[] {
   const out: AccountHealth[] = [];
   for (const a of accounts) {
     if (a.status !== "active") continue;
     const s = router.status(a.id);
-    out.push(s.until ? { id: a.id, state: s.state, until: new Date(s.until).toISOString() } : { id: a.id, state: s.state });
+    const item: AccountHealth = { id: a.id, state: s.state };
+    if (s.until) item.until = new Date(s.until).toISOString();
+    if (s.state !== "healthy") {
+      if (s.reason) item.reason = s.reason;
+      item.detail = s.detail;
+      item.consecutive_failures = s.consecutiveFailures;
+    }
+    out.push(item);
   }
   return out;
 }

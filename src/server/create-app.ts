@@ -21,6 +21,11 @@ export interface AccountHealth {
   id: string;
   state: string;
   until?: string;
+  /** Why it is not healthy (`rate_limited`, `overloaded`, `billing`, `auth_401`, `failures`). */
+  reason?: string;
+  /** One plain sentence for people. */
+  detail?: string;
+  consecutive_failures?: number;
 }
 
 export interface AppDeps {

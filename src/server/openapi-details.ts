@@ -57,7 +57,17 @@ const Health = T.Object({
   accounts: T.Object({
     healthy: T.Integer(),
     total: T.Integer(),
-    items: T.Array(T.Object({ id: T.String(), state: T.String(), until: T.Optional(T.String()) })),
+    items: T.Array(
+      T.Object({
+        id: T.String(),
+        /** healthy, cooling, circuit_open, half_open, auth_failed */
+        state: T.String(),
+        until: T.Optional(T.String({ description: "ISO time the account comes back by itself" })),
+        reason: T.Optional(T.String({ description: "rate_limited, overloaded, billing, auth_401, auth_403, failures" })),
+        detail: T.Optional(T.String()),
+        consecutive_failures: T.Optional(T.Integer()),
+      }),
+    ),
   }),
 });
 

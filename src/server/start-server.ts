@@ -1,5 +1,5 @@
 import type { ConfigStore } from "../config/store.ts";
-import { createRouter, type Router } from "../routing/router.ts";
+import type { Router } from "../routing/router.ts";
 import { mockFetch } from "../providers/mock.ts";
 import { createMemoryStore } from "../state/memory-store.ts";
 import type { FetchFn } from "../transport/upstream-fetch.ts";
@@ -7,6 +7,7 @@ import { accountHealthList } from "./account-health.ts";
 import { createApp } from "./create-app.ts";
 import { createLogger, type LogSink } from "./logger.ts";
 import { createUpstreamCredentials } from "./oauth-credentials.ts";
+import { createRoutingRuntime } from "./routing-runtime.ts";
 import { watchConfig } from "./runtime-config.ts";
 
 export interface ServerOptions {
@@ -15,7 +16,7 @@ export interface ServerOptions {
   port?: number;
   version: string;
   logSink: LogSink;
-  /** Default: a router with the default routing options. */
+  /** Default: a router built from the file's `routing` section. */
   router?: Router;
   fetch?: FetchFn;
   clock?: () => number;
@@ -34,12 +35,17 @@ export function startServer(opts: ServerOptions): RunningServer {
   const clock = opts.clock ?? Date.now;
   const initial = opts.store.load();
   const log = createLogger({ level: initial.logging.level, format: initial.logging.format, sink: opts.logSink, clock });
-  const live = watchConfig(opts.store, initial, log);
+  // Routing first: the reload callback forgets removed accounts (its lazy deps are read only later).
+  const routing = createRoutingRuntime({
+    initial, config: () => live.current(), clock, router: opts.router, fetch: opts.fetch ?? (fetch as FetchFn), credential: (a) => credentials.credential(a),
+  });
+  const live = watchConfig(opts.store, initial, log, routing.onConfigChange);
   const state = createMemoryStore(clock);
   // API keys and OAuth tokens (refreshed in the background and on demand; see oauth-credentials.ts).
   const credentials = createUpstreamCredentials({ store: opts.store, config: live.current, state, clock, fetch: opts.fetch ?? (fetch as FetchFn), log });
   credentials.start();
-  const router = opts.router ?? createRouter({ clock });
+  const router = routing.router;
+  routing.start();
 
   const app = createApp({
     config: live.current,
@@ -77,6 +83,7 @@ export function startServer(opts: ServerOptions): RunningServer {
     hostname,
     async shutdown(graceMs) {
       live.stop();
+      routing.stop();
       let timer: ReturnType<typeof setTimeout> | undefined;
       const graceful = server.stop(false).then(() => false);
       const deadline = new Promise<boolean>((resolve) => {

@@ -4,7 +4,11 @@ import { GatewayError } from "../errors.ts";
 export type FetchFn = (input: Request | string, init?: RequestInit & { proxy?: string }) => Promise<Response>;
 
 export interface UpstreamTimeouts {
-  /** ms until response headers (covers connecting: fetch does not expose the connect event separately). */
+  /**
+   * ms until response headers. This also bounds connecting: Bun's fetch exposes no connect event (nor a
+   * socket), so a separate connect deadline cannot be enforced; `proxy.connect_timeout` is therefore not
+   * applied on its own, and a host that never accepts is given up after this first-byte deadline.
+   */
   firstByte: number;
   /** ms without a body chunk while streaming. */
   streamIdle: number;

@@ -1,35 +1,46 @@
 import { Command, Option } from "clipanion";
 import { BaseCommand } from "../base-command.ts";
 import { formatTable } from "../format-table.ts";
+import { accountHealthView, authFailureNotice, fetchAccountHealth, healthLabel } from "../account-health-view.ts";
 import { accountView } from "../mask-secrets.ts";
 
 export class UpstreamListCommand extends BaseCommand {
   static override paths = [["upstream", "list"]];
-  static override usage = Command.Usage({ category: "Upstream accounts", description: "list upstream accounts (keys masked)" });
+  static override usage = Command.Usage({
+    category: "Upstream accounts",
+    description: "list upstream accounts (keys masked) with their health from the running server",
+    details: "HEALTH comes from the running server's /health (breaker, cooldown, authentication); `unknown` when it does not answer.",
+  });
 
   json = Option.Boolean("--json", false, { description: "Print one JSON document" });
 
-  run() {
+  async run() {
     const store = this.store();
-    const accounts = store.load().upstream_accounts;
-    const views = accounts.map((a) => accountView(a, store.cipher));
+    const config = store.load();
+    const accounts = config.upstream_accounts;
+    // Masking first: a wrong master key fails before any network call.
+    const masked = accounts.map((a) => accountView(a, store.cipher));
+    const { byId } = await fetchAccountHealth(this.context.fetch, config);
+    const views = masked.map((v, i) => ({ ...v, ...accountHealthView(accounts[i]!, byId.get(v.id)) }));
+    const notices = accounts.flatMap((a, i) => authFailureNotice(a, views[i]!) ?? []);
     this.output(this.json, views, () => {
       if (views.length === 0) return "No upstream accounts. Add one with `llm-gateway upstream add --provider P --name N --key K`.";
       return formatTable(
-        ["ID", "NAME", "PROVIDER", "TYPE", "STATUS", "KEY", "MODELS", "WEIGHT", "PRIORITY", "BASE URL"],
+        ["ID", "NAME", "PROVIDER", "TYPE", "STATUS", "HEALTH", "KEY", "MODELS", "WEIGHT", "PRIORITY", "BASE URL"],
         views.map((a) => [
           a.id,
           a.name,
           a.provider,
           a.type,
           a.status,
+          healthLabel(a),
           a.api_key ?? "-",
           a.models?.join(",") ?? "-",
           String(a.weight),
           String(a.priority),
           a.base_url ?? "-",
         ]),
-      );
+      ) + notices.map((n) => `\n! ${n}`).join("");
     });
   }
 }

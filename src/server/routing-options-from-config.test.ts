@@ -1,0 +1,46 @@
+import { expect, test } from "bun:test";
+import { Value } from "@sinclair/typebox/value";
+import { Config } from "../config/schema.ts";
+import { parseConfig } from "../config/validate.ts";
+import { resolveRoutingOptions } from "../routing/routing-options.ts";
+import { modelsUrl } from "./probe-account.ts";
+import { routingOptionsFromConfig } from "./routing-options-from-config.ts";
+
+test("the routing section's defaults equal the router's own defaults", () => {
+  const defaults = (Value.Default(Config, {}) as Config).routing;
+  expect(defaults.probe_interval).toBe(0);
+  expect(defaults.sticky).toEqual({ enabled: true, headers: ["x-session-id", "x-claude-code-session-id"], ttl: 3600 });
+  const mapped = resolveRoutingOptions(routingOptionsFromConfig(defaults));
+  expect(mapped).toEqual(resolveRoutingOptions());
+});
+
+test("seconds (fractions allowed) become milliseconds; sticky off stores no binding; bad values are named", () => {
+  const r = parseConfig({ routing: { strategy: "least-latency", failure_threshold: 2, base_open_time: 0.5, max_open_time: 60, rate_limit_cooldown: 1.5, sticky: { enabled: false } } });
+  if (!r.ok) throw new Error(r.errors.join("; "));
+  expect(routingOptionsFromConfig(r.config.routing)).toMatchObject({
+    strategy: "least-latency",
+    failureThreshold: 2,
+    baseOpenMs: 500,
+    maxOpenMs: 60_000,
+    defaultRateLimitCooldownMs: 1500,
+    stickyTtlMs: 0,
+  });
+  const bad = parseConfig({ routing: { strategy: "fastest", failure_threshold: 0 }, model_routes: [{ id: "r", source_model: "*", target_model: "*", strategy: "nope" }] });
+  expect(bad.ok).toBe(false);
+  if (!bad.ok) {
+    expect(bad.errors.some((e) => e.startsWith("routing.strategy: expected one of health-first"))).toBe(true);
+    expect(bad.errors.some((e) => e.startsWith("routing.failure_threshold"))).toBe(true);
+    expect(bad.errors.some((e) => e.startsWith("model_routes[0].strategy"))).toBe(true);
+  }
+});
+
+test("the probe's model-list URL, from each provider's endpoint URL", () => {
+  expect(modelsUrl("https://api.openai.com/v1/chat/completions", "/chat/completions")).toBe("https://api.openai.com/v1/models");
+  expect(modelsUrl("https://api.anthropic.com/v1/messages", "/messages")).toBe("https://api.anthropic.com/v1/models");
+  expect(modelsUrl("https://generativelanguage.googleapis.com/v1beta/openai/chat/completions", "/chat/completions")).toBe(
+    "https://generativelanguage.googleapis.com/v1beta/openai/models",
+  );
+  expect(modelsUrl("https://r.openai.azure.com/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21", "/chat/completions")).toBe(
+    "https://r.openai.azure.com/openai/models?api-version=2024-10-21",
+  );
+});

@@ -1,0 +1,56 @@
+import type { Config, UpstreamAccount } from "../config/schema.ts";
+import { createActiveProber, type ActiveProber } from "../routing/active-probes.ts";
+import { createRouter, type Router } from "../routing/router.ts";
+import type { FetchFn } from "../transport/upstream-fetch.ts";
+import { createAccountProbe } from "./probe-account.ts";
+import { routingOptionsFromConfig } from "./routing-options-from-config.ts";
+
+export interface RoutingRuntimeDeps {
+  /** The configuration at start (breaker and cooldown settings are read once, from it). */
+  initial: Config;
+  /** The live configuration (accounts for probes, read each round). */
+  config(): Config;
+  clock: () => number;
+  /** A ready router (tests); default: one built from `initial.routing`. */
+  router?: Router;
+  fetch: FetchFn;
+  credential(account: UpstreamAccount): Promise<string | undefined> | string | undefined;
+}
+
+export interface RoutingRuntime {
+  router: Router;
+  /** Undefined when routing.probe_interval is 0. */
+  prober?: ActiveProber;
+  /** Call with every reloaded configuration: accounts removed from the file are forgotten. */
+  onConfigChange(next: Config): void;
+  start(): void;
+  stop(): void;
+}
+
+/** The server's routing parts: the router from the file's `routing` section, the active prober, reload upkeep. */
+export function createRoutingRuntime(deps: RoutingRuntimeDeps): RoutingRuntime {
+  const router = deps.router ?? createRouter({ clock: deps.clock, options: routingOptionsFromConfig(deps.initial.routing) });
+  let known = new Set(deps.initial.upstream_accounts.map((a) => a.id));
+  const intervalMs = deps.initial.routing.probe_interval * 1000;
+  const prober =
+    intervalMs > 0
+      ? createActiveProber({
+          router,
+          accounts: () => deps.config().upstream_accounts,
+          probe: createAccountProbe({ config: deps.config, fetch: deps.fetch, credential: deps.credential }),
+          intervalMs,
+        })
+      : undefined;
+  return {
+    router,
+    prober,
+    onConfigChange(next) {
+      const now = new Set(next.upstream_accounts.map((a) => a.id));
+      // A removed account's breaker, cooldown and auth state must not haunt a new account given the same id.
+      for (const id of known) if (!now.has(id)) router.registry.forget(id);
+      known = now;
+    },
+    start: () => prober?.start(),
+    stop: () => prober?.stop(),
+  };
+}

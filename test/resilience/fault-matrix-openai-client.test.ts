@@ -1,0 +1,3 @@
+import { defineFaultMatrix } from "./fault-matrix.ts";
+
+defineFaultMatrix("openai");
