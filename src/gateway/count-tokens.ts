@@ -69,7 +69,7 @@ export async function countTokens(deps: ProxyDeps, input: ProxyInput): Promise<R
         proxy: proxyForUrl(new URL(target.url), config.environment),
       });
       const res = exchange.response;
-      const body = exchange.body ? await new Response(exchange.body).text() : "";
+      const body = await exchange.text();
       if (!res.ok) {
         const err = upstreamFailure(dialects["anthropic-messages"], res, body);
         report({ kind: "http", status: res.status, headers: res.headers, errorCode: err.options.upstreamCode });

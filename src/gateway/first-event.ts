@@ -3,6 +3,7 @@ import type { SseEvent } from "../dialects/types.ts";
 import { GatewayError } from "../errors.ts";
 import { codeForStatus } from "../dialects/shared/upstream-error.ts";
 import { createSseParser } from "../transport/sse-parser.ts";
+import type { UpstreamExchange } from "../transport/upstream-fetch.ts";
 
 export interface StartedStream {
   /** Bytes read so far (they hold at least one whole event). */
@@ -10,11 +11,9 @@ export interface StartedStream {
   /** The events parsed from `head`. */
   events: SseEvent[];
   parser: ReturnType<typeof createSseParser>;
-  reader: ByteReader;
+  /** Where the rest of the body comes from. */
+  exchange: Pick<UpstreamExchange, "read" | "close">;
 }
-
-const defaultReader = (s: ReadableStream<Uint8Array>) => s.getReader();
-type ByteReader = ReturnType<typeof defaultReader>;
 
 const wrap = (e: unknown) =>
   e instanceof GatewayError ? e : new GatewayError(502, "upstream_error", "upstream stream failed before its first event", { retryable: true, cause: e });
@@ -28,27 +27,26 @@ const wrap = (e: unknown) =>
  *   200 stream; OpenAI-compatible servers send `data: {"error":…}`) fails over with the status the error
  *   type implies, so the account cools down or counts a failure exactly as for the same HTTP answer.
  */
-export async function readUntilFirstEvent(body: ReadableStream<Uint8Array>): Promise<StartedStream> {
-  const reader = defaultReader(body);
+export async function readUntilFirstEvent(exchange: Pick<UpstreamExchange, "read" | "close">): Promise<StartedStream> {
   const parser = createSseParser();
   const head: Uint8Array[] = [];
   const started = (events: SseEvent[]) => {
     // Only the first event: whatever follows it in the same chunk is "mid-stream", as it would be had the
     // upstream's chunks been cut differently (the client then gets it, or its error event, as sent).
     checkFirstEvent(events[0]!);
-    return { head, events, parser, reader };
+    return { head, events, parser, exchange };
   };
   for (;;) {
-    const chunk = await reader.read().catch((e) => {
+    const chunk = await exchange.read().catch((e) => {
       throw wrap(e);
     });
-    if (chunk.done) {
+    if (!chunk) {
       const events = parser.end();
       if (events.length) return started(events);
       throw new GatewayError(502, "upstream_error", "upstream stream ended before its first event", { retryable: true });
     }
-    head.push(chunk.value);
-    const events = parser.push(chunk.value);
+    head.push(chunk);
+    const events = parser.push(chunk);
     if (events.length) return started(events);
   }
 }

@@ -149,13 +149,12 @@ export async function proxyLlmRequest(deps: ProxyDeps, input: ProxyInput): Promi
       ctx.report({ kind: "success", ttfbMs: exchange.ttfbMs });
       return { kind: "json", upstreamDialect, status: res.status, headers, text };
     }
-    if (!exchange.body) throw new GatewayError(502, "upstream_error", "upstream stream had no body");
     try {
-      const started = await readUntilFirstEvent(exchange.body);
+      const started = await readUntilFirstEvent(exchange);
       ctx.report({ kind: "success", ttfbMs: exchange.ttfbMs });
       return { kind: "stream", upstreamDialect, headers, started, exchange };
     } catch (e) {
-      exchange.abort(e);
+      exchange.close(e);
       throw e;
     }
   };
@@ -188,7 +187,6 @@ export async function proxyLlmRequest(deps: ProxyDeps, input: ProxyInput): Promi
     errorEvent: (err: GatewayError) => clientSide.encodeStreamError(err),
     onEnd: (end: StreamEnd) => {
       if (end.error) result.report(end.error.code === "timeout" ? { kind: "timeout" } : { kind: "network" });
-      if (end.cancelled) prepared.exchange.abort(new GatewayError(499, "invalid_request", "client closed the stream"));
       result.release();
       deps.onUpstreamDone?.({ account, status: 200, end });
     },
@@ -209,8 +207,8 @@ export async function proxyLlmRequest(deps: ProxyDeps, input: ProxyInput): Promi
   return new Response(out, { status: 200, headers });
 }
 
-/** The body goes through the exchange's stream, which enforces the idle and total deadlines. */
-const readText = (exchange: UpstreamExchange) => (exchange.body ? new Response(exchange.body).text() : Promise.resolve(""));
+/** The whole body, within the exchange's total deadline. */
+const readText = (exchange: UpstreamExchange) => exchange.text();
 
 const includeUsage = (json: Record<string, unknown>) =>
   (json.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;

@@ -1,8 +1,7 @@
 import type { DialectName, SseEvent, StreamDecoder, StreamEncoder } from "../dialects/types.ts";
 import { GatewayError } from "../errors.ts";
+import { createSseParser } from "../transport/sse-parser.ts";
 import type { StartedStream } from "./first-event.ts";
-
-const encoder = new TextEncoder();
 
 export interface StreamEnd {
   /** The upstream's terminator arrived (or the converted stream finished cleanly). */
@@ -10,12 +9,21 @@ export interface StreamEnd {
   error?: GatewayError;
   /** The client went away. */
   cancelled?: boolean;
+  /** The last events of the stream (passthrough: parsed from its tail only), for usage accounting. */
+  tail?: SseEvent[];
 }
 
 interface Common {
   /** SSE text of an in-stream error, in the client's dialect. */
   errorEvent(err: GatewayError): string;
   onEnd(end: StreamEnd): void;
+}
+
+/** Bun's "direct" stream: the body is written straight to the socket, without a queue between reads. */
+interface DirectController {
+  write(chunk: Uint8Array | string): number | Promise<number>;
+  flush(): number | Promise<number>;
+  close(): void;
 }
 
 const isTerminator = (dialect: DialectName, ev: SseEvent) =>
@@ -25,150 +33,177 @@ const toGatewayError = (e: unknown) =>
   e instanceof GatewayError ? e : new GatewayError(502, "upstream_error", "upstream stream failed", { cause: e });
 
 /**
- * Same dialect on both sides: the upstream's bytes go to the client untouched. The parser only watches for the
- * terminator, so a stream cut short ends with an error event instead of looking complete. When a route renamed
- * the model, events are re-serialised with the client's model name (the one case that needs it).
+ * Writes a stream to the client with Bun's direct streams. `produce` writes and flushes; a failure it throws
+ * becomes the client dialect's error event; the client going away cancels the upstream exchange.
+ */
+function directStream(started: StartedStream, opts: Common, produce: (out: DirectController) => Promise<StreamEnd>): ReadableStream<Uint8Array> {
+  let done = false;
+  const end = (e: StreamEnd) => {
+    if (done) return;
+    done = true;
+    opts.onEnd(e);
+  };
+  return new ReadableStream({
+    type: "direct",
+    async pull(out: DirectController) {
+      let result: StreamEnd;
+      try {
+        result = await produce(out);
+      } catch (e) {
+        if (done) return;
+        const err = toGatewayError(e);
+        started.exchange.close(err);
+        try {
+          out.write(opts.errorEvent(err));
+        } catch {
+          /* the client is gone too */
+        }
+        result = { completed: false, error: err };
+      }
+      if (done) return;
+      end(result);
+      out.close();
+    },
+    cancel(reason: unknown) {
+      if (done) return;
+      end({ completed: false, cancelled: true });
+      started.exchange.close(reason ?? new GatewayError(499, "invalid_request", "client closed the stream"));
+    },
+  } as unknown as ConstructorParameters<typeof ReadableStream<Uint8Array>>[0]);
+}
+
+/** Keeps the last bytes of a stream: enough to parse its final events once it has ended. */
+const TAIL_BYTES = 4096;
+function tailKeeper() {
+  let last: Uint8Array | undefined;
+  let before: Uint8Array | undefined;
+  return {
+    keep(chunk: Uint8Array) {
+      before = last;
+      last = chunk;
+    },
+    events(): SseEvent[] {
+      if (!last) return [];
+      const p = createSseParser();
+      // Start at an event boundary inside the kept bytes so a cut-off event is not mistaken for one.
+      const bytes = before && last.length < TAIL_BYTES ? Buffer.concat([before, last]) : last;
+      const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
+      const cut = text.indexOf("\n\n");
+      return [...p.push(cut >= 0 ? text.slice(cut + 2) : text), ...p.end()];
+    },
+  };
+}
+
+/**
+ * Same dialect on both sides: the upstream's bytes go to the client untouched, written as they arrive. Nothing is
+ * parsed on the way; when the upstream ends, the kept tail says whether its terminator came (a stream cut short
+ * ends with an error event instead of looking complete) and gives the final events for usage accounting. When a
+ * route renamed the model, events are parsed and re-serialised with the client's model name (the one case that
+ * needs it).
  */
 export function passthroughStream(
   started: StartedStream,
   opts: Common & { dialect: DialectName; rewriteModel?: { upstream: string; client: string } },
 ): ReadableStream<Uint8Array> {
-  const { reader, parser } = started;
-  let head: Uint8Array[] | undefined = started.head;
-  let done = false;
-  let completed = started.events.some((ev) => isTerminator(opts.dialect, ev));
+  const { exchange, parser } = started;
   const rewrite = opts.rewriteModel;
-  const needle = rewrite && `"model":${JSON.stringify(rewrite.upstream)}`;
-  const replacement = rewrite && `"model":${JSON.stringify(rewrite.client)}`;
-  const renderEvents = (events: SseEvent[]) =>
-    events
-      .map((ev) => `${ev.event ? `event: ${ev.event}\n` : ""}data: ${ev.data.replaceAll(needle!, replacement!)}\n\n`)
-      .join("");
-
-  const end = (out: ReadableStreamDefaultController<Uint8Array>, e?: StreamEnd) => {
-    done = true;
-    opts.onEnd(e ?? { completed });
-    out.close();
-  };
-
-  return new ReadableStream<Uint8Array>(
-    {
-      pull: async (out) => {
-        if (head) {
-          const first = head;
-          head = undefined;
-          if (rewrite) out.enqueue(encoder.encode(renderEvents(started.events)));
-          else for (const c of first) out.enqueue(c);
-          return;
-        }
-        const chunk = await reader.read().catch((e: unknown) => e as Error);
-        if (chunk instanceof Error) {
-          const err = toGatewayError(chunk);
-          out.enqueue(encoder.encode(opts.errorEvent(err)));
-          return end(out, { completed: false, error: err });
-        }
-        if (chunk.done) {
-          const rest = parser.end();
-          if (rest.some((ev) => isTerminator(opts.dialect, ev))) completed = true;
-          if (rewrite && rest.length) out.enqueue(encoder.encode(renderEvents(rest)));
-          if (!completed) {
-            const err = new GatewayError(502, "upstream_error", "upstream stream ended without its terminator");
-            out.enqueue(encoder.encode(opts.errorEvent(err)));
-            return end(out, { completed: false, error: err });
-          }
-          return end(out);
-        }
-        const events = parser.push(chunk.value);
-        if (!completed) for (const ev of events) if (isTerminator(opts.dialect, ev)) completed = true;
-        if (rewrite) {
-          if (events.length) out.enqueue(encoder.encode(renderEvents(events)));
-        } else out.enqueue(chunk.value);
-      },
-      cancel: (reason) => {
-        if (done) return;
-        done = true;
-        opts.onEnd({ completed: false, cancelled: true });
-        return reader.cancel(reason);
-      },
-    },
-    { highWaterMark: 0 },
-  );
+  if (rewrite) return rewritingStream(started, { ...opts, rewriteModel: rewrite });
+  return directStream(started, opts, async (out) => {
+    const tail = tailKeeper();
+    for (const c of started.head) {
+      out.write(c);
+      tail.keep(c);
+    }
+    await out.flush();
+    for (;;) {
+      const chunk = await exchange.read();
+      if (!chunk) break;
+      tail.keep(chunk);
+      out.write(chunk);
+      await out.flush();
+    }
+    const last = tail.events();
+    const seen = last.length ? last : [...started.events, ...parser.end()];
+    if (seen.some((ev) => isTerminator(opts.dialect, ev))) return { completed: true, tail: seen };
+    const err = new GatewayError(502, "upstream_error", "upstream stream ended without its terminator");
+    out.write(opts.errorEvent(err));
+    return { completed: false, error: err, tail: seen };
+  });
 }
 
-/** Different dialects: upstream SSE → canonical events → the client's SSE, event by event. */
+function rewritingStream(
+  started: StartedStream,
+  opts: Common & { dialect: DialectName; rewriteModel: { upstream: string; client: string } },
+): ReadableStream<Uint8Array> {
+  const { exchange, parser } = started;
+  const needle = `"model":${JSON.stringify(opts.rewriteModel.upstream)}`;
+  const replacement = `"model":${JSON.stringify(opts.rewriteModel.client)}`;
+  const render = (events: SseEvent[]) =>
+    events.map((ev) => `${ev.event ? `event: ${ev.event}\n` : ""}data: ${ev.data.replaceAll(needle, replacement)}\n\n`).join("");
+  return directStream(started, opts, async (out) => {
+    let completed = started.events.some((ev) => isTerminator(opts.dialect, ev));
+    let last = started.events;
+    out.write(render(started.events));
+    await out.flush();
+    for (;;) {
+      const chunk = await exchange.read();
+      const events = chunk ? parser.push(chunk) : parser.end();
+      if (events.length) {
+        last = events;
+        if (!completed) completed = events.some((ev) => isTerminator(opts.dialect, ev));
+        out.write(render(events));
+        await out.flush();
+      }
+      if (!chunk) break;
+    }
+    if (completed) return { completed, tail: last };
+    const err = new GatewayError(502, "upstream_error", "upstream stream ended without its terminator");
+    out.write(opts.errorEvent(err));
+    return { completed: false, error: err, tail: last };
+  });
+}
+
+/**
+ * Different dialects: upstream SSE → canonical events → the client's SSE. Everything one upstream chunk yields is
+ * written as one piece. A decoder or encoder that throws on a malformed upstream event still ends the client's
+ * stream with an error event (directStream), never a cut.
+ */
 export function convertedStream(
   started: StartedStream,
   opts: Common & { decoder: StreamDecoder; encoder: StreamEncoder },
 ): ReadableStream<Uint8Array> {
-  const { reader, parser } = started;
-  let pending: SseEvent[] | undefined = started.events;
-  let done = false;
+  const { exchange, parser } = started;
   const translate = (events: SseEvent[]) => {
     let text = "";
     for (const ev of events) for (const c of opts.decoder.push(ev)) text += opts.encoder.push(c);
     return text;
   };
-  const finish = (out: ReadableStreamDefaultController<Uint8Array>, e: StreamEnd) => {
-    done = true;
-    opts.onEnd(e);
-    out.close();
-  };
-
-  return new ReadableStream<Uint8Array>(
-    {
-      pull: async (out) => {
-        try {
-          await step(out);
-        } catch (e) {
-          // A decoder or encoder that throws on a malformed upstream event must still end the client's
-          // stream with an error event (and release the account), not leave it hanging or cut.
-          if (done) return;
-          const err = e instanceof GatewayError ? e : new GatewayError(502, "upstream_error", "upstream stream sent an event the gateway could not convert", { cause: e });
-          reader.cancel(err).catch(() => {});
-          out.enqueue(encoder.encode(opts.errorEvent(err)));
-          finish(out, { completed: false, error: err });
+  return directStream(started, opts, async (out) => {
+    try {
+      let text = translate(started.events);
+      for (;;) {
+        if (text) {
+          out.write(text);
+          await out.flush();
         }
-      },
-      cancel: (reason) => {
-        if (done) return;
-        done = true;
-        opts.onEnd({ completed: false, cancelled: true });
-        return reader.cancel(reason);
-      },
-    },
-    { highWaterMark: 0 },
-  );
-
-  async function step(out: ReadableStreamDefaultController<Uint8Array>): Promise<void> {
-    for (;;) {
-      let text = "";
-      if (pending) {
-        text = translate(pending);
-        pending = undefined;
-      } else {
-        const chunk = await reader.read().catch((e: unknown) => e as Error);
-        if (chunk instanceof Error) {
-          const err = toGatewayError(chunk);
-          out.enqueue(encoder.encode(opts.errorEvent(err)));
-          return finish(out, { completed: false, error: err });
-        }
-        if (chunk.done) {
-          text = translate(parser.end());
-          let failed: GatewayError | undefined;
-          for (const c of opts.decoder.end()) {
-            if (c.type === "error") failed = c.error;
-            text += opts.encoder.push(c);
-          }
-          if (text) out.enqueue(encoder.encode(text));
-          return finish(out, { completed: !failed, error: failed });
-        }
-        text = translate(parser.push(chunk.value));
+        const chunk = await exchange.read();
+        if (!chunk) break;
+        text = translate(parser.push(chunk));
       }
-      // Keep reading until there is something to send: an empty enqueue would wake the client for nothing.
-      if (text) {
-        out.enqueue(encoder.encode(text));
-        return;
+      text = translate(parser.end());
+      let failed: GatewayError | undefined;
+      for (const c of opts.decoder.end()) {
+        if (c.type === "error") failed = c.error;
+        text += opts.encoder.push(c);
       }
+      if (text) out.write(text);
+      return { completed: !failed, error: failed };
+    } catch (e) {
+      // Through the encoder, so a block it left open is closed before the dialect's error event.
+      const err = e instanceof GatewayError ? e : new GatewayError(502, "upstream_error", "upstream stream sent an event the gateway could not convert", { cause: e });
+      exchange.close(err);
+      out.write(opts.encoder.push({ type: "error", error: err }));
+      return { completed: false, error: err };
     }
-  }
+  });
 }

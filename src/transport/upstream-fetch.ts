@@ -10,7 +10,7 @@ export interface UpstreamTimeouts {
    * applied on its own, and a host that never accepts is given up after this first-byte deadline.
    */
   firstByte: number;
-  /** ms without a body chunk while streaming. */
+  /** ms a body read may wait for the upstream's next chunk. */
   streamIdle: number;
   /** ms for the whole exchange, body included. */
   total: number;
@@ -28,34 +28,58 @@ export interface UpstreamCall {
 
 export interface UpstreamExchange {
   response: Response;
-  /** The body as a stream that enforces the idle and total timeouts and aborts the upstream when cancelled. */
-  body: ReadableStream<Uint8Array> | null;
-  /** Aborts the upstream request (client gone, or the gateway gave up). */
-  abort(reason?: unknown): void;
   /** Ms from the call until headers arrived. */
   ttfbMs: number;
+  /** The whole body as text (JSON answers, error bodies), within the total deadline; ends the exchange. */
+  text(): Promise<string>;
+  /**
+   * The next body chunk, or undefined at the end (which ends the exchange). Each read may wait at most the
+   * stream-idle deadline, and all of them together the total one; failures are GatewayErrors.
+   */
+  read(): Promise<Uint8Array | undefined>;
+  /** Ends the exchange and clears its deadlines; with a reason, also aborts the upstream request. */
+  close(reason?: unknown): void;
 }
 
 /**
  * One upstream HTTP exchange with the gateway's deadlines. Failures before headers become GatewayErrors
- * (504 timeout, 502 connection failure, 499-ish client abort) so failover can tell them apart.
+ * (504 timeout, 502 connection failure, 499 client gone) so failover can tell them apart. Two timers serve the
+ * whole exchange — the total deadline, and one that watches first the headers, then each body read — and a body
+ * chunk costs no timer work at all: this runs for every chunk of every stream.
  */
 export async function callUpstream(fetchFn: FetchFn, call: UpstreamCall): Promise<UpstreamExchange> {
+  const { timeouts, clientSignal } = call;
   const controller = new AbortController();
   const started = performance.now();
-  const fail = (kind: "first byte" | "stream idle" | "total") => {
-    controller.abort(new GatewayError(504, "timeout", `upstream ${kind} timeout`));
-  };
+  let closed = false;
+  const fail = (kind: "first byte" | "stream idle" | "total") => controller.abort(new GatewayError(504, "timeout", `upstream ${kind} timeout`));
   const onClientAbort = () => controller.abort(new GatewayError(499, "invalid_request", "client closed the request"));
-  if (call.clientSignal.aborted) onClientAbort();
-  else call.clientSignal.addEventListener("abort", onClientAbort, { once: true });
+  if (clientSignal.aborted) onClientAbort();
+  else clientSignal.addEventListener("abort", onClientAbort, { once: true });
 
-  const totalTimer = setTimeout(() => fail("total"), call.timeouts.total);
-  const firstByteTimer = setTimeout(() => fail("first byte"), Math.min(call.timeouts.firstByte, call.timeouts.total));
-  const cleanup = () => {
+  const totalTimer = setTimeout(() => fail("total"), timeouts.total);
+  let phaseTimer = setTimeout(() => fail("first byte"), Math.min(timeouts.firstByte, timeouts.total));
+  /** performance.now() when the pending body read began; 0 while no read waits. */
+  let waitingSince = 0;
+  const watchIdle = () => {
+    const waited = waitingSince ? performance.now() - waitingSince : 0;
+    if (waited >= timeouts.streamIdle) return fail("stream idle");
+    phaseTimer = setTimeout(watchIdle, timeouts.streamIdle - waited);
+  };
+  const close = (reason?: unknown) => {
+    if (closed) return;
+    closed = true;
     clearTimeout(totalTimer);
-    clearTimeout(firstByteTimer);
-    call.clientSignal.removeEventListener("abort", onClientAbort);
+    clearTimeout(phaseTimer);
+    clientSignal.removeEventListener("abort", onClientAbort);
+    if (reason !== undefined) controller.abort(reason);
+  };
+  const failure = (e: unknown, what: string) => {
+    const reason = controller.signal.reason;
+    close();
+    return reason instanceof GatewayError
+      ? reason
+      : new GatewayError(502, "upstream_error", `${what}: ${describeNetworkError(e)}`, { retryable: true, cause: e });
   };
 
   let response: Response;
@@ -66,62 +90,54 @@ export async function callUpstream(fetchFn: FetchFn, call: UpstreamCall): Promis
       body: call.body,
       signal: controller.signal,
       proxy: call.proxy,
-      // Bun: keep the pooled connection; decompression handled by fetch.
     });
   } catch (e) {
-    cleanup();
-    const reason = controller.signal.reason;
-    if (reason instanceof GatewayError) throw reason;
-    throw new GatewayError(502, "upstream_error", `upstream connection failed: ${describeNetworkError(e)}`, {
-      retryable: true,
-      cause: e,
-    });
+    throw failure(e, "upstream connection failed");
   }
-  clearTimeout(firstByteTimer);
+  clearTimeout(phaseTimer);
   const ttfbMs = performance.now() - started;
+  if (closed) throw failure(undefined, "upstream call aborted");
+  phaseTimer = setTimeout(watchIdle, timeouts.streamIdle);
 
-  const source = response.body;
-  if (!source) {
-    cleanup();
-    return { response, body: null, abort: (r) => controller.abort(r), ttfbMs };
-  }
-
-  const reader = source.getReader();
-  let idleTimer: ReturnType<typeof setTimeout> | undefined;
-  const armIdle = () => {
-    clearTimeout(idleTimer);
-    idleTimer = setTimeout(() => fail("stream idle"), call.timeouts.streamIdle);
-  };
-  const finish = () => {
-    clearTimeout(idleTimer);
-    cleanup();
-  };
-  const body = new ReadableStream<Uint8Array>({
-    start: armIdle,
-    async pull(out) {
-      try {
-        const { done, value } = await reader.read();
-        if (done) {
-          finish();
-          out.close();
-          return;
-        }
-        armIdle();
-        out.enqueue(value);
-      } catch (e) {
-        finish();
-        const reason = controller.signal.reason;
-        out.error(reason instanceof GatewayError ? reason : new GatewayError(502, "upstream_error", `upstream stream failed: ${describeNetworkError(e)}`, { cause: e }));
+  // Made on the first read only: nothing else may lock the body meanwhile.
+  let reader: ReturnType<typeof bodyReader>;
+  const read = async (): Promise<Uint8Array | undefined> => {
+    reader ??= bodyReader(response);
+    if (!reader || closed) return undefined;
+    waitingSince = performance.now();
+    try {
+      const r = await reader.read();
+      waitingSince = 0;
+      if (r.done) {
+        close();
+        return undefined;
       }
+      return r.value;
+    } catch (e) {
+      waitingSince = 0;
+      throw failure(e, "upstream stream failed");
+    }
+  };
+  return {
+    response,
+    ttfbMs,
+    read,
+    async text() {
+      // Read chunk by chunk so a body that stops flowing hits the idle deadline, as a stream would.
+      const chunks: Uint8Array[] = [];
+      for (let c = await read(); c; c = await read()) chunks.push(c);
+      return chunks.length === 1 ? decoder.decode(chunks[0]) : decoder.decode(Buffer.concat(chunks));
     },
-    cancel(reason) {
-      finish();
-      controller.abort(reason);
-      reader.cancel(reason).catch(() => {});
+    close(reason) {
+      const open = !closed;
+      close(reason);
+      if (open && reason !== undefined) reader?.cancel(reason).catch(() => {});
     },
-  }, { highWaterMark: 0 });
-  return { response, body, abort: (r) => { finish(); controller.abort(r); }, ttfbMs };
+  };
 }
+
+const bodyReader = (r: Response) => r.body?.getReader();
+const decoder = new TextDecoder();
 
 /** Network error text without URLs' credentials or bodies. */
 function describeNetworkError(e: unknown): string {
