@@ -11,6 +11,8 @@ export interface StartedStream {
   /** The events parsed from `head`. */
   events: SseEvent[];
   parser: ReturnType<typeof createSseParser>;
+  /** The bytes of `head` after the first event, not given to the parser yet (converters push them next). */
+  rest: Uint8Array;
   /** Where the rest of the body comes from. */
   exchange: Pick<UpstreamExchange, "read" | "close">;
 }
@@ -30,11 +32,11 @@ const wrap = (e: unknown) =>
 export async function readUntilFirstEvent(exchange: Pick<UpstreamExchange, "read" | "close">): Promise<StartedStream> {
   const parser = createSseParser();
   const head: Uint8Array[] = [];
-  const started = (events: SseEvent[]) => {
+  const started = (events: SseEvent[], rest: Uint8Array) => {
     // Only the first event: whatever follows it in the same chunk is "mid-stream", as it would be had the
     // upstream's chunks been cut differently (the client then gets it, or its error event, as sent).
     checkFirstEvent(events[0]!);
-    return { head, events, parser, exchange };
+    return { head, events, parser, rest, exchange };
   };
   for (;;) {
     const chunk = await exchange.read().catch((e) => {
@@ -42,13 +44,33 @@ export async function readUntilFirstEvent(exchange: Pick<UpstreamExchange, "read
     });
     if (!chunk) {
       const events = parser.end();
-      if (events.length) return started(events);
+      if (events.length) return started(events, EMPTY);
       throw new GatewayError(502, "upstream_error", "upstream stream ended before its first event", { retryable: true });
     }
     head.push(chunk);
-    const events = parser.push(chunk);
-    if (events.length) return started(events);
+    // Parse only up to the first event: a stream that arrives in one piece is not parsed twice (passthrough
+    // never parses the rest; converters push it to the same parser next).
+    let from = 0;
+    for (let end = eventEnd(chunk, from); end > 0; end = eventEnd(chunk, from)) {
+      const events = parser.push(chunk.subarray(from, end));
+      from = end;
+      if (events.length) return started(events, chunk.subarray(end));
+    }
+    const events = parser.push(chunk.subarray(from));
+    if (events.length) return started(events, EMPTY);
   }
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** Index just past the first blank line (an SSE event's end) at or after `from`, or -1. */
+function eventEnd(chunk: Uint8Array, from: number): number {
+  const b = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  const lf = b.indexOf("\n\n", from);
+  const crlf = b.indexOf("\r\n\r\n", from);
+  if (lf < 0 && crlf < 0) return b.indexOf("\r\r", from) < 0 ? -1 : b.indexOf("\r\r", from) + 2;
+  if (crlf < 0 || (lf >= 0 && lf < crlf)) return lf + 2;
+  return crlf + 4;
 }
 
 function checkFirstEvent(ev: SseEvent): void {

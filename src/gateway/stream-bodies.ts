@@ -29,6 +29,19 @@ interface DirectController {
 const isTerminator = (dialect: DialectName, ev: SseEvent) =>
   dialect === "anthropic-messages" ? ev.event === "message_stop" || ev.event === "error" : ev.data === "[DONE]";
 
+/**
+ * Whether a passthrough stream's last events show a complete answer: its terminator, or for OpenAI dialects a
+ * finish_reason (with or without the usage chunk after it), since some OpenAI-compatible servers never send [DONE].
+ */
+function endsComplete(dialect: DialectName, tail: SseEvent[]): boolean {
+  const final = tail.at(-1);
+  if (!final) return false;
+  if (isTerminator(dialect, final)) return true;
+  if (dialect === "anthropic-messages") return false;
+  return tail.slice(-2).some((ev) => FINISHED.test(ev.data));
+}
+const FINISHED = /"finish_reason":"[a-z_]+"/;
+
 const toGatewayError = (e: unknown) =>
   e instanceof GatewayError ? e : new GatewayError(502, "upstream_error", "upstream stream failed", { cause: e });
 
@@ -72,8 +85,11 @@ function directStream(started: StartedStream, opts: Common, produce: (out: Direc
   } as unknown as ConstructorParameters<typeof ReadableStream<Uint8Array>>[0]);
 }
 
-/** Keeps the last bytes of a stream: enough to parse its final events once it has ended. */
-const TAIL_BYTES = 4096;
+/**
+ * Keeps the last bytes of a stream: enough to parse its final events (terminator, usage) once it has ended.
+ * Only those bytes are ever decoded.
+ */
+const TAIL_BYTES = 2048;
 function tailKeeper() {
   let last: Uint8Array | undefined;
   let before: Uint8Array | undefined;
@@ -82,14 +98,13 @@ function tailKeeper() {
       before = last;
       last = chunk;
     },
+    /** The events in the kept bytes; the first may be the cut-off end of an earlier one (its start is gone). */
     events(): SseEvent[] {
       if (!last) return [];
+      let bytes = last.length >= TAIL_BYTES || !before ? last : Buffer.concat([before, last]);
+      if (bytes.length > TAIL_BYTES) bytes = bytes.subarray(bytes.length - TAIL_BYTES);
       const p = createSseParser();
-      // Start at an event boundary inside the kept bytes so a cut-off event is not mistaken for one.
-      const bytes = before && last.length < TAIL_BYTES ? Buffer.concat([before, last]) : last;
-      const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
-      const cut = text.indexOf("\n\n");
-      return [...p.push(cut >= 0 ? text.slice(cut + 2) : text), ...p.end()];
+      return [...p.push(bytes), ...p.end()];
     },
   };
 }
@@ -114,17 +129,18 @@ export function passthroughStream(
       out.write(c);
       tail.keep(c);
     }
-    await out.flush();
+    out.flush();
     for (;;) {
       const chunk = await exchange.read();
       if (!chunk) break;
       tail.keep(chunk);
       out.write(chunk);
-      await out.flush();
+      out.flush();
     }
-    const last = tail.events();
-    const seen = last.length ? last : [...started.events, ...parser.end()];
-    if (seen.some((ev) => isTerminator(opts.dialect, ev))) return { completed: true, tail: seen };
+    // A cut-off fragment at the start of the kept bytes parses as nothing useful, never as a terminator;
+    // the last event decides.
+    const seen = tail.events();
+    if (endsComplete(opts.dialect, seen)) return { completed: true, tail: seen };
     const err = new GatewayError(502, "upstream_error", "upstream stream ended without its terminator");
     out.write(opts.errorEvent(err));
     return { completed: false, error: err, tail: seen };
@@ -141,9 +157,10 @@ function rewritingStream(
   const render = (events: SseEvent[]) =>
     events.map((ev) => `${ev.event ? `event: ${ev.event}\n` : ""}data: ${ev.data.replaceAll(needle, replacement)}\n\n`).join("");
   return directStream(started, opts, async (out) => {
-    let completed = started.events.some((ev) => isTerminator(opts.dialect, ev));
-    let last = started.events;
-    out.write(render(started.events));
+    const first = [...started.events, ...parser.push(started.rest)];
+    let completed = first.some((ev) => isTerminator(opts.dialect, ev));
+    let last = first;
+    out.write(render(first));
     await out.flush();
     for (;;) {
       const chunk = await exchange.read();
@@ -180,7 +197,7 @@ export function convertedStream(
   };
   return directStream(started, opts, async (out) => {
     try {
-      let text = translate(started.events);
+      let text = translate(started.events) + translate(parser.push(started.rest));
       for (;;) {
         if (text) {
           out.write(text);
