@@ -39,7 +39,9 @@ export function setupGateway(opts: {
   const { command, kind } = gatewayCommand(opts.prefer);
   const dir = mkdtempSync(join(tmpdir(), "lgw-bench-"));
   const configPath = join(dir, "config.yaml");
-  const env = { ...process.env, HOME: dir, LLM_GATEWAY_CONFIG: configPath, ...opts.extraEnv };
+  // The fetch concurrency limit is set here so `server start` does not relaunch itself: RSS and profiles must be the
+  // serving process's own (src/process/relaunch-with-fetch-limit.ts).
+  const env = { ...process.env, HOME: dir, LLM_GATEWAY_CONFIG: configPath, BUN_CONFIG_MAX_HTTP_REQUESTS: "4096", ...opts.extraEnv };
   const cli = (...args: string[]) => {
     const p = Bun.spawnSync([...command, ...args, "--config", configPath], { env, stdout: "pipe", stderr: "pipe" });
     if (p.exitCode !== 0) throw new Error(`gateway CLI \`${args.join(" ")}\` exited ${p.exitCode}: ${p.stderr.toString()}`);

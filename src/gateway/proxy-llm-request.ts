@@ -1,4 +1,4 @@
-import type { CanonicalRequest } from "../canonical/model.ts";
+import type { CanonicalRequest, Usage } from "../canonical/model.ts";
 import type { Config, UpstreamAccount } from "../config/schema.ts";
 import { dialects } from "../dialects/index.ts";
 import type { DialectName } from "../dialects/types.ts";
@@ -11,6 +11,8 @@ import { callUpstream, type FetchFn, type UpstreamExchange } from "../transport/
 import { readUntilFirstEvent, type StartedStream } from "./first-event.ts";
 import { forwardedResponseHeaders, upstreamFailure } from "./forward-headers.ts";
 import type { JsonBody } from "./read-json-body.ts";
+import { usageFromBody } from "../usage/usage-from-wire.ts";
+import type { UsageMeter } from "../usage/usage-meter.ts";
 import { convertedStream, passthroughStream, type StreamEnd } from "./stream-bodies.ts";
 
 export type { RouterPort };
@@ -26,8 +28,8 @@ export interface ProxyDeps {
   credential(account: UpstreamAccount): Promise<string | undefined> | string | undefined;
   /** OAuth accounts: a new access token after the upstream refused `failed` with a 401 (one refresh, shared). */
   refreshCredential?(account: UpstreamAccount, failed: string): Promise<string>;
-  /** Called once per request that an upstream answered, when the answer is complete (usage accounting). */
-  onUpstreamDone?(info: { account: UpstreamAccount; status: number; end?: StreamEnd }): void;
+  /** Token accounting: told the upstream's reported usage once an answer is complete. */
+  usage?: Pick<UsageMeter, "tokens">;
   clock?: () => number;
 }
 
@@ -41,7 +43,7 @@ export interface ProxyInput {
 
 /** What one successful attempt hands back before anything is sent to the client. */
 type Prepared =
-  | { kind: "json"; upstreamDialect: DialectName; status: number; headers: Headers; text: string }
+  | { kind: "json"; upstreamDialect: DialectName; status: number; headers: Headers; text: string; usage?: Usage }
   | { kind: "stream"; upstreamDialect: DialectName; headers: Headers; started: StartedStream; exchange: UpstreamExchange };
 
 /** Counts gateways a request went through, so an account pointing back at a gateway cannot loop forever. */
@@ -75,8 +77,8 @@ export async function proxyLlmRequest(deps: ProxyDeps, input: ProxyInput): Promi
     total: config.proxy.total_timeout * 1000,
   };
 
-  /** An upstream's JSON answer as the client's body; throws a retryable 502 when it is not a valid answer. */
-  const clientText = (text: string, upstreamDialect: DialectName, targetModel: string): string => {
+  /** An upstream's JSON answer as the client's body (and its usage); throws a retryable 502 when it is not a valid answer. */
+  const clientBody = (text: string, upstreamDialect: DialectName, targetModel: string): { text: string; usage?: Usage } => {
     let parsed: Record<string, unknown>;
     try {
       parsed = JSON.parse(text);
@@ -84,13 +86,14 @@ export async function proxyLlmRequest(deps: ProxyDeps, input: ProxyInput): Promi
     } catch {
       throw new GatewayError(502, "upstream_error", "upstream answered with malformed JSON", { retryable: true });
     }
+    const usage = usageFromBody(upstreamDialect, parsed);
     if (upstreamDialect === clientDialect) {
-      if (targetModel === clientModel) return text;
+      if (targetModel === clientModel) return { text, usage };
       parsed.model = clientModel;
-      return JSON.stringify(parsed);
+      return { text: JSON.stringify(parsed), usage };
     }
     try {
-      return JSON.stringify(dialects[clientDialect].encodeResponse(dialects[upstreamDialect].decodeResponse(parsed), { model: clientModel }));
+      return { text: JSON.stringify(dialects[clientDialect].encodeResponse(dialects[upstreamDialect].decodeResponse(parsed), { model: clientModel })), usage };
     } catch (e) {
       throw new GatewayError(502, "upstream_error", "upstream answer could not be converted to the client's format", { retryable: true, cause: e });
     }
@@ -145,9 +148,9 @@ export async function proxyLlmRequest(deps: ProxyDeps, input: ProxyInput): Promi
     if (!stream) {
       // Parsed and converted here, before the success is reported: a malformed or unreadable body is the
       // account's failure and fails over like a 5xx (nothing has reached the client yet).
-      const text = clientText(await readText(exchange), upstreamDialect, targetModel);
+      const answer = clientBody(await readText(exchange), upstreamDialect, targetModel);
       ctx.report({ kind: "success", ttfbMs: exchange.ttfbMs });
-      return { kind: "json", upstreamDialect, status: res.status, headers, text };
+      return { kind: "json", upstreamDialect, status: res.status, headers, ...answer };
     }
     try {
       const started = await readUntilFirstEvent(exchange);
@@ -175,9 +178,10 @@ export async function proxyLlmRequest(deps: ProxyDeps, input: ProxyInput): Promi
   const { account, targetModel } = result;
   const { upstreamDialect, headers } = prepared;
 
+  const labels = { keyId: input.logFields.key_id as string | undefined, accountId: account.id, model: clientModel };
   if (prepared.kind === "json") {
     result.release();
-    deps.onUpstreamDone?.({ account, status: prepared.status });
+    if (prepared.usage) deps.usage?.tokens(labels, prepared.usage);
     headers.set("content-type", "application/json");
     return new Response(prepared.text, { status: prepared.status, headers });
   }
@@ -188,7 +192,7 @@ export async function proxyLlmRequest(deps: ProxyDeps, input: ProxyInput): Promi
     onEnd: (end: StreamEnd) => {
       if (end.error) result.report(end.error.code === "timeout" ? { kind: "timeout" } : { kind: "network" });
       result.release();
-      deps.onUpstreamDone?.({ account, status: 200, end });
+      if (end.usage) deps.usage?.tokens(labels, end.usage);
     },
   };
   const out =

@@ -1,6 +1,8 @@
 import type { DialectName, SseEvent, StreamDecoder, StreamEncoder } from "../dialects/types.ts";
 import { GatewayError } from "../errors.ts";
+import type { Usage } from "../canonical/model.ts";
 import { createSseParser } from "../transport/sse-parser.ts";
+import { usageFromEvents } from "../usage/usage-from-wire.ts";
 import type { StartedStream } from "./first-event.ts";
 
 export interface StreamEnd {
@@ -9,8 +11,8 @@ export interface StreamEnd {
   error?: GatewayError;
   /** The client went away. */
   cancelled?: boolean;
-  /** The last events of the stream (passthrough: parsed from its tail only), for usage accounting. */
-  tail?: SseEvent[];
+  /** Tokens the upstream reported, when it did. */
+  usage?: Usage;
 }
 
 interface Common {
@@ -140,10 +142,11 @@ export function passthroughStream(
     // A cut-off fragment at the start of the kept bytes parses as nothing useful, never as a terminator;
     // the last event decides.
     const seen = tail.events();
-    if (endsComplete(opts.dialect, seen)) return { completed: true, tail: seen };
+    const usage = usageFromEvents(opts.dialect, started.events, seen);
+    if (endsComplete(opts.dialect, seen)) return { completed: true, usage };
     const err = new GatewayError(502, "upstream_error", "upstream stream ended without its terminator");
     out.write(opts.errorEvent(err));
-    return { completed: false, error: err, tail: seen };
+    return { completed: false, error: err, usage };
   });
 }
 
@@ -173,10 +176,11 @@ function rewritingStream(
       }
       if (!chunk) break;
     }
-    if (completed) return { completed, tail: last };
+    const usage = usageFromEvents(opts.dialect, first, last);
+    if (completed) return { completed, usage };
     const err = new GatewayError(502, "upstream_error", "upstream stream ended without its terminator");
     out.write(opts.errorEvent(err));
-    return { completed: false, error: err, tail: last };
+    return { completed: false, error: err, usage };
   });
 }
 
@@ -190,9 +194,16 @@ export function convertedStream(
   opts: Common & { decoder: StreamDecoder; encoder: StreamEncoder },
 ): ReadableStream<Uint8Array> {
   const { exchange, parser } = started;
+  let usage: Usage | undefined;
   const translate = (events: SseEvent[]) => {
     let text = "";
-    for (const ev of events) for (const c of opts.decoder.push(ev)) text += opts.encoder.push(c);
+    for (const ev of events) {
+      for (const c of opts.decoder.push(ev)) {
+        if (c.type === "usage") usage = c.usage;
+        else if (c.type === "start" && c.usage) usage = c.usage;
+        text += opts.encoder.push(c);
+      }
+    }
     return text;
   };
   return directStream(started, opts, async (out) => {
@@ -214,13 +225,13 @@ export function convertedStream(
         text += opts.encoder.push(c);
       }
       if (text) out.write(text);
-      return { completed: !failed, error: failed };
+      return { completed: !failed, error: failed, usage };
     } catch (e) {
       // Through the encoder, so a block it left open is closed before the dialect's error event.
       const err = e instanceof GatewayError ? e : new GatewayError(502, "upstream_error", "upstream stream sent an event the gateway could not convert", { cause: e });
       exchange.close(err);
       out.write(opts.encoder.push({ type: "error", error: err }));
-      return { completed: false, error: err };
+      return { completed: false, error: err, usage };
     }
   });
 }

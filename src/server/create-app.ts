@@ -16,6 +16,8 @@ import { openapiDetails } from "./openapi-details.ts";
 import { enforceRateLimit } from "./rate-limit.ts";
 import { requestIdOf } from "./request-id.ts";
 import { sniffCompletionsDialect } from "./sniff-completions-dialect.ts";
+import { renderPrometheus, type AccountGauge } from "../usage/prometheus.ts";
+import { createUsageMeter, type UsageMeter } from "../usage/usage-meter.ts";
 
 export interface AccountHealth {
   id: string;
@@ -36,6 +38,10 @@ export interface AppDeps {
   version: string;
   startedAt: number;
   proxy: ProxyDeps;
+  /** Request and token counters (/metrics). Default: a fresh meter. */
+  usage?: UsageMeter;
+  /** Per-account state for /metrics gauges. */
+  accountGauges?(): AccountGauge[];
   /** Health of each enabled account, for /health. */
   accountHealth(): AccountHealth[];
 }
@@ -53,6 +59,7 @@ interface Handled {
  */
 export function createApp(deps: AppDeps) {
   const authenticate = createAuthenticator();
+  const usage = deps.usage ?? createUsageMeter();
 
   async function guarded(
     request: Request,
@@ -84,8 +91,16 @@ export function createApp(deps: AppDeps) {
     const cors = corsHeaders(request.headers.get("origin"), config.server.cors_origins);
     if (cors) for (const [k, v] of Object.entries(cors)) h.set(k, v);
     logFields.status = response.status;
-    logFields.latency_ms = Math.round((performance.now() - started) * 100) / 100;
+    const latency = performance.now() - started;
+    logFields.latency_ms = Math.round(latency * 100) / 100;
     deps.log.log("info", "request", logFields);
+    // The model is a label only once an account served it: unknown names from clients stay out of the series.
+    const served = logFields.account !== undefined;
+    usage.request(
+      { keyId: logFields.key_id as string | undefined, accountId: logFields.account as string | undefined, model: served ? (logFields.model as string) : undefined },
+      response.status,
+      latency,
+    );
     return response;
   }
 
@@ -159,6 +174,15 @@ export function createApp(deps: AppDeps) {
           return countTokens(deps.proxy, { request, clientDialect: "anthropic-messages", body, logFields });
         }),
       { parse: "none", detail: openapiDetails.countTokens },
+    )
+    .get(
+      "/metrics",
+      ({ request }) =>
+        guarded(request, "admin", "openai-chat", () => {
+          const text = renderPrometheus(usage, deps.accountGauges?.() ?? [], Math.round((deps.clock() - deps.startedAt) / 1000));
+          return new Response(text, { headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" } });
+        }),
+      { detail: openapiDetails.metrics },
     )
     .get(
       "/v1/models",

@@ -129,6 +129,12 @@ export const openapiDetails = {
     requestBody: { required: true, content: json(CountTokensRequest) },
     responses: { "200": { description: "Input token count", content: json(CountTokensResponse) }, ...errors(AnthropicError) },
   } as Record<string, unknown>,
+  metrics: {
+    summary: "Prometheus metrics: requests, tokens, latency histogram, account health and in-flight (admin key)",
+    tags: ["system"],
+    security,
+    responses: { "200": { description: "Prometheus text format 0.0.4", content: { "text/plain": { schema: { type: "string" } } } }, ...errors(OpenAIError) },
+  } as Record<string, unknown>,
   models: {
     summary: "Models served by the enabled accounts and routes (Anthropic's list shape when anthropic-version is sent)",
     tags: ["openai", "anthropic"],

@@ -9,6 +9,7 @@ import { createLogger, type LogSink } from "./logger.ts";
 import { createUpstreamCredentials } from "./oauth-credentials.ts";
 import { createRoutingRuntime } from "./routing-runtime.ts";
 import { watchConfig } from "./runtime-config.ts";
+import { createUsageMeter } from "../usage/usage-meter.ts";
 
 export interface ServerOptions {
   store: ConfigStore;
@@ -47,8 +48,15 @@ export function startServer(opts: ServerOptions): RunningServer {
   const router = routing.router;
   routing.start();
 
+  const usage = createUsageMeter();
   const app = createApp({
     config: live.current,
+    usage,
+    accountGauges: () =>
+      live.current().upstream_accounts.map((a) => {
+        const st = router.status(a.id);
+        return { id: a.id, provider: a.provider, state: a.status === "active" ? st.state : "disabled", inFlight: st.inFlight };
+      }),
     state,
     log,
     clock,
@@ -62,6 +70,7 @@ export function startServer(opts: ServerOptions): RunningServer {
       mockFetch: mockFetch as FetchFn,
       credential: credentials.credential,
       refreshCredential: credentials.refreshCredential,
+      usage,
       clock,
     },
   });

@@ -2,16 +2,17 @@
  * In-process usage counters: requests, errors, tokens and latency per gateway key, upstream account and model.
  * Recording is a few Map lookups and additions (it runs on every request); reading happens on /metrics scrapes.
  */
-export interface UsageSample {
+export interface UsageLabels {
   keyId?: string;
   accountId?: string;
   model?: string;
-  /** HTTP status the client got. */
-  status: number;
-  latencyMs: number;
-  inputTokens?: number;
-  outputTokens?: number;
-  cachedTokens?: number;
+}
+
+/** Tokens as the canonical model counts them: input includes cached and cache-written tokens. */
+export interface TokenCounts {
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens?: number;
 }
 
 export interface UsageTotals {
@@ -24,13 +25,17 @@ export interface UsageTotals {
 }
 
 export interface UsageMeter {
-  record(sample: UsageSample): void;
-  /** Totals per (key, account, model, status class). */
+  /** One answered request (status the client got; time until its response headers). */
+  request(labels: UsageLabels, status: number, latencyMs: number): void;
+  /** Tokens an upstream reported, once its answer is complete (a stream's come at its end). */
+  tokens(labels: UsageLabels, usage: TokenCounts): void;
+  /** Totals per (key, account, model, status class; tokens under status "2xx"). */
   snapshot(): { labels: { key: string; account: string; model: string; status: string }; totals: UsageTotals }[];
   /** Latency histogram over all requests: bucket upper bounds (ms) → cumulative counts. */
   latencyHistogram(): { bounds: number[]; counts: number[]; sum: number; count: number };
 }
 
+const MAX_ROWS = 10_000;
 const BOUNDS = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000];
 
 export function createUsageMeter(): UsageMeter {
@@ -38,31 +43,38 @@ export function createUsageMeter(): UsageMeter {
   const buckets = new Array<number>(BOUNDS.length + 1).fill(0);
   let latencySum = 0;
   let latencyCount = 0;
+  const row = (l: UsageLabels, status: string): UsageTotals => {
+    const key = l.keyId ?? "-";
+    const account = l.accountId ?? "-";
+    const model = l.model ?? "-";
+    const id = `${key}\u0000${account}\u0000${model}\u0000${status}`;
+    let r = rows.get(id);
+    // Labels come partly from clients (model names): past a bound, new combinations share one row.
+    if (!r && rows.size >= MAX_ROWS) return row({ keyId: "other", accountId: "other", model: "other" }, status);
+    if (!r) {
+      r = { labels: { key, account, model, status }, totals: { requests: 0, errors: 0, inputTokens: 0, outputTokens: 0, cachedTokens: 0, latencyMsSum: 0 } };
+      rows.set(id, r);
+    }
+    return r.totals;
+  };
 
   return {
-    record(s) {
-      const status = `${Math.floor(s.status / 100)}xx`;
-      const key = s.keyId ?? "-";
-      const account = s.accountId ?? "-";
-      const model = s.model ?? "-";
-      const id = `${key}\u0000${account}\u0000${model}\u0000${status}`;
-      let row = rows.get(id);
-      if (!row) {
-        row = { labels: { key, account, model, status }, totals: { requests: 0, errors: 0, inputTokens: 0, outputTokens: 0, cachedTokens: 0, latencyMsSum: 0 } };
-        rows.set(id, row);
-      }
-      const t = row.totals;
+    request(l, status, latencyMs) {
+      const t = row(l, `${Math.floor(status / 100)}xx`);
       t.requests++;
-      if (s.status >= 400) t.errors++;
-      t.inputTokens += s.inputTokens ?? 0;
-      t.outputTokens += s.outputTokens ?? 0;
-      t.cachedTokens += s.cachedTokens ?? 0;
-      t.latencyMsSum += s.latencyMs;
+      if (status >= 400) t.errors++;
+      t.latencyMsSum += latencyMs;
       let i = 0;
-      while (i < BOUNDS.length && s.latencyMs > BOUNDS[i]!) i++;
+      while (i < BOUNDS.length && latencyMs > BOUNDS[i]!) i++;
       buckets[i]!++;
-      latencySum += s.latencyMs;
+      latencySum += latencyMs;
       latencyCount++;
+    },
+    tokens(l, u) {
+      const t = row(l, "2xx");
+      t.inputTokens += u.inputTokens;
+      t.outputTokens += u.outputTokens;
+      t.cachedTokens += u.cacheReadTokens ?? 0;
     },
     snapshot: () => [...rows.values()].map((r) => ({ labels: { ...r.labels }, totals: { ...r.totals } })),
     latencyHistogram() {

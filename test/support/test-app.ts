@@ -7,6 +7,7 @@ import { createApp, type AppDeps } from "../../src/server/create-app.ts";
 import { silentLogger } from "../../src/server/logger.ts";
 import { createMemoryStore } from "../../src/state/memory-store.ts";
 import type { FetchFn } from "../../src/transport/upstream-fetch.ts";
+import { createUsageMeter } from "../../src/usage/usage-meter.ts";
 
 /** A configuration with defaults filled in, plus whatever the test sets. */
 export function testConfig(patch: Partial<Config> = {}): Config {
@@ -62,7 +63,9 @@ export function testApp(
   opts: { fetch?: FetchFn; router?: RouterPort; clock?: () => number; credentials?: Record<string, string> } = {},
 ) {
   let current = config;
+  const usage = createUsageMeter();
   const deps: AppDeps = {
+    usage,
     config: () => current,
     state: createMemoryStore(opts.clock),
     log: silentLogger,
@@ -76,6 +79,7 @@ export function testApp(
       fetch: opts.fetch ?? ((() => Promise.reject(new Error("no network in tests"))) as FetchFn),
       mockFetch: mockFetch as FetchFn,
       credential: (a) => opts.credentials?.[a.id],
+      usage,
     },
   };
   const app = createApp(deps);

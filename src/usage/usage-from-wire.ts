@@ -1,0 +1,51 @@
+import type { Usage } from "../canonical/model.ts";
+import { usageFromAnthropic, usageFromOpenAI } from "../canonical/map-usage.ts";
+import type { DialectName, SseEvent } from "../dialects/types.ts";
+
+/**
+ * Token usage read off an upstream's own wire format, for accounting. It reads only what is there: a passthrough
+ * stream whose client did not ask OpenAI for usage simply has none to report.
+ */
+export function usageFromBody(dialect: DialectName, body: Record<string, unknown>): Usage | undefined {
+  if (body.usage === undefined || body.usage === null) return undefined;
+  return dialect === "anthropic-messages" ? usageFromAnthropic(body.usage) : usageFromOpenAI(body.usage);
+}
+
+const hasUsage = (data: string) => data.includes('"usage"');
+
+/**
+ * Usage from a stream's first events and its tail. Anthropic: `message_start` carries the input side and
+ * `message_delta` the (cumulative) output; OpenAI: the `choices: []` usage chunk near the end. Only events that
+ * mention usage are parsed.
+ */
+export function usageFromEvents(dialect: DialectName, head: SseEvent[], tail: SseEvent[]): Usage | undefined {
+  if (dialect === "anthropic-messages") {
+    let usage: Usage | undefined;
+    for (const ev of [...head, ...tail]) {
+      if ((ev.event !== "message_start" && ev.event !== "message_delta") || !hasUsage(ev.data)) continue;
+      const data = parse(ev.data);
+      const raw = ev.event === "message_start" ? (data?.message as Record<string, unknown> | undefined)?.usage : data?.usage;
+      if (!raw || typeof raw !== "object") continue;
+      const next = usageFromAnthropic(raw);
+      // message_delta counts output cumulatively and (newer API versions) repeats the input side.
+      usage = usage ? { ...usage, outputTokens: next.outputTokens, ...(next.inputTokens ? { inputTokens: next.inputTokens } : {}) } : next;
+    }
+    return usage;
+  }
+  for (let i = tail.length - 1; i >= 0; i--) {
+    const ev = tail[i]!;
+    if (!hasUsage(ev.data)) continue;
+    const usage = parse(ev.data)?.usage;
+    if (usage && typeof usage === "object") return usageFromOpenAI(usage);
+  }
+  return undefined;
+}
+
+function parse(text: string): Record<string, unknown> | undefined {
+  try {
+    const v = JSON.parse(text);
+    return v && typeof v === "object" ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}

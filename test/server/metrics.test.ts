@@ -1,0 +1,32 @@
+import { expect, test } from "bun:test";
+import { countMockTokens } from "../../src/providers/mock-tokenizer.ts";
+import { testAccount, testApp, testConfig, testKey } from "../support/test-app.ts";
+
+test("/metrics: requests, tokens from JSON and streams (passthrough), latency histogram; admin only", async () => {
+  const user = testKey();
+  const admin = testKey({ permissions: ["admin"] });
+  const account = testAccount();
+  const { request } = testApp(testConfig({ gateway_keys: [user.key, admin.key], upstream_accounts: [account] }));
+  const h = { authorization: `Bearer ${user.raw}` };
+
+  expect((await request("/v1/chat/completions", { json: { model: "m1", messages: [{ role: "user", content: "one two" }] }, headers: h })).status).toBe(200);
+  const s = await request("/v1/messages", { json: { model: "m1", max_tokens: 100, stream: true, messages: [{ role: "user", content: "three" }] }, headers: h });
+  await s.text();
+  expect((await request("/v1/chat/completions", { json: { messages: [] }, headers: h })).status).toBe(400);
+
+  expect((await request("/metrics", { headers: h })).status).toBe(403);
+  const res = await request("/metrics", { headers: { authorization: `Bearer ${admin.raw}` } });
+  expect(res.status).toBe(200);
+  expect(res.headers.get("content-type")).toContain("text/plain");
+  const text = await res.text();
+  const labels = `key="${user.key.id}",account="${account.id}",model="m1",status="2xx"`;
+  expect(text).toContain(`llm_gateway_requests_total{${labels}} 2`);
+  const input = countMockTokens("one two") + countMockTokens("three");
+  const output = countMockTokens("Mock reply to: one two") + countMockTokens("Mock reply to: three");
+  expect(text).toContain(`llm_gateway_tokens_total{${labels},direction="input"} ${input}`);
+  expect(text).toContain(`llm_gateway_tokens_total{${labels},direction="output"} ${output}`);
+  // The refused request is counted without a model label (client-chosen names stay out of the series).
+  expect(text).toContain(`llm_gateway_requests_total{key="${user.key.id}",account="-",model="-",status="4xx"} 1`);
+  expect(text).toMatch(/llm_gateway_request_duration_ms_count \d+/);
+  expect(text).toContain("# TYPE llm_gateway_requests_total counter");
+});
