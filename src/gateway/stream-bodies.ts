@@ -32,17 +32,13 @@ const isTerminator = (dialect: DialectName, ev: SseEvent) =>
   dialect === "anthropic-messages" ? ev.event === "message_stop" || ev.event === "error" : ev.data === "[DONE]";
 
 /**
- * Whether a passthrough stream's last events show a complete answer: its terminator, or for OpenAI dialects a
- * finish_reason (with or without the usage chunk after it), since some OpenAI-compatible servers never send [DONE].
+ * Whether a passthrough stream's last event is its terminator. A stream that ends otherwise was cut (WIRE_FORMATS
+ * §11, pitfall 14), even when an OpenAI finish_reason came before the cut: the client gets an error event.
  */
 function endsComplete(dialect: DialectName, tail: SseEvent[]): boolean {
   const final = tail.at(-1);
-  if (!final) return false;
-  if (isTerminator(dialect, final)) return true;
-  if (dialect === "anthropic-messages") return false;
-  return tail.slice(-2).some((ev) => FINISHED.test(ev.data));
+  return final !== undefined && isTerminator(dialect, final);
 }
-const FINISHED = /"finish_reason":"[a-z_]+"/;
 
 const toGatewayError = (e: unknown) =>
   e instanceof GatewayError ? e : new GatewayError(502, "upstream_error", "upstream stream failed", { cause: e });
@@ -88,10 +84,22 @@ function directStream(started: StartedStream, opts: Common, produce: (out: Direc
 }
 
 /**
+ * An answer that came whole is over for the client and the account at once; the upstream body is still read to its
+ * end in the background, so its pooled connection stays reusable (the exchange's deadlines still apply).
+ */
+function drainThenEnd(started: StartedStream, opts: Common, end: StreamEnd): void {
+  opts.onEnd(end);
+  const drain = async () => {
+    while (await started.exchange.read());
+  };
+  drain().catch(() => {});
+}
+
+/**
  * Keeps the last bytes of a stream: enough to parse its final events (terminator, usage) once it has ended.
  * Only those bytes are ever decoded.
  */
-const TAIL_BYTES = 2048;
+const TAIL_BYTES = 1024;
 function tailKeeper() {
   let last: Uint8Array | undefined;
   let before: Uint8Array | undefined;
@@ -121,10 +129,18 @@ function tailKeeper() {
 export function passthroughStream(
   started: StartedStream,
   opts: Common & { dialect: DialectName; rewriteModel?: { upstream: string; client: string } },
-): ReadableStream<Uint8Array> {
-  const { exchange, parser } = started;
+): ReadableStream<Uint8Array> | Uint8Array {
+  const { exchange } = started;
   const rewrite = opts.rewriteModel;
   if (rewrite) return rewritingStream(started, { ...opts, rewriteModel: rewrite });
+  // The whole answer came in the first read (short answers often do): one plain body, no stream machinery.
+  const headTail = tailKeeper();
+  for (const c of started.head) headTail.keep(c);
+  const early = headTail.events();
+  if (endsComplete(opts.dialect, early)) {
+    drainThenEnd(started, opts, { completed: true, usage: usageFromEvents(opts.dialect, started.events, early) });
+    return started.head.length === 1 ? started.head[0]! : Buffer.concat(started.head);
+  }
   return directStream(started, opts, async (out) => {
     const tail = tailKeeper();
     for (const c of started.head) {
@@ -192,23 +208,32 @@ function rewritingStream(
 export function convertedStream(
   started: StartedStream,
   opts: Common & { decoder: StreamDecoder; encoder: StreamEncoder },
-): ReadableStream<Uint8Array> {
+): ReadableStream<Uint8Array> | string {
   const { exchange, parser } = started;
   let usage: Usage | undefined;
+  let ended = false;
   const translate = (events: SseEvent[]) => {
     let text = "";
     for (const ev of events) {
       for (const c of opts.decoder.push(ev)) {
         if (c.type === "usage") usage = c.usage;
         else if (c.type === "start" && c.usage) usage = c.usage;
+        else if (c.type === "end") ended = true;
         text += opts.encoder.push(c);
       }
     }
     return text;
   };
+  // The whole upstream answer came in the first read: convert it at once into one plain body. The decoder says
+  // when it saw the upstream's end; anything else streams as usual.
+  const first = translate(started.events) + translate(parser.push(started.rest));
+  if (ended) {
+    drainThenEnd(started, opts, { completed: true, usage });
+    return first;
+  }
   return directStream(started, opts, async (out) => {
     try {
-      let text = translate(started.events) + translate(parser.push(started.rest));
+      let text = first;
       for (;;) {
         if (text) {
           out.write(text);

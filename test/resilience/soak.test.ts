@@ -120,6 +120,7 @@ test(
       `soak (in process): ${total} requests in ${seconds.toFixed(1)} s, success ${(rate * 100).toFixed(2)}% (predicted ${(predicted * 100).toFixed(2)}%), ` +
         `clean errors ${tally.cleanError}, rss ${mb(before.rss)} → ${mb(after.rss)} MB, heap ${mb(before.heap)} → ${mb(after.heap)} MB, attempts ${JSON.stringify(counts)}`,
     );
+    if (tally.unclean.length) console.log("unclean:", JSON.stringify(tally.unclean.slice(0, 5)));
     expect(tally.unclean).toEqual([]);
     expect(tally.success + tally.cleanError).toBe(total);
     // Binomial standard deviation at n = 20,000 is about 0.15 points: 1.5 points is ten of them.
@@ -169,6 +170,7 @@ test(
     console.log(
       `soak (sockets): ${total} requests in ${((performance.now() - started) / 1000).toFixed(1)} s, success ${(rate * 100).toFixed(2)}% (predicted ${(predicted * 100).toFixed(2)}%), clean errors ${tally.cleanError}`,
     );
+    if (tally.unclean.length) console.log("unclean:", JSON.stringify(tally.unclean.slice(0, 5)));
     expect(tally.unclean).toEqual([]);
     expect(tally.success + tally.cleanError).toBe(total);
     // n = 1,500: one standard deviation is about 0.5 points.
