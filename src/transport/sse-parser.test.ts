@@ -49,6 +49,22 @@ describe("createSseParser", () => {
     expect(parseAll(["event: x\n\ndata\n\n"])).toEqual([{ data: "" }]);
   });
 
+  test("field names match exactly: longer or shorter names, a space before the colon, other fields are ignored", () => {
+    const text = "datax: no\ndat: no\ndata : no\neventy: no\nevent\nid: 1\nretry: 5\ndata:a\ndata\ndata: b\n\nevent:e\nevent: f\ndata:  c\n\n";
+    expect(parseAll([text])).toEqual([{ data: "a\n\nb", event: "" }, { event: "f", data: " c" }]);
+    expect(parseAll(["data", ""])).toEqual([{ data: "" }]);
+    expect(parseAll(["event: x\ndata: y"])).toEqual([{ event: "x", data: "y" }]);
+  });
+
+  test("a chunk that completes no event yields an empty array; events are not repeated", () => {
+    const p = createSseParser();
+    expect(p.push("data: partial")).toEqual([]);
+    expect(p.push(": more\n")).toEqual([]);
+    expect(p.push("\n")).toEqual([{ data: "partial: more" }]);
+    expect(p.push(": ping\n\n")).toEqual([]);
+    expect(p.end()).toEqual([]);
+  });
+
   test("property: random byte splits and random line endings decode identically", () => {
     const random = rng(42);
     for (let round = 0; round < 200; round++) {

@@ -3,16 +3,30 @@
  * Invariants the SDK and Claude Code rely on: message_start first and once, block indices
  * contiguous from 0, each block started before its deltas and stopped exactly once, deltas only
  * for the open block, one message_delta (stop reason + numeric usage) then message_stop; no [DONE].
+ *
+ * Per-token cost (bench/micro.ts): a delta event is concatenated from its block's head, serialised once when
+ * the block opens, and the delta's string through jsonString; no object is built per delta.
  */
 import type { CanonicalStreamEvent } from "../../canonical/stream-events.ts";
 import type { StopReason, Usage } from "../../canonical/model.ts";
 import { stopReasonToAnthropic } from "../../canonical/map-finish-reason.ts";
 import { usageToAnthropic } from "../../canonical/map-usage.ts";
 import type { EncodeContext, StreamEncoder } from "../types.ts";
+import { jsonString } from "../shared/json-string.ts";
 import { encodeAnthropicStreamError } from "./errors.ts";
 import { anthropicMessageId, newMessageId } from "./message-id.ts";
 
 const ev = (name: string, json: string) => `event: ${name}\ndata: ${json}\n\n`;
+
+/** Inside a delta event, after its head: the delta's type and field, up to that field's JSON string. */
+const TEXT_DELTA = `{"type":"text_delta","text":`;
+const THINKING_DELTA = `{"type":"thinking_delta","thinking":`;
+const ARGS_DELTA = `{"type":"input_json_delta","partial_json":`;
+/** Closes the delta object and the event. */
+const DELTA_END = `}}\n\n`;
+const deltaHeadFor = (index: number) => `event: content_block_delta\ndata: {"type":"content_block_delta","index":${index},"delta":`;
+/** The head while no block is open: openSrc is -1 then, so a delta with index -1 still gets through, as index -1. */
+const NO_BLOCK_DELTA_HEAD = deltaHeadFor(-1);
 
 export function createAnthropicStreamEncoder(ctx: EncodeContext): StreamEncoder {
   const model = JSON.stringify(ctx.model);
@@ -22,6 +36,8 @@ export function createAnthropicStreamEncoder(ctx: EncodeContext): StreamEncoder 
   /** The open block: canonical index and output index. */
   let openSrc = -1;
   let openOut = -1;
+  /** `event: content_block_delta\ndata: {"type":"content_block_delta","index":N,"delta":` for the open block. */
+  let deltaHead = NO_BLOCK_DELTA_HEAD;
   let hasTool = false;
   let stopReason: StopReason | null = null;
   let stopSequence: string | null = null;
@@ -42,9 +58,10 @@ export function createAnthropicStreamEncoder(ctx: EncodeContext): StreamEncoder 
     const s = ev("content_block_stop", `{"type":"content_block_stop","index":${openOut}}`);
     openOut = -1;
     openSrc = -1;
+    deltaHead = NO_BLOCK_DELTA_HEAD;
     return s;
   };
-  const delta = (json: string) => ev("content_block_delta", `{"type":"content_block_delta","index":${openOut},"delta":${json}}`);
+  const delta = (json: string) => `${deltaHead}${json}}\n\n`;
 
   return {
     push(e: CanonicalStreamEvent): string {
@@ -68,16 +85,17 @@ export function createAnthropicStreamEncoder(ctx: EncodeContext): StreamEncoder 
           const s = ensureStarted() + closeOpen();
           openSrc = e.index;
           openOut = nextIndex++;
+          deltaHead = deltaHeadFor(openOut);
           return s + ev("content_block_start", `{"type":"content_block_start","index":${openOut},"content_block":${JSON.stringify(cb)}}`);
         }
         case "text_delta":
-          return e.index === openSrc && e.text ? delta(`{"type":"text_delta","text":${JSON.stringify(e.text)}}`) : "";
+          return e.index === openSrc && e.text ? deltaHead + TEXT_DELTA + jsonString(e.text) + DELTA_END : "";
         case "thinking_delta":
-          return e.index === openSrc && e.text ? delta(`{"type":"thinking_delta","thinking":${JSON.stringify(e.text)}}`) : "";
+          return e.index === openSrc && e.text ? deltaHead + THINKING_DELTA + jsonString(e.text) + DELTA_END : "";
         case "signature_delta":
           return e.index === openSrc ? delta(`{"type":"signature_delta","signature":${JSON.stringify(e.signature)}}`) : "";
         case "tool_args_delta":
-          return e.index === openSrc && e.json ? delta(`{"type":"input_json_delta","partial_json":${JSON.stringify(e.json)}}`) : "";
+          return e.index === openSrc && e.json ? deltaHead + ARGS_DELTA + jsonString(e.json) + DELTA_END : "";
         case "raw_delta":
           return e.index === openSrc && e.dialect === "anthropic-messages" ? delta(JSON.stringify(e.value)) : "";
         case "block_stop":

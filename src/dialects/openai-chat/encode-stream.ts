@@ -3,19 +3,36 @@
  * §2.5, §8.8): role chunk first; the same id/created/model on every chunk; tool-call `index` is
  * its own counter over tool calls (pitfall 8); a tool call without argument text gets "{}"
  * (pitfall 11); exactly one finish chunk; the usage chunk (`choices: []`) only when the client
- * set include_usage, after the finish chunk; `[DONE]` last. Chunk JSON is built from a fixed
- * prefix plus JSON.stringify of the small delta object.
+ * set include_usage, after the finish chunk; `[DONE]` last.
+ *
+ * Per-token cost (bench/micro.ts): chunk text is concatenated from parts serialised once per stream (the
+ * id/created/model head of every chunk) or once per block (the tool-call head), plus the delta's string
+ * through jsonString; no object is built and nothing constant is serialised again.
  */
 import type { CanonicalStreamEvent } from "../../canonical/stream-events.ts";
 import type { StopReason, Usage } from "../../canonical/model.ts";
 import { stopReasonToOpenAI } from "../../canonical/map-finish-reason.ts";
 import { usageToOpenAI } from "../../canonical/map-usage.ts";
 import type { EncodeContext, StreamEncoder } from "../types.ts";
+import { jsonString } from "../shared/json-string.ts";
 import { encodeOpenAIStreamError } from "./errors.ts";
 import { newChatCompletionId } from "./response.ts";
 
+/** What follows the delta object in every chunk but the finish chunk. */
+const DELTA_END = `,"logprobs":null,"finish_reason":null}]}\n\n`;
+/** After a delta's string: closes `{"content":…}` / `{"reasoning_content":…}`, then DELTA_END. */
+const STRING_DELTA_END = `}${DELTA_END}`;
+/** After a tool call's argument text: closes `{"tool_calls":[{…,"function":{"arguments":…}}]}`, then DELTA_END. */
+const ARGS_DELTA_END = `}}]}${DELTA_END}`;
+
 export function createOpenAIChatStreamEncoder(ctx: EncodeContext): StreamEncoder {
   let prefix = "";
+  /** `data: {"id":…,"model":…,"choices":[{"index":0,"delta":` — the same for every chunk of the stream. */
+  let head = "";
+  let contentHead = "";
+  let reasoningHead = "";
+  /** The open tool call's argument chunks up to the argument text. */
+  let argsHead = "";
   let started = false;
   let ended = false;
   let finished = false;
@@ -30,12 +47,15 @@ export function createOpenAIChatStreamEncoder(ctx: EncodeContext): StreamEncoder
   let hasTool = false;
 
   const chunk = (delta: string, finish: string | null = null) =>
-    `data: ${prefix}"choices":[{"index":0,"delta":${delta},"logprobs":null,"finish_reason":${finish === null ? "null" : JSON.stringify(finish)}}]}\n\n`;
+    finish === null ? head + delta + DELTA_END : `${head}${delta},"logprobs":null,"finish_reason":${JSON.stringify(finish)}}]}\n\n`;
 
   const start = (id: string, created?: number) => {
     started = true;
     const chunkId = id ? (id.startsWith("chatcmpl") ? id : `chatcmpl-${id}`) : (ctx.id ?? newChatCompletionId());
     prefix = `{"id":${JSON.stringify(chunkId)},"object":"chat.completion.chunk","created":${created ?? ctx.created ?? Math.floor(Date.now() / 1000)},"model":${JSON.stringify(ctx.model)},`;
+    head = `data: ${prefix}"choices":[{"index":0,"delta":`;
+    contentHead = `${head}{"content":`;
+    reasoningHead = `${head}{"reasoning_content":`;
     return chunk(`{"role":"assistant","content":""}`);
   };
   const ensureStarted = () => (started ? "" : start(""));
@@ -70,17 +90,18 @@ export function createOpenAIChatStreamEncoder(ctx: EncodeContext): StreamEncoder
           const b = e.block;
           if (b.type === "text") {
             openKind = "text";
-            if (b.text) s += chunk(`{"content":${JSON.stringify(b.text)}}`);
+            if (b.text) s += contentHead + jsonString(b.text) + STRING_DELTA_END;
           } else if (b.type === "thinking") {
             openKind = "thinking";
             thinkingText = b.text ?? "";
             signature = b.signature;
-            if (b.text) s += chunk(`{"reasoning_content":${JSON.stringify(b.text)}}`);
+            if (b.text) s += reasoningHead + jsonString(b.text) + STRING_DELTA_END;
           } else if (b.type === "tool_call") {
             openKind = "tool";
             hasTool = true;
             openTool = ++toolCounter;
             argsSeen = false;
+            argsHead = `${head}{"tool_calls":[{"index":${openTool},"function":{"arguments":`;
             s += chunk(`{"tool_calls":[{"index":${openTool},"id":${JSON.stringify(b.id)},"type":"function","function":{"name":${JSON.stringify(b.name)},"arguments":""}}]}`);
           } else if (b.type === "redacted_thinking") {
             openKind = "other";
@@ -89,19 +110,19 @@ export function createOpenAIChatStreamEncoder(ctx: EncodeContext): StreamEncoder
           return s;
         }
         case "text_delta":
-          return e.index === openSrc && openKind === "text" && e.text ? chunk(`{"content":${JSON.stringify(e.text)}}`) : "";
+          return e.index === openSrc && openKind === "text" && e.text ? contentHead + jsonString(e.text) + STRING_DELTA_END : "";
         case "thinking_delta":
           if (e.index !== openSrc || openKind !== "thinking" || !e.text) return "";
           thinkingText += e.text;
           // Non-standard but widespread reasoning field (DeepSeek, LiteLLM), see §2.5.
-          return chunk(`{"reasoning_content":${JSON.stringify(e.text)}}`);
+          return reasoningHead + jsonString(e.text) + STRING_DELTA_END;
         case "signature_delta":
           if (e.index === openSrc && openKind === "thinking") signature = (signature ?? "") + e.signature;
           return "";
         case "tool_args_delta":
           if (e.index !== openSrc || openKind !== "tool" || !e.json) return "";
           argsSeen = true;
-          return chunk(`{"tool_calls":[{"index":${openTool},"function":{"arguments":${JSON.stringify(e.json)}}}]}`);
+          return argsHead + jsonString(e.json) + ARGS_DELTA_END;
         case "raw_delta":
           return ""; // citations and other Anthropic-only deltas have no Chat Completions form
         case "block_stop":
