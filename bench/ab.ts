@@ -15,7 +15,7 @@ const seconds = Number(get("seconds") ?? 3);
 const only = get("only");
 const streamFlags = args.includes("--no-stream") ? [false] : args.includes("--both") ? [false, true] : [true];
 const svc = await startServices({ gateway: false });
-const setup = setupGateway({ upstreamUrl: svc.upstream.url, prefer: "source" });
+const setup = setupGateway({ upstreamUrl: svc.upstream.url, prefer: (process.env.AB_PREFER as "binary" | "source") ?? "source" });
 try {
   const gw = await svc.group.start("gateway", setup.startArgs, { env: setup.env });
   const ep = { ...svc.endpoints, gateway: gw.url, gatewayKey: setup.key };

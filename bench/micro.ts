@@ -8,6 +8,7 @@
  */
 import { createSseParser } from "../src/transport/sse-parser.ts";
 import { dialects } from "../src/dialects/index.ts";
+import { createStreamConverter } from "../src/gateway/stream-converter.ts";
 import type { DialectName } from "../src/dialects/types.ts";
 import { requestBody, responseJson, streamEvents, streamTerminator, type BenchDialect } from "./fixtures.ts";
 
@@ -87,18 +88,12 @@ export function runMicro(durationMs = 1000): MicroResult {
     const s = streamIn[from];
     const decoderOf = dialects[NAME[from]];
     const encoderOf = dialects[NAME[to]];
+    // The gateway's own conversion path (src/gateway/stream-converter.ts), raw lane included.
     const convert = (): string => {
-      const p = createSseParser();
-      const dec = decoderOf.streamDecoder();
-      const e = encoderOf.streamEncoder({ model: MODEL[to], includeUsage: true });
+      const c = createStreamConverter(createSseParser(), decoderOf.streamDecoder(), encoderOf.streamEncoder({ model: MODEL[to], includeUsage: true }));
       let out = "";
-      const feed = (evs: ReturnType<typeof p.push>) => {
-        for (const ev of evs) for (const ce of dec.push(ev)) out += e.push(ce);
-      };
-      for (const c of s.chunks) feed(p.push(c));
-      feed(p.end());
-      for (const ce of dec.end()) out += e.push(ce);
-      return out;
+      for (const chunk of s.chunks) out += c.chunk(chunk);
+      return out + c.end().text;
     };
     const sample = convert();
     if (!sample.includes(streamTerminator(to))) throw new Error(`stream ${from}→${to}: output lacks ${streamTerminator(to)}`);

@@ -10,19 +10,11 @@ import { GatewayError } from "../errors.ts";
 import { RequestSchema, type Block, type CanonicalRequest, type Message, type Tool } from "../canonical/model.ts";
 import { createDialects } from "./index.ts";
 import type { DialectName } from "./types.ts";
+import { rng, type Rng } from "../../test/support/rng.ts";
 
 const dialects = createDialects();
 const checkCanonical = TypeCompiler.Compile(RequestSchema);
 
-type Rng = () => number;
-function mulberry32(seed: number): Rng {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Gen {
   constructor(readonly r: Rng) {}
@@ -289,7 +281,7 @@ const ROUNDS = 300;
 describe("decode ∘ encode is the identity on random canonical requests", () => {
   for (const name of Object.keys(generators) as DialectName[]) {
     test(name, () => {
-      const g = new Gen(mulberry32(1234 + name.length));
+      const g = new Gen(rng(1234 + name.length));
       const dialect = dialects[name];
       for (let i = 0; i < ROUNDS; i++) {
         const req = generators[name](g);
@@ -310,7 +302,7 @@ describe("decode ∘ encode is the identity on random canonical requests", () =>
 describe("cross-dialect encodings are accepted by the target dialect, or refused with a 400", () => {
   for (const from of Object.keys(generators) as DialectName[]) {
     test(`from ${from}`, () => {
-      const g = new Gen(mulberry32(99 + from.length));
+      const g = new Gen(rng(99 + from.length));
       for (let i = 0; i < ROUNDS; i++) {
         const req = generators[from](g);
         for (const to of Object.keys(dialects) as DialectName[]) {

@@ -45,11 +45,35 @@ export interface StreamDecoder {
   push(ev: SseEvent): CanonicalStreamEvent[];
   /** A stream that ended without its terminator yields an error event. */
   end(): CanonicalStreamEvent[];
+  /**
+   * The raw lane (src/gateway/raw-lane.ts): whether the event starting at `s[pos]` is this stream's hot delta in
+   * its usual exact bytes, with a verbatim string literal; if so where that literal is and where the event ends.
+   * It changes no state: push() would give the same delta for this event and nothing else.
+   */
+  sniffRaw?(s: string, pos: number): RawDelta | undefined;
+}
+
+/** A text or tool-argument delta recognised in the raw SSE text (see StreamDecoder.sniffRaw). */
+export interface RawDelta {
+  kind: "text" | "tool_args";
+  /** The canonical block index. */
+  index: number;
+  /** The JSON string literal of the delta's text, quotes included (start and end in the raw text). */
+  literalStart: number;
+  literalEnd: number;
+  /** Index just past the event's blank line. */
+  next: number;
 }
 
 export interface StreamEncoder {
   /** SSE text to write, possibly "". */
   push(ev: CanonicalStreamEvent): string;
+  /**
+   * The raw lane: the client's event for a text or tool-argument delta given as a verbatim JSON string literal,
+   * byte-identical to what push() gives for the decoded delta; undefined when its state does not allow the
+   * shortcut (push() is then used).
+   */
+  pushLiteral?(kind: RawDelta["kind"], index: number, literal: string): string | undefined;
 }
 
 export interface Dialect {

@@ -4,6 +4,7 @@ import type { Usage } from "../canonical/model.ts";
 import { createSseParser } from "../transport/sse-parser.ts";
 import { usageFromEvents } from "../usage/usage-from-wire.ts";
 import type { StartedStream } from "./first-event.ts";
+import { createStreamConverter } from "./stream-converter.ts";
 
 export interface StreamEnd {
   /** The upstream's terminator arrived (or the converted stream finished cleanly). */
@@ -201,34 +202,21 @@ function rewritingStream(
 }
 
 /**
- * Different dialects: upstream SSE → canonical events → the client's SSE. Everything one upstream chunk yields is
- * written as one piece. A decoder or encoder that throws on a malformed upstream event still ends the client's
- * stream with an error event (directStream), never a cut.
+ * Different dialects: upstream SSE → canonical events → the client's SSE (stream-converter.ts). Everything one
+ * upstream chunk yields is written as one piece. A decoder or encoder that throws on a malformed upstream event
+ * still ends the client's stream with an error event (directStream), never a cut.
  */
 export function convertedStream(
   started: StartedStream,
   opts: Common & { decoder: StreamDecoder; encoder: StreamEncoder },
 ): ReadableStream<Uint8Array> | string {
-  const { exchange, parser } = started;
-  let usage: Usage | undefined;
-  let ended = false;
-  const translate = (events: SseEvent[]) => {
-    let text = "";
-    for (const ev of events) {
-      for (const c of opts.decoder.push(ev)) {
-        if (c.type === "usage") usage = c.usage;
-        else if (c.type === "start" && c.usage) usage = c.usage;
-        else if (c.type === "end") ended = true;
-        text += opts.encoder.push(c);
-      }
-    }
-    return text;
-  };
+  const { exchange } = started;
+  const convert = createStreamConverter(started.parser, opts.decoder, opts.encoder);
   // The whole upstream answer came in the first read: convert it at once into one plain body. The decoder says
   // when it saw the upstream's end; anything else streams as usual.
-  const first = translate(started.events) + translate(parser.push(started.rest));
-  if (ended) {
-    drainThenEnd(started, opts, { completed: true, usage });
+  const first = convert.events(started.events) + convert.chunk(started.rest);
+  if (convert.ended) {
+    drainThenEnd(started, opts, { completed: true, usage: convert.usage });
     return first;
   }
   return directStream(started, opts, async (out) => {
@@ -241,22 +229,17 @@ export function convertedStream(
         }
         const chunk = await exchange.read();
         if (!chunk) break;
-        text = translate(parser.push(chunk));
+        text = convert.chunk(chunk);
       }
-      text = translate(parser.end());
-      let failed: GatewayError | undefined;
-      for (const c of opts.decoder.end()) {
-        if (c.type === "error") failed = c.error;
-        text += opts.encoder.push(c);
-      }
-      if (text) out.write(text);
-      return { completed: !failed, error: failed, usage };
+      const last = convert.end();
+      if (last.text) out.write(last.text);
+      return { completed: !last.failed, error: last.failed, usage: convert.usage };
     } catch (e) {
       // Through the encoder, so a block it left open is closed before the dialect's error event.
       const err = e instanceof GatewayError ? e : new GatewayError(502, "upstream_error", "upstream stream sent an event the gateway could not convert", { cause: e });
       exchange.close(err);
       out.write(opts.encoder.push({ type: "error", error: err }));
-      return { completed: false, error: err, usage };
+      return { completed: false, error: err, usage: convert.usage };
     }
   });
 }

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { createSseParser, encodeSse, type SseEvent } from "./sse-parser.ts";
+import { rng } from "../../test/support/rng.ts";
 
 const enc = new TextEncoder();
 
@@ -11,15 +12,6 @@ function parseAll(chunks: (string | Uint8Array)[]): SseEvent[] {
   return out;
 }
 
-/** Small seeded PRNG (mulberry32) so failures are reproducible. */
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("createSseParser", () => {
   test("parses events, event names, comments, multi-line data, one leading space stripped", () => {

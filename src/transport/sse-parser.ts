@@ -17,8 +17,19 @@ export interface SseEvent {
   data: string;
 }
 
+/**
+ * Looks at the raw text where an event starts (`s[pos]`); when it handles the whole event itself, returns the
+ * index just past the event's blank line, else -1 (the event is then parsed as usual).
+ */
+export type RawEventHook = (s: string, pos: number) => number;
+
 export interface SseParser {
   push(chunk: Uint8Array | string): SseEvent[];
+  /**
+   * Like push, in order, event by event: each event is first offered to `raw` (the converters' raw lane,
+   * src/gateway/raw-lane.ts), and the ones it does not take are parsed and given to `onEvent`.
+   */
+  each(chunk: Uint8Array | string, onEvent: (ev: SseEvent) => void, raw?: RawEventHook): void;
   /** Flush: a last event without its blank line is still delivered (many servers omit it). */
   end(): SseEvent[];
 }
@@ -41,11 +52,15 @@ export function createSseParser(): SseParser {
   /** The event's data so far (lines joined with `\n`); undefined until a `data` field. */
   let data: string | undefined;
 
+  /** Set during each(): events go straight to it, in order with the raw hook's. */
+  let sink: ((ev: SseEvent) => void) | undefined;
+
   /** Completes the current event (a blank line); returns `out`, created on the first event. */
   const dispatch = (out: SseEvent[] | null): SseEvent[] | null => {
     if (data !== undefined) {
       const ev: SseEvent = eventName === undefined ? { data } : { data, event: eventName };
-      if (out === null) out = [ev];
+      if (sink !== undefined) sink(ev);
+      else if (out === null) out = [ev];
       else out.push(ev);
       data = undefined;
     }
@@ -77,7 +92,7 @@ export function createSseParser(): SseParser {
     else data += "\n" + value;
   };
 
-  const feed = (text: string, out: SseEvent[] | null): SseEvent[] | null => {
+  const feed = (text: string, out: SseEvent[] | null, raw?: RawEventHook): SseEvent[] | null => {
     if (pendingCr) {
       pendingCr = false;
       if (text.charCodeAt(0) === LF) text = text.slice(1);
@@ -88,6 +103,14 @@ export function createSseParser(): SseParser {
     let nl = s.indexOf("\n");
     let cr = s.indexOf("\r");
     while (pos < len) {
+      // At an event's first line (nothing of an event gathered yet), the raw hook may take the whole event.
+      if (raw !== undefined && data === undefined && eventName === undefined) {
+        const next = raw(s, pos);
+        if (next > pos) {
+          pos = next;
+          continue;
+        }
+      }
       if (nl !== -1 && nl < pos) nl = s.indexOf("\n", pos);
       if (cr !== -1 && cr < pos) cr = s.indexOf("\r", pos);
       let end: number;
@@ -114,6 +137,14 @@ export function createSseParser(): SseParser {
   return {
     push(chunk) {
       return feed(typeof chunk === "string" ? chunk : decoder.decode(chunk, STREAM), null) ?? NO_EVENTS;
+    },
+    each(chunk, onEvent, raw) {
+      sink = onEvent;
+      try {
+        feed(typeof chunk === "string" ? chunk : decoder.decode(chunk, STREAM), null, raw);
+      } finally {
+        sink = undefined;
+      }
     },
     end() {
       let out: SseEvent[] | null = null;

@@ -7,6 +7,7 @@ import { codeForStatus } from "../shared/upstream-error.ts";
 import { isObj, type Json } from "../shared/json-shape.ts";
 import type { SseEvent, StreamDecoder } from "../types.ts";
 import { statusForAnthropicType } from "./errors.ts";
+import { sniffAnthropicDelta } from "./sniff-delta.ts";
 
 export function createAnthropicStreamDecoder(): StreamDecoder {
   let started = false;
@@ -22,6 +23,8 @@ export function createAnthropicStreamDecoder(): StreamDecoder {
   };
 
   return {
+    // A delta changes no state here, so it can be recognised in the raw text at any time before the end.
+    sniffRaw: (s, pos) => (closed ? undefined : sniffAnthropicDelta(s, pos)),
     push(ev: SseEvent) {
       if (closed) return [];
       let d: Json;

@@ -64,6 +64,11 @@ export function createAnthropicStreamEncoder(ctx: EncodeContext): StreamEncoder 
   const delta = (json: string) => `${deltaHead}${json}}\n\n`;
 
   return {
+    // Same text as push() gives for text_delta / tool_args_delta, from the literal instead of the decoded string.
+    pushLiteral(kind, index, literal) {
+      if (ended || index !== openSrc) return undefined;
+      return deltaHead + (kind === "text" ? TEXT_DELTA : ARGS_DELTA) + literal + DELTA_END;
+    },
     push(e: CanonicalStreamEvent): string {
       if (ended) return "";
       switch (e.type) {

@@ -14,6 +14,7 @@ import { newToolUseId } from "../anthropic-messages/message-id.ts";
 import { codeForStatus } from "../shared/upstream-error.ts";
 import { isObj, type Json } from "../shared/json-shape.ts";
 import type { SseEvent, StreamDecoder } from "../types.ts";
+import { contentChunkHead, sniffContentChunk } from "./sniff-chunk.ts";
 
 type Open = { index: number; kind: "text" | "thinking" | "tool"; toolIndex?: number };
 
@@ -43,6 +44,11 @@ export function createOpenAIChatStreamDecoder(): StreamDecoder {
    */
   const pending: { ti: number; id: string; name: string; args: string }[] = [];
   let openArgs = "";
+  /**
+   * The head (id … model, up to `"choices"`) of a plain content chunk parsed in full and found free of `error`
+   * and `usage`. A later content chunk with byte-identical head takes the raw lane (sniff-chunk.ts).
+   */
+  let knownHead: string | undefined;
 
   const close = (out: CanonicalStreamEvent[]) => {
     if (open) {
@@ -78,6 +84,12 @@ export function createOpenAIChatStreamDecoder(): StreamDecoder {
   };
 
   return {
+    // More text for the open text block, in the learned head: push() would only emit that text delta.
+    sniffRaw(s, pos) {
+      if (closed || knownHead === undefined || !started || open?.kind !== "text") return undefined;
+      const c = sniffContentChunk(s, pos, knownHead);
+      return c && { kind: "text", index: open.index, ...c };
+    },
     push(ev: SseEvent) {
       if (closed) return [];
       const out: CanonicalStreamEvent[] = [];
@@ -96,6 +108,10 @@ export function createOpenAIChatStreamDecoder(): StreamDecoder {
         c = parsed;
       } catch {
         return [];
+      }
+      if (knownHead === undefined && c.error === undefined && !isObj(c.usage)) {
+        const head = contentChunkHead(ev.data);
+        if (head !== undefined) knownHead = ev.data.slice(0, head);
       }
       if (c.error !== undefined) {
         const e = isObj(c.error) ? c.error : { message: String(c.error) };

@@ -79,6 +79,14 @@ export function createOpenAIChatStreamEncoder(ctx: EncodeContext): StreamEncoder
   };
 
   return {
+    // Same text as push() gives for text_delta / tool_args_delta, from the literal instead of the decoded string.
+    pushLiteral(kind, index, literal) {
+      if (ended || index !== openSrc) return undefined;
+      if (kind === "text") return openKind === "text" ? contentHead + literal + STRING_DELTA_END : undefined;
+      if (openKind !== "tool") return undefined;
+      argsSeen = true;
+      return argsHead + literal + ARGS_DELTA_END;
+    },
     push(e: CanonicalStreamEvent): string {
       if (ended) return "";
       switch (e.type) {

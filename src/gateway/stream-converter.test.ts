@@ -1,0 +1,198 @@
+/**
+ * The raw lane (stream-converter.ts) must be invisible: for any upstream stream, split anywhere, the client gets
+ * byte for byte what the full path (parse → decode → encode) gives. Plus the matchers' edges.
+ */
+import { describe, expect, test } from "bun:test";
+import { sniffAnthropicDelta } from "../dialects/anthropic-messages/sniff-delta.ts";
+import { dialects } from "../dialects/index.ts";
+import { contentChunkHead, sniffContentChunk } from "../dialects/openai-chat/sniff-chunk.ts";
+import { verbatimLiteralEnd } from "../dialects/shared/json-string.ts";
+import type { DialectName } from "../dialects/types.ts";
+import { createSseParser } from "../transport/sse-parser.ts";
+import { createStreamConverter } from "./stream-converter.ts";
+import { rng } from "../../test/support/rng.ts";
+
+
+const PIECES = ["a", " the", "é", "😀", '"', "\\", "\n", "\t", "\u0001", "\u2028", "}}", '"}', "{\"x\":1}", "\n\n", "data: x"];
+const randomText = (r: () => number, words = 4) => {
+  let s = "";
+  for (let n = Math.floor(r() * words); n > 0; n--) s += r() < 0.7 ? ["Hello", " world", " ok", "!", " é", " 😀"][Math.floor(r() * 6)] : PIECES[Math.floor(r() * PIECES.length)];
+  return s;
+};
+
+const enc = new TextEncoder();
+
+/** Converts `sse` split into random byte chunks; returns the client's text and how many events took the raw lane. */
+function convert(from: DialectName, to: DialectName, sse: string, r: () => number, rawLane: boolean) {
+  const bytes = enc.encode(sse);
+  const parser = createSseParser();
+  const decoder = dialects[from].streamDecoder();
+  const encoder = dialects[to].streamEncoder({ model: "client-model", id: "id1", created: 1, includeUsage: true });
+  let lane = 0;
+  if (encoder.pushLiteral) {
+    const put = encoder.pushLiteral;
+    encoder.pushLiteral = (k, i, l) => {
+      const out = put(k, i, l);
+      if (out !== undefined) lane++;
+      return out;
+    };
+  }
+  const c = createStreamConverter(parser, decoder, encoder, { rawLane });
+  let out = "";
+  for (let at = 0; at < bytes.length; ) {
+    const n = r() < 0.5 ? bytes.length : 1 + Math.floor(r() * 300);
+    out += c.chunk(bytes.subarray(at, at + n));
+    at += n;
+  }
+  const end = c.end();
+  return { out: out + end.text, lane, failed: end.failed?.message };
+}
+
+function anthropicStream(r: () => number): string {
+  const ev = (name: string, data: unknown) => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
+  let s = ev("message_start", { type: "message_start", message: { id: "msg_1", type: "message", role: "assistant", model: "m", content: [], usage: { input_tokens: 3, output_tokens: 1 } } });
+  const blocks = 1 + Math.floor(r() * 3);
+  for (let b = 0; b < blocks; b++) {
+    const kind = Math.floor(r() * 3);
+    const cb = kind === 0 ? { type: "text", text: "" } : kind === 1 ? { type: "tool_use", id: `toolu_${b}`, name: "f", input: {} } : { type: "thinking", thinking: "" };
+    s += ev("content_block_start", { type: "content_block_start", index: b, content_block: cb });
+    if (r() < 0.2) s += ev("ping", { type: "ping" });
+    for (let i = Math.floor(r() * 8); i > 0; i--) {
+      const text = randomText(r);
+      const delta = kind === 0 ? { type: "text_delta", text } : kind === 1 ? { type: "input_json_delta", partial_json: text } : { type: "thinking_delta", thinking: text };
+      // Now and then a delta in other bytes than the usual (spacing), or a CRLF event: the full path's business.
+      const data = r() < 0.1 ? JSON.stringify({ type: "content_block_delta", index: b, delta }, null, 1) : JSON.stringify({ type: "content_block_delta", index: b, delta });
+      s += r() < 0.05 ? `event: content_block_delta\r\ndata: ${data.replace(/\n/g, "")}\r\n\r\n` : `event: content_block_delta\ndata: ${data.replace(/\n/g, "")}\n\n`;
+    }
+    if (kind === 2) s += ev("content_block_delta", { type: "content_block_delta", index: b, delta: { type: "signature_delta", signature: "sig" } });
+    s += ev("content_block_stop", { type: "content_block_stop", index: b });
+  }
+  s += ev("message_delta", { type: "message_delta", delta: { stop_reason: "end_turn", stop_sequence: null }, usage: { output_tokens: 9 } });
+  if (r() < 0.9) s += ev("message_stop", { type: "message_stop" });
+  return s;
+}
+
+function openaiStream(r: () => number): string {
+  const extra = r() < 0.5 ? { system_fingerprint: "fp_1", service_tier: "default" } : {};
+  const chunk = (delta: unknown, finish: string | null = null, tail: Record<string, unknown> = {}) =>
+    `data: ${JSON.stringify({ id: "chatcmpl-1", object: "chat.completion.chunk", created: 1, model: "gpt", ...extra, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...tail })}\n\n`;
+  const tail = () => (r() < 0.3 ? { usage: null } : {}) as Record<string, unknown>;
+  let s = chunk({ role: "assistant", content: "" });
+  for (let i = Math.floor(r() * 12); i > 0; i--) {
+    const p = r();
+    if (p < 0.7) s += chunk({ content: randomText(r) }, null, r() < 0.2 ? { ...tail(), obfuscation: "aB3" } : tail());
+    else if (p < 0.8) s += chunk({ reasoning_content: randomText(r) });
+    else if (p < 0.9) s += chunk({ tool_calls: [{ index: 0, id: "call_1", type: "function", function: { name: "f", arguments: randomText(r) } }] });
+    else if (p < 0.95) s += chunk({ content: randomText(r) }, null, { usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 } });
+    else s += `data: ${JSON.stringify({ error: { message: "boom", type: "server_error" } })}\n\n`;
+  }
+  s += chunk({}, "stop");
+  s += `data: ${JSON.stringify({ id: "chatcmpl-1", object: "chat.completion.chunk", created: 1, model: "gpt", choices: [], usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 } })}\n\n`;
+  if (r() < 0.9) s += "data: [DONE]\n\n";
+  return s;
+}
+
+describe("raw lane", () => {
+  for (const [from, to, make] of [
+    ["anthropic-messages", "openai-chat", anthropicStream],
+    ["openai-chat", "anthropic-messages", openaiStream],
+    ["anthropic-messages", "openai-completions", anthropicStream],
+  ] as const) {
+    test(`property: ${from} → ${to}, random streams split at random bytes, byte-identical with and without the lane`, () => {
+      let laneTotal = 0;
+      for (let round = 0; round < 400; round++) {
+        const sse = make(rng(round));
+        const withLane = convert(from, to, sse, rng(1000 + round), true);
+        const without = convert(from, to, sse, rng(2000 + round), false);
+        // Generated ids (tool calls without one) differ between two runs; nothing else may.
+        const norm = (t: string) => t.replace(/(call|toolu)_[A-Za-z0-9]+/g, "$1_x");
+        expect(norm(withLane.out)).toBe(norm(without.out));
+        expect(withLane.failed).toBe(without.failed);
+        laneTotal += withLane.lane;
+      }
+      if (to !== "openai-completions") expect(laneTotal).toBeGreaterThan(200);
+    });
+  }
+
+  test("every plain delta of a stream takes the lane, in one chunk or split", () => {
+    const words = ["Hello", " world", ",", " é", " 😀", "!"];
+    const ev = (name: string, data: unknown) => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
+    const sse =
+      ev("message_start", { type: "message_start", message: { id: "msg_1", model: "m", usage: { input_tokens: 3 } } }) +
+      ev("content_block_start", { type: "content_block_start", index: 0, content_block: { type: "text", text: "" } }) +
+      words.map((text) => ev("content_block_delta", { type: "content_block_delta", index: 0, delta: { type: "text_delta", text } })).join("") +
+      ev("content_block_stop", { type: "content_block_stop", index: 0 }) +
+      ev("message_delta", { type: "message_delta", delta: { stop_reason: "end_turn" }, usage: { output_tokens: 6 } }) +
+      ev("message_stop", { type: "message_stop" });
+    const whole = convert("anthropic-messages", "openai-chat", sse, () => 0.1, true);
+    expect(whole.lane).toBe(words.length);
+    expect(whole.out).toBe(convert("anthropic-messages", "openai-chat", sse, () => 0.1, false).out);
+    // Split into small pieces, a delta cut across chunks takes the full path; the output is the same.
+    expect(convert("anthropic-messages", "openai-chat", sse, rng(9), true).out).toBe(whole.out);
+  });
+});
+
+describe("matchers", () => {
+  test("verbatimLiteralEnd: plain literals only", () => {
+    expect(verbatimLiteralEnd('x"abc"}', 1)).toBe(6);
+    expect(verbatimLiteralEnd('"a\\"b"', 0)).toBe(-1);
+    expect(verbatimLiteralEnd('"a\nb"', 0)).toBe(-1);
+    expect(verbatimLiteralEnd('"a\tb"', 0)).toBe(-1);
+    expect(verbatimLiteralEnd('"abc', 0)).toBe(-1);
+    expect(verbatimLiteralEnd("abc", 0)).toBe(-1);
+    expect(verbatimLiteralEnd('"é 😀 \u2028"\n', 0)).toBe(8);
+  });
+
+  const A = (rest: string) => `event: content_block_delta\ndata: {"type":"content_block_delta","index":${rest}\n\n`;
+  test("Anthropic: text and tool-argument deltas in their usual bytes", () => {
+    const hi = A('12,"delta":{"type":"text_delta","text":"Hi"}}');
+    expect(sniffAnthropicDelta(hi, 0)).toEqual({ kind: "text", index: 12, literalStart: hi.indexOf('"Hi"'), literalEnd: hi.indexOf('"Hi"') + 4, next: hi.length });
+    expect(sniffAnthropicDelta(`xx${A('0,"delta":{"type":"input_json_delta","partial_json":"{\\"a"}}')}`, 2)).toBeUndefined(); // an escape
+    expect(sniffAnthropicDelta(A('0,"delta":{"type":"input_json_delta","partial_json":"{"}}'), 0)?.kind).toBe("tool_args");
+    for (const rest of [
+      '01,"delta":{"type":"text_delta","text":"a"}}',
+      '-1,"delta":{"type":"text_delta","text":"a"}}',
+      '1.5,"delta":{"type":"text_delta","text":"a"}}',
+      ',"delta":{"type":"text_delta","text":"a"}}',
+      '0,"delta":{"type":"text_delta","text":""}}',
+      '0,"delta":{"type":"text_delta","text":"a","x":1}}',
+      '0,"delta":{"type":"text_delta","text":"a"},"x":1}',
+      '0,"delta":{"type":"thinking_delta","thinking":"a"}}',
+      '1234567890,"delta":{"type":"text_delta","text":"a"}}',
+    ]) {
+      expect(sniffAnthropicDelta(A(rest), 0)).toBeUndefined();
+    }
+    // Not the end of an event.
+    expect(sniffAnthropicDelta(A('0,"delta":{"type":"text_delta","text":"a"}}').slice(0, -1), 0)).toBeUndefined();
+  });
+
+  const HEAD = '{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"gpt",';
+  test("OpenAI: content chunks with each tail servers send, only with the learned head", () => {
+    for (const tail of [
+      ',"logprobs":null,"finish_reason":null}]}',
+      ',"finish_reason":null}]}',
+      ',"logprobs":null,"finish_reason":null}],"usage":null}',
+      ',"logprobs":null,"finish_reason":null}],"obfuscation":"ZGF"}',
+      ',"logprobs":null,"finish_reason":null}],"usage":null,"obfuscation":"lRK2aBv"}',
+    ]) {
+      const data = `${HEAD}"choices":[{"index":0,"delta":{"content":"Hi"}${tail}`;
+      expect(contentChunkHead(data)).toBe(HEAD.length);
+      const s = `data: ${data}\n\n`;
+      expect(sniffContentChunk(s, 0, HEAD)).toEqual({ literalStart: s.indexOf('"Hi"'), literalEnd: s.indexOf('"Hi"') + 4, next: s.length });
+      expect(sniffContentChunk(s, 0, HEAD.replace("gpt", "gpu"))).toBeUndefined();
+    }
+    for (const rest of [
+      '"choices":[{"index":0,"delta":{"content":"a"},"logprobs":null,"finish_reason":"stop"}]}',
+      '"choices":[{"index":0,"delta":{"content":"a","refusal":null},"logprobs":null,"finish_reason":null}]}',
+      '"choices":[{"index":0,"delta":{"content":"a"},"logprobs":null,"finish_reason":null}],"usage":{"prompt_tokens":1}}',
+      '"choices":[{"index":0,"delta":{"content":"a"},"logprobs":null,"finish_reason":null}],"obfuscation":"a\\"b"}',
+      '"choices":[{"index":0,"delta":{"content":"a\\nb"},"logprobs":null,"finish_reason":null}]}',
+      '"choices":[{"index":0,"delta":{"content":null},"logprobs":null,"finish_reason":null}]}',
+    ]) {
+      expect(contentChunkHead(HEAD + rest)).toBeUndefined();
+      expect(sniffContentChunk(`data: ${HEAD}${rest}\n\n`, 0, HEAD)).toBeUndefined();
+    }
+    // A head that names usage or error is never learned.
+    expect(contentChunkHead(`{"usage":null,"choices":[{"index":0,"delta":{"content":"a"},"finish_reason":null}]}`)).toBeUndefined();
+  });
+});
