@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes, timingSafeEqual, createHash } from "node:crypto";
+import { createCipheriv, createDecipheriv, randomBytes, createHash } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { ConfigError } from "../errors.ts";
@@ -76,12 +76,14 @@ export function createCipher(key: Buffer): Cipher {
 
 /** Gateway keys: `lgw_` + 32 random bytes, base64url (43 chars). */
 export const generateGatewayKey = () => `lgw_${randomBytes(32).toString("base64url")}`;
-export const hashKey = (raw: string) => createHash("sha256").update(raw).digest("hex");
+export const hashKey = (raw: string) => Bun.SHA256.hash(raw, "hex");
 
-/** Constant-time comparison of two hex digests. */
+/** Constant-time comparison of two hex digests (every character is looked at, whatever differs). */
 export function hashesEqual(a: string, b: string): boolean {
   if (a.length !== b.length) return false;
-  return timingSafeEqual(Buffer.from(a, "hex"), Buffer.from(b, "hex"));
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
 }
 
 /** Masks a secret for display: first 6 and last 4 characters at most. */

@@ -4,8 +4,18 @@
  * root (`http://localhost:11434/v1`, `…/v1beta/openai`), so a `/v1/v1` path can never be built.
  */
 export function joinEndpoint(base: string, endpoint: string, versionPrefix = "/v1"): string {
-  const url = new URL(base);
-  const path = url.pathname.replace(/\/+$/, "");
-  url.pathname = (path === "" ? versionPrefix : path) + endpoint;
-  return url.toString();
+  // Built for every upstream call from a handful of distinct inputs: parsed once each.
+  const id = `${base}\u0000${endpoint}\u0000${versionPrefix}`;
+  let joined = joinedUrls.get(id);
+  if (joined === undefined) {
+    const url = new URL(base);
+    const path = url.pathname.replace(/\/+$/, "");
+    url.pathname = (path === "" ? versionPrefix : path) + endpoint;
+    joined = url.toString();
+    if (joinedUrls.size >= 1000) joinedUrls.clear();
+    joinedUrls.set(id, joined);
+  }
+  return joined;
 }
+
+const joinedUrls = new Map<string, string>();

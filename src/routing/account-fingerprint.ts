@@ -6,6 +6,18 @@ import type { UpstreamAccount } from "../config/schema.ts";
  * fixed the key or the refresher renewed the token, and the account is tried again. Only the hash is kept.
  */
 export function accountFingerprint(account: UpstreamAccount): string {
+  // Routing asks on every request; an account object never changes (a reload brings new ones), so once is enough.
+  let fp = cache.get(account);
+  if (fp === undefined) {
+    fp = compute(account);
+    cache.set(account, fp);
+  }
+  return fp;
+}
+
+const cache = new WeakMap<UpstreamAccount, string>();
+
+function compute(account: UpstreamAccount): string {
   const material = [
     account.provider,
     account.type ?? "",

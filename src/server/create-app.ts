@@ -63,6 +63,7 @@ export function createApp(deps: AppDeps) {
 
   async function guarded(
     request: Request,
+    route: string,
     permission: Permission,
     errorDialect: DialectName,
     handler: (ctx: Handled) => Promise<Response> | Response,
@@ -70,8 +71,7 @@ export function createApp(deps: AppDeps) {
     const started = performance.now();
     const config = deps.config();
     const requestId = requestIdOf(request.headers);
-    const path = new URL(request.url).pathname;
-    const logFields: Record<string, unknown> = { request_id: requestId, method: request.method, route: path };
+    const logFields: Record<string, unknown> = { request_id: requestId, method: request.method, route };
     let response: Response;
     let rateHeaders: Record<string, string> | undefined;
     try {
@@ -104,9 +104,9 @@ export function createApp(deps: AppDeps) {
     return response;
   }
 
-  const llm = (dialect: DialectName | "sniff") => async ({ request }: { request: Request }) => {
-    const path = new URL(request.url).pathname;
-    return guarded(request, "write", errorDialectForPath(path), async ({ logFields }) => {
+  const llm = (route: string, dialect: DialectName | "sniff") => {
+    const errorDialect = errorDialectForPath(route);
+    return ({ request }: { request: Request }) => guarded(request, route, "write", errorDialect, async ({ logFields }) => {
       const body = await readJsonBody(request, deps.config().server.body_limit);
       const clientDialect = dialect === "sniff" ? sniffCompletionsDialect(body.json) : dialect;
       return proxyLlmRequest(deps.proxy, { request, clientDialect, body, logFields });
@@ -163,13 +163,13 @@ export function createApp(deps: AppDeps) {
       },
       { detail: openapiDetails.health },
     )
-    .post("/v1/chat/completions", llm("openai-chat"), { parse: "none", detail: openapiDetails.chatCompletions })
-    .post("/v1/completions", llm("sniff"), { parse: "none", detail: openapiDetails.completions })
-    .post("/v1/messages", llm("anthropic-messages"), { parse: "none", detail: openapiDetails.messages })
+    .post("/v1/chat/completions", llm("/v1/chat/completions", "openai-chat"), { parse: "none", detail: openapiDetails.chatCompletions })
+    .post("/v1/completions", llm("/v1/completions", "sniff"), { parse: "none", detail: openapiDetails.completions })
+    .post("/v1/messages", llm("/v1/messages", "anthropic-messages"), { parse: "none", detail: openapiDetails.messages })
     .post(
       "/v1/messages/count_tokens",
       ({ request }) =>
-        guarded(request, "read", "anthropic-messages", async ({ logFields }) => {
+        guarded(request, "/v1/messages/count_tokens", "read", "anthropic-messages", async ({ logFields }) => {
           const body = await readJsonBody(request, deps.config().server.body_limit);
           return countTokens(deps.proxy, { request, clientDialect: "anthropic-messages", body, logFields });
         }),
@@ -178,7 +178,7 @@ export function createApp(deps: AppDeps) {
     .get(
       "/metrics",
       ({ request }) =>
-        guarded(request, "admin", "openai-chat", () => {
+        guarded(request, "/metrics", "admin", "openai-chat", () => {
           const text = renderPrometheus(usage, deps.accountGauges?.() ?? [], Math.round((deps.clock() - deps.startedAt) / 1000));
           return new Response(text, { headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" } });
         }),
@@ -188,7 +188,7 @@ export function createApp(deps: AppDeps) {
       "/v1/models",
       ({ request }) => {
         const anthropic = request.headers.has("anthropic-version");
-        return guarded(request, "read", anthropic ? "anthropic-messages" : "openai-chat", () => {
+        return guarded(request, "/v1/models", "read", anthropic ? "anthropic-messages" : "openai-chat", () => {
           const models = listServedModels(deps.config());
           return Response.json(anthropic ? anthropicModelList(models) : openaiModelList(models));
         });

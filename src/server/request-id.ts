@@ -3,5 +3,5 @@ const SAFE = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export function requestIdOf(headers: Headers): string {
   const given = headers.get("x-request-id");
-  return given && SAFE.test(given) ? given : `req_${crypto.randomUUID().replace(/-/g, "")}`;
+  return given && SAFE.test(given) ? given : `req_${crypto.randomUUID().replaceAll("-", "")}`;
 }
