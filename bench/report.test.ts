@@ -46,6 +46,15 @@ test("ratios compare with the limit proxy and direct run of the same upstream di
   expect(r[5]).toMatchObject({ vsLimit: 0.2, vsDirect: 0.05, p50DeltaMs: 0.2, p99DeltaMs: 1.7 });
 });
 
+test("with throughput rounds, a ratio is the median of the per-round ratios (drift cancels within a round)", () => {
+  const limit = { ...m("limit-proxy openai", "limit", "openai", "openai", 30_000, 0.1, 0.3), rounds: [20_000, 40_000, 30_000] };
+  const gw = { ...m("passthrough openai→openai", "passthrough", "openai", "openai", 20_000, 0.1, 0.3), rounds: [14_000, 20_000, 27_000] };
+  // Per round 0.7, 0.5, 0.9 → median 0.7 (the medians' ratio would say 20/30 = 0.667).
+  expect(computeRatios([limit, gw])[1]!.vsLimit).toBe(0.7);
+  // Rounds that do not pair up fall back to the throughput figures.
+  expect(computeRatios([limit, { ...gw, rounds: [1, 2] }])[1]!.vsLimit).toBe(0.667);
+});
+
 test("targets and CI floors", () => {
   const checks = checkTargets(computeRatios(measured), {
     streams: { concurrent: 1000, upstreamPeakOpen: 1000, delayMs: 100, baselineRss: 0, peakRss: 120 * 2 ** 20, afterRss: 0, ok: 1000, errors: 0, ttfbP50: 1, ttfbP99: 2, samples: [] },

@@ -31,6 +31,16 @@ export interface Ratio {
 
 const round = (v: number, d = 3) => Math.round(v * 10 ** d) / 10 ** d;
 
+/** Throughput ratio: the median of the per-round ratios when both were measured in the same rounds. */
+function perRound(m: Measured, base: Measured): number {
+  const a = m.rounds;
+  const b = base.rounds;
+  if (!a || !b || a.length !== b.length || a.length === 0) return m.throughput.rps / base.throughput.rps;
+  const ratios = a.map((x, i) => x / b[i]!).sort((x, y) => x - y);
+  const mid = ratios.length >> 1;
+  return ratios.length % 2 ? ratios[mid]! : (ratios[mid - 1]! + ratios[mid]!) / 2;
+}
+
 export function computeRatios(ms: Measured[]): Ratio[] {
   const find = (kind: "limit" | "direct", upstream: string, stream: boolean) =>
     ms.find((m) => m.kind === kind && m.upstream === upstream && m.stream === stream);
@@ -39,12 +49,12 @@ export function computeRatios(ms: Measured[]): Ratio[] {
     const limit = find("limit", m.upstream, m.stream);
     const direct = find("direct", m.upstream, m.stream);
     if (limit && m.kind !== "limit" && m.kind !== "direct") {
-      r.vsLimit = round(m.throughput.rps / limit.throughput.rps);
+      r.vsLimit = round(perRound(m, limit));
       r.p50DeltaMs = round(m.latency.latency.p50 - limit.latency.latency.p50);
       r.p99DeltaMs = round(m.latency.latency.p99 - limit.latency.latency.p99);
       if (m.stream && m.latency.ttfb && limit.latency.ttfb) r.ttfbDeltaMs = round(m.latency.ttfb.p50 - limit.latency.ttfb.p50);
     }
-    if (direct && m.kind !== "direct") r.vsDirect = round(m.throughput.rps / direct.throughput.rps);
+    if (direct && m.kind !== "direct") r.vsDirect = round(perRound(m, direct));
     if (m.paced && direct?.paced && m.kind !== "direct") {
       r.pacedAddedMs = round(m.paced.latency.p50 - direct.paced.latency.p50);
       if (m.paced.ttfb && direct.paced.ttfb) r.pacedTtfbAddedMs = round(m.paced.ttfb.p50 - direct.paced.ttfb.p50);

@@ -70,7 +70,9 @@ export function requestFor(
 export interface SuiteSettings {
   /** Connections of the throughput measurement. */
   connections: number;
+  /** Per round: every scenario of a stream flag is measured once per round, rounds interleaved (see runSuite). */
   throughputMs: number;
+  rounds: number;
   warmupMs: number;
   /** Measurement at concurrency 1. */
   latencyMs: number;
@@ -82,8 +84,9 @@ export interface SuiteSettings {
 
 export const FULL_SETTINGS: SuiteSettings = {
   connections: 64,
-  throughputMs: 5000,
-  warmupMs: 1000,
+  throughputMs: 2000,
+  rounds: 3,
+  warmupMs: 500,
   latencyMs: 3000,
   latencyWarmupMs: 500,
   pacedMs: 3000,
@@ -92,8 +95,9 @@ export const FULL_SETTINGS: SuiteSettings = {
 
 export const CI_SETTINGS: SuiteSettings = {
   connections: 64,
-  throughputMs: 2000,
-  warmupMs: 500,
+  throughputMs: 1000,
+  rounds: 3,
+  warmupMs: 250,
   latencyMs: 1000,
   latencyWarmupMs: 300,
   pacedMs: 0,
@@ -106,8 +110,10 @@ export interface Measured {
   client: BenchDialect;
   upstream: BenchDialect;
   stream: boolean;
-  /** At `connections` connections. */
+  /** At `connections` connections: the median round. */
   throughput: LoadResult;
+  /** Requests/s of each round, in round order (the same rounds as every other scenario of this stream flag). */
+  rounds?: number[];
   /** At concurrency 1. */
   latency: LoadResult;
   /** Paced stream at concurrency 1 (streams only, when enabled). */
@@ -121,21 +127,36 @@ function check(r: LoadResult, what: string): LoadResult {
   return r;
 }
 
+/** One throughput round of a scenario at `connections`. */
+export async function measureThroughput(
+  s: Scenario,
+  stream: boolean,
+  ep: Endpoints,
+  set: SuiteSettings,
+  load: (o: LoadOptions) => Promise<LoadResult> = runLoadInChild,
+): Promise<LoadResult> {
+  const req = requestFor(s, stream, ep);
+  return check(
+    await load({ ...req, connections: set.connections, durationMs: set.throughputMs, warmupMs: set.warmupMs }),
+    `${s.id}${stream ? " stream" : ""} throughput`,
+  );
+}
+
+/** Latency (and paced streams) of a scenario, with its throughput rounds measured before (runSuite). */
 export async function measureScenario(
   s: Scenario,
   stream: boolean,
   ep: Endpoints,
   set: SuiteSettings,
   load: (o: LoadOptions) => Promise<LoadResult> = runLoadInChild,
+  rounds?: LoadResult[],
 ): Promise<Measured> {
   const what = `${s.id}${stream ? " stream" : ""}`;
   const req = requestFor(s, stream, ep);
-  const throughput = check(
-    await load({ ...req, connections: set.connections, durationMs: set.throughputMs, warmupMs: set.warmupMs }),
-    `${what} throughput`,
-  );
+  rounds ??= [await measureThroughput(s, stream, ep, set, load)];
+  const throughput = [...rounds].sort((a, b) => a.rps - b.rps)[Math.floor(rounds.length / 2)]!;
   const latency = check(await load({ ...req, connections: 1, durationMs: set.latencyMs, warmupMs: set.latencyWarmupMs }), `${what} latency`);
-  const m: Measured = { scenario: s.id, kind: s.kind, client: s.client, upstream: s.upstream, stream, throughput, latency };
+  const m: Measured = { scenario: s.id, kind: s.kind, client: s.client, upstream: s.upstream, stream, throughput, rounds: rounds.map((r) => r.rps), latency };
   if (stream && set.pacedMs > 0) {
     const paced = requestFor(s, true, ep, `-d${set.pacedDelayMs}`);
     m.paced = check(await load({ ...paced, connections: 1, durationMs: set.pacedMs, warmupMs: 300 }), `${what} paced`);
@@ -195,9 +216,15 @@ export async function runSuite(
 ): Promise<Measured[]> {
   const out: Measured[] = [];
   for (const stream of [false, true]) {
-    for (const s of scenarios) {
-      if (isGateway(s) && !ep.gateway) continue;
-      const m = await measureScenario(s, stream, ep, set);
+    const active = scenarios.filter((s) => !isGateway(s) || ep.gateway);
+    // Throughput in interleaved rounds (every scenario once per round): the box's speed drifts over seconds, and a
+    // ratio is then taken within each round, between measurements seconds apart (report.ts, computeRatios).
+    const rounds = new Map<Scenario, LoadResult[]>(active.map((s) => [s, []]));
+    for (let round = 0; round < set.rounds; round++) {
+      for (const s of active) rounds.get(s)!.push(await measureThroughput(s, stream, ep, set));
+    }
+    for (const s of active) {
+      const m = await measureScenario(s, stream, ep, set, runLoadInChild, rounds.get(s));
       progress(
         `${s.id}${stream ? " stream" : ""}: ${m.throughput.rps} req/s @${set.connections}, p50 ${m.latency.latency.p50} ms p99 ${m.latency.latency.p99} ms @1`,
       );
