@@ -6,7 +6,7 @@
  */
 import { existsSync } from "node:fs";
 import { runMicroInChild, type MicroResult } from "./micro.ts";
-import { CI_SETTINGS, FULL_SETTINGS, runSuite, startServices, type Measured, type SuiteSettings } from "./scenarios.ts";
+import { CI_SETTINGS, FULL_SETTINGS, restartGateway, runSuite, startServices, type Measured, type SuiteSettings } from "./scenarios.ts";
 import { measureGrowth, measureStreams, type MemoryResult } from "./memory.ts";
 import { measureColdStart, type ColdStartResult } from "./cold-start.ts";
 import {
@@ -73,14 +73,16 @@ export async function runBench(o: BenchOptions): Promise<BenchRun> {
   try {
     measured = await runSuite(svc.endpoints, o.settings, log);
     if (o.memory && svc.gateway) {
-      log(`${o.streamsConcurrent} concurrent slow streams…`);
+      log(`${o.streamsConcurrent} concurrent slow streams (fresh gateway)…`);
+      await restartGateway(svc);
       memory = { streams: await measureStreams(svc, o.streamsConcurrent) };
       log(
         `  RSS ${(memory.streams!.baselineRss / 2 ** 20).toFixed(1)} MB idle → ${(memory.streams!.peakRss / 2 ** 20).toFixed(1)} MB peak; ` +
           `${memory.streams!.upstreamPeakOpen} open at the upstream at once; ${memory.streams!.errors} errors`,
       );
-      log(`RSS over ${o.growthRequests} requests…`);
-      memory.growth = await measureGrowth(svc, o.growthRequests, Math.round(o.growthRequests / 10), 64, (l) => log(`  ${l}`));
+      log(`RSS over ${o.growthRequests} requests (fresh gateway)…`);
+      await restartGateway(svc);
+      memory.growth = await measureGrowth(svc, o.growthRequests, Math.round(o.growthRequests / 5), 64, (l) => log(`  ${l}`));
     }
     if (o.coldStartRuns > 0 && svc.setup) {
       log(`cold start (${svc.setup.kind}, ${o.coldStartRuns} runs)…`);

@@ -207,6 +207,19 @@ export async function startServices(opts: {
   }
 }
 
+/**
+ * Replaces the gateway with a fresh process (same config): a memory figure then depends on the scenario alone,
+ * not on what the throughput runs left in the heap and the connection pools.
+ */
+export async function restartGateway(svc: BenchServices): Promise<Service> {
+  if (!svc.setup) throw new Error("no gateway to restart");
+  await svc.gateway?.stop();
+  const gateway = await svc.group.start("gateway", svc.setup.startArgs, { env: svc.setup.env });
+  svc.gateway = gateway;
+  svc.endpoints.gateway = gateway.url;
+  return gateway;
+}
+
 /** Every scenario (gateway ones only when a gateway runs), non-stream then stream. */
 export async function runSuite(
   ep: Endpoints,

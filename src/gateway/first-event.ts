@@ -63,14 +63,25 @@ export async function readUntilFirstEvent(exchange: Pick<UpstreamExchange, "read
 
 const EMPTY = new Uint8Array(0);
 
-/** Index just past the first blank line (an SSE event's end) at or after `from`, or -1. */
+/**
+ * Index just past the first blank line (an SSE event's end) at or after `from`, or -1. Only a hint of where to
+ * cut (the parser decides what an event is), so the line ending is judged from the first line: CRLF streams
+ * are searched for `\r\n\r\n`, others for `\n\n` (a lone-CR stream for `\r\r`), without scanning the whole
+ * chunk for an ending it does not use.
+ */
 function eventEnd(chunk: Uint8Array, from: number): number {
   const b = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  const nl = b.indexOf(10, from);
+  if (nl < 0) {
+    const cr = b.indexOf("\r\r", from);
+    return cr < 0 ? -1 : cr + 2;
+  }
+  if (nl > from && b[nl - 1] === 13) {
+    const crlf = b.indexOf("\r\n\r\n", from);
+    return crlf < 0 ? -1 : crlf + 4;
+  }
   const lf = b.indexOf("\n\n", from);
-  const crlf = b.indexOf("\r\n\r\n", from);
-  if (lf < 0 && crlf < 0) return b.indexOf("\r\r", from) < 0 ? -1 : b.indexOf("\r\r", from) + 2;
-  if (crlf < 0 || (lf >= 0 && lf < crlf)) return lf + 2;
-  return crlf + 4;
+  return lf < 0 ? -1 : lf + 2;
 }
 
 function checkFirstEvent(ev: SseEvent): void {
