@@ -178,8 +178,8 @@ describe("matchers", () => {
       const data = `${HEAD}"choices":[{"index":0,"delta":{"content":"Hi"}${tail}`;
       expect(contentChunkHead(data)).toBe(HEAD.length);
       const s = `data: ${data}\n\n`;
-      expect(sniffContentChunk(s, 0, HEAD)).toEqual({ literalStart: s.indexOf('"Hi"'), literalEnd: s.indexOf('"Hi"') + 4, next: s.length });
-      expect(sniffContentChunk(s, 0, HEAD.replace("gpt", "gpu"))).toBeUndefined();
+      expect(sniffContentChunk(s, 0, HEAD, 3)).toEqual({ kind: "text", index: 3, literalStart: s.indexOf('"Hi"'), literalEnd: s.indexOf('"Hi"') + 4, next: s.length });
+      expect(sniffContentChunk(s, 0, HEAD.replace("gpt", "gpu"), 3)).toBeUndefined();
     }
     for (const rest of [
       '"choices":[{"index":0,"delta":{"content":"a"},"logprobs":null,"finish_reason":"stop"}]}',
@@ -190,7 +190,7 @@ describe("matchers", () => {
       '"choices":[{"index":0,"delta":{"content":null},"logprobs":null,"finish_reason":null}]}',
     ]) {
       expect(contentChunkHead(HEAD + rest)).toBeUndefined();
-      expect(sniffContentChunk(`data: ${HEAD}${rest}\n\n`, 0, HEAD)).toBeUndefined();
+      expect(sniffContentChunk(`data: ${HEAD}${rest}\n\n`, 0, HEAD, 0)).toBeUndefined();
     }
     // A head that names usage or error is never learned.
     expect(contentChunkHead(`{"usage":null,"choices":[{"index":0,"delta":{"content":"a"},"finish_reason":null}]}`)).toBeUndefined();

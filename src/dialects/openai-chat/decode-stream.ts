@@ -87,8 +87,7 @@ export function createOpenAIChatStreamDecoder(): StreamDecoder {
     // More text for the open text block, in the learned head: push() would only emit that text delta.
     sniffRaw(s, pos) {
       if (closed || knownHead === undefined || !started || open?.kind !== "text") return undefined;
-      const c = sniffContentChunk(s, pos, knownHead);
-      return c && { kind: "text", index: open.index, ...c };
+      return sniffContentChunk(s, pos, knownHead, open.index);
     },
     push(ev: SseEvent) {
       if (closed) return [];

@@ -8,6 +8,7 @@
  * recognised only with that exact head, so it means what the full parse would make of it.
  */
 import { verbatimLiteralEnd } from "../shared/json-string.ts";
+import type { RawDelta } from "../types.ts";
 
 const DATA = "data: ";
 const MARK = `"choices":[{"index":0,"delta":{"content":`;
@@ -50,10 +51,13 @@ export function contentChunkHead(data: string): number | undefined {
   return contentAt(data, at)?.end === data.length ? at : undefined;
 }
 
-/** A content chunk with head `head` starting at `s[pos]` (its `data: ` line and blank line included). */
-export function sniffContentChunk(s: string, pos: number, head: string): { literalStart: number; literalEnd: number; next: number } | undefined {
+/**
+ * A content chunk with head `head` starting at `s[pos]` (its `data: ` line and blank line included), as the
+ * text delta of canonical block `index`.
+ */
+export function sniffContentChunk(s: string, pos: number, head: string, index: number): RawDelta | undefined {
   if (!s.startsWith(DATA, pos) || !s.startsWith(head, pos + DATA.length)) return undefined;
   const c = contentAt(s, pos + DATA.length + head.length);
   if (!c || c.literalEnd - c.literalStart < 3 || s.charCodeAt(c.end) !== 10 || s.charCodeAt(c.end + 1) !== 10) return undefined;
-  return { literalStart: c.literalStart, literalEnd: c.literalEnd, next: c.end + 2 };
+  return { kind: "text", index, literalStart: c.literalStart, literalEnd: c.literalEnd, next: c.end + 2 };
 }
