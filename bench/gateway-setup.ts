@@ -1,7 +1,8 @@
 /**
- * A gateway configured for the bench, driven only through its CLI (the public contract): a temp config with
- * logging at `warn` (no access-log line per request), one gateway key, an OpenAI-compatible account serving
- * `gpt-*` and an Anthropic account serving `claude-*`, both pointing at the fake upstream.
+ * A gateway configured for the bench, driven only through its CLI (the public contract), with every feature on:
+ * a temp config with the access log at `info` (one JSON line per request; `BENCH_LOG_LEVEL=warn` turns it off for
+ * an A/B), one gateway key with a rate limit, an OpenAI-compatible account serving `gpt-*` and an Anthropic
+ * account serving `claude-*`, both pointing at the fake upstream.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -48,10 +49,11 @@ export function setupGateway(opts: {
     return p.stdout.toString();
   };
   try {
-    const key = (JSON.parse(cli("apikey", "add", "--name", "bench", "--json")) as { key: string }).key;
-    // Only the logging level changes; everything the CLI wrote is kept.
+    // Every feature on while measured: the key has a rate limit (high enough never to refuse: each request is
+    // still counted and answered with its rate-limit headers), and the access log writes one JSON line per request.
+    const key = (JSON.parse(cli("apikey", "add", "--name", "bench", "--rpm", "1000000000", "--json")) as { key: string }).key;
     const doc = YAML.parse(readFileSync(configPath, "utf8")) as Record<string, unknown>;
-    doc.logging = { ...(doc.logging as object | undefined), level: "warn", format: "json" };
+    doc.logging = { ...(doc.logging as object | undefined), level: process.env.BENCH_LOG_LEVEL ?? "info", format: "json" };
     writeFileSync(configPath, YAML.stringify(doc));
     const up = opts.upstreamUrl.replace(/\/$/, "");
     cli("upstream", "add", "--type", "api-key", "--provider", "openai-compatible", "--name", "oa",

@@ -43,12 +43,13 @@ test("services: fake upstream and limit proxy run as processes, answer, and stop
   expect(svc.limit.proc.exitCode !== null || svc.limit.proc.signalCode !== null).toBe(true);
 });
 
-test("gateway setup through the CLI: key, two accounts, logging at warn", () => {
+test("gateway setup through the CLI: rate-limited key, two accounts, access log on", () => {
   const setup = setupGateway({ upstreamUrl: "http://127.0.0.1:9/", prefer: "source" });
   try {
     expect(setup.key.length).toBeGreaterThan(10);
     const cfg = YAML.parse(readFileSync(setup.configPath, "utf8"));
-    expect(cfg.logging.level).toBe("warn");
+    expect(cfg.logging.level).toBe(process.env.BENCH_LOG_LEVEL ?? "info");
+    expect(cfg.gateway_keys[0].rate_limit_rpm).toBe(1_000_000_000);
     expect(cfg.upstream_accounts.map((a: { provider: string; base_url: string; models: string[] }) => [a.provider, a.base_url, a.models])).toEqual([
       ["openai-compatible", "http://127.0.0.1:9/v1", ["gpt-*"]],
       ["anthropic", "http://127.0.0.1:9", ["claude-*"]],
