@@ -33,10 +33,10 @@ export function createLogger(opts: { level: LogLevel; format: "json" | "pretty";
   return {
     log(lvl, msg, fields) {
       if (RANK[lvl] < level) return;
-      const time = new Date(clock()).toISOString();
+      const time = isoTime(clock());
       const line =
         format === "json"
-          ? JSON.stringify({ time, level: lvl, msg, ...fields })
+          ? jsonLine(time, lvl, msg, fields)
           : `${time} ${lvl.toUpperCase().padEnd(5)} ${msg}${fields ? ` ${Object.entries(fields).map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`).join(" ")}` : ""}`;
       buffer.push(line + "\n");
       if (buffer.length >= 256) flush();
@@ -51,6 +51,28 @@ export function createLogger(opts: { level: LogLevel; format: "json" | "pretty";
     },
     flush,
   };
+}
+
+/**
+ * `{"time":…,"level":…,"msg":…,<fields>}` as JSON.stringify({ time, level, msg, ...fields }) would write it, without
+ * building the merged object: this runs once per request (the access log).
+ */
+function jsonLine(time: string, level: LogLevel, msg: string, fields: Record<string, unknown> | undefined): string {
+  if (fields && ("time" in fields || "level" in fields || "msg" in fields)) return JSON.stringify({ time, level, msg, ...fields });
+  const head = `{"time":"${time}","level":"${level}","msg":${JSON.stringify(msg)}`;
+  const rest = fields ? JSON.stringify(fields) : "{}";
+  return rest.length > 2 ? `${head},${rest.slice(1)}` : `${head}}`;
+}
+
+/** ISO time of `ms`, formatted once per millisecond (many lines share one under load). */
+let lastMs = Number.NaN;
+let lastIso = "";
+function isoTime(ms: number): string {
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
 }
 
 /** A logger that drops everything (tests that do not look at logs). */
