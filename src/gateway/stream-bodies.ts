@@ -214,7 +214,14 @@ export function convertedStream(
   const convert = createStreamConverter(started.parser, opts.decoder, opts.encoder);
   // The whole upstream answer came in the first read: convert it at once into one plain body. The decoder says
   // when it saw the upstream's end; anything else streams as usual.
-  const first = convert.events(started.events) + convert.chunk(started.rest);
+  let first: string;
+  try {
+    first = convert.events(started.events) + convert.chunk(started.rest);
+  } catch (e) {
+    // Nothing has reached the client yet, but the account is committed: the failure ends the stream like any
+    // later one (error event, upstream closed, account released), never escapes past the exchange.
+    return directStream(started, opts, () => Promise.reject(e));
+  }
   if (convert.ended) {
     drainThenEnd(started, opts, { completed: true, usage: convert.usage });
     return first;
