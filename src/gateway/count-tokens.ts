@@ -42,9 +42,9 @@ export async function countTokens(deps: ProxyDeps, input: ProxyInput): Promise<R
     },
     async ({ account, targetModel, report }) => {
       input.logFields.account = account.id;
-      const headers = new Headers({ "content-type": "application/json" });
+      const headers: Record<string, string> = { ...input.headers, "content-type": "application/json" };
       if (account.provider !== "anthropic" && account.provider !== "mock") {
-        headers.set("x-llm-gateway-token-count", "estimate");
+        headers["x-llm-gateway-token-count"] = "estimate";
         return new Response(JSON.stringify({ input_tokens: estimateInputTokens(json) }), { headers });
       }
       const spec = providers[account.provider];
@@ -66,7 +66,7 @@ export async function countTokens(deps: ProxyDeps, input: ProxyInput): Promise<R
           streamIdle: config.proxy.stream_idle_timeout * 1000,
           total: config.proxy.total_timeout * 1000,
         },
-        proxy: proxyForUrl(new URL(target.url), config.environment),
+        proxy: proxyForUrl(target.url, config.environment),
       });
       const res = exchange.response;
       const body = await exchange.text();

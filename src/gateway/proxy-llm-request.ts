@@ -39,18 +39,22 @@ export interface ProxyInput {
   body: JsonBody;
   /** Filled in for the access log. */
   logFields: Record<string, unknown>;
+  /**
+   * Headers the gateway puts on every answer (request id, its rate-limit state, CORS). The upstream's
+   * forwarded headers are added over them, so one header object is built per response.
+   */
+  headers?: Record<string, string>;
 }
 
 /** What one successful attempt hands back before anything is sent to the client. */
 type Prepared =
-  | { kind: "json"; upstreamDialect: DialectName; status: number; headers: Headers; text: string; usage?: Usage }
-  | { kind: "stream"; upstreamDialect: DialectName; headers: Headers; started: StartedStream; exchange: UpstreamExchange };
+  | { kind: "json"; upstreamDialect: DialectName; status: number; headers: Record<string, string>; text: string; usage?: Usage }
+  | { kind: "stream"; upstreamDialect: DialectName; headers: Record<string, string>; started: StartedStream; exchange: UpstreamExchange };
 
 /** Counts gateways a request went through, so an account pointing back at a gateway cannot loop forever. */
 const HOPS_HEADER = "x-llm-gateway-hops";
 const MAX_HOPS = 5;
 
-const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "x-accel-buffering": "no" };
 
 /**
  * The request path from a decoded client body to the client's response: route → pick account → encode for its
@@ -126,7 +130,7 @@ export async function proxyLlmRequest(deps: ProxyDeps, input: ProxyInput): Promi
         body: upstreamBody,
         clientSignal: request.signal,
         timeouts,
-        proxy: proxyForUrl(new URL(target.url), config.environment),
+        proxy: proxyForUrl(target.url, config.environment),
       });
     };
     const credential = await deps.credential(account);
@@ -143,7 +147,7 @@ export async function proxyLlmRequest(deps: ProxyDeps, input: ProxyInput): Promi
       ctx.report({ kind: "http", status: res.status, headers: res.headers, errorCode: err.options.upstreamCode });
       throw err;
     }
-    const headers = new Headers();
+    const headers: Record<string, string> = { ...input.headers };
     forwardedResponseHeaders(res.headers, headers);
     if (!stream) {
       // Parsed and converted here, before the success is reported: a malformed or unreadable body is the
@@ -182,7 +186,7 @@ export async function proxyLlmRequest(deps: ProxyDeps, input: ProxyInput): Promi
   if (prepared.kind === "json") {
     result.release();
     if (prepared.usage) deps.usage?.tokens(labels, prepared.usage);
-    headers.set("content-type", "application/json");
+    headers["content-type"] = "application/json";
     return new Response(prepared.text, { status: prepared.status, headers });
   }
 
@@ -207,7 +211,9 @@ export async function proxyLlmRequest(deps: ProxyDeps, input: ProxyInput): Promi
           decoder: dialects[upstreamDialect].streamDecoder(),
           encoder: clientSide.streamEncoder({ model: clientModel, includeUsage: includeUsage(body.json) }),
         });
-  for (const [k, v] of Object.entries(SSE_HEADERS)) headers.set(k, v);
+  headers["content-type"] = "text/event-stream; charset=utf-8";
+  headers["cache-control"] = "no-cache";
+  headers["x-accel-buffering"] = "no";
   return new Response(out, { status: 200, headers });
 }
 

@@ -50,6 +50,11 @@ interface Handled {
   key: GatewayKey;
   requestId: string;
   logFields: Record<string, unknown>;
+  /**
+   * The gateway's headers for this answer (rate-limit state, request id, CORS). A handler that builds its
+   * response with them saves the chain setting them one by one afterwards.
+   */
+  headers: Record<string, string>;
 }
 
 /**
@@ -74,11 +79,15 @@ export function createApp(deps: AppDeps) {
     const logFields: Record<string, unknown> = { request_id: requestId, method: request.method, route };
     let response: Response;
     let rateHeaders: Record<string, string> | undefined;
+    const cors = corsHeaders(request.headers.get("origin"), config.server.cors_origins);
     try {
       const key = authenticate(request.headers, config.gateway_keys, permission, deps.clock());
       logFields.key_id = key.id;
       rateHeaders = await enforceRateLimit(key, deps.state, deps.clock());
-      response = await handler({ key, requestId, logFields });
+      const headers: Record<string, string> = rateHeaders ? { ...rateHeaders } : {};
+      headers["x-request-id"] = requestId;
+      if (cors) Object.assign(headers, cors);
+      response = await handler({ key, requestId, logFields, headers });
     } catch (e) {
       const err = toGatewayError(e);
       if (err.status >= 500) logFields.error = err.message;
@@ -86,10 +95,12 @@ export function createApp(deps: AppDeps) {
       response = errorResponse(err, errorDialect, new Headers());
     }
     const h = response.headers;
-    h.set("x-request-id", requestId);
-    if (rateHeaders) for (const [k, v] of Object.entries(rateHeaders)) if (!h.has(k)) h.set(k, v);
-    const cors = corsHeaders(request.headers.get("origin"), config.server.cors_origins);
-    if (cors) for (const [k, v] of Object.entries(cors)) h.set(k, v);
+    if (!h.has("x-request-id")) {
+      // Built without the handler's help (errors, small routes): the same headers, one by one.
+      h.set("x-request-id", requestId);
+      if (rateHeaders) for (const [k, v] of Object.entries(rateHeaders)) if (!h.has(k)) h.set(k, v);
+      if (cors) for (const [k, v] of Object.entries(cors)) h.set(k, v);
+    }
     logFields.status = response.status;
     const latency = performance.now() - started;
     logFields.latency_ms = Math.round(latency * 100) / 100;
@@ -106,10 +117,10 @@ export function createApp(deps: AppDeps) {
 
   const llm = (route: string, dialect: DialectName | "sniff") => {
     const errorDialect = errorDialectForPath(route);
-    return ({ request }: { request: Request }) => guarded(request, route, "write", errorDialect, async ({ logFields }) => {
+    return ({ request }: { request: Request }) => guarded(request, route, "write", errorDialect, async ({ logFields, headers }) => {
       const body = await readJsonBody(request, deps.config().server.body_limit);
       const clientDialect = dialect === "sniff" ? sniffCompletionsDialect(body.json) : dialect;
-      return proxyLlmRequest(deps.proxy, { request, clientDialect, body, logFields });
+      return proxyLlmRequest(deps.proxy, { request, clientDialect, body, logFields, headers });
     });
   };
 
@@ -169,9 +180,9 @@ export function createApp(deps: AppDeps) {
     .post(
       "/v1/messages/count_tokens",
       ({ request }) =>
-        guarded(request, "/v1/messages/count_tokens", "read", "anthropic-messages", async ({ logFields }) => {
+        guarded(request, "/v1/messages/count_tokens", "read", "anthropic-messages", async ({ logFields, headers }) => {
           const body = await readJsonBody(request, deps.config().server.body_limit);
-          return countTokens(deps.proxy, { request, clientDialect: "anthropic-messages", body, logFields });
+          return countTokens(deps.proxy, { request, clientDialect: "anthropic-messages", body, logFields, headers });
         }),
       { parse: "none", detail: openapiDetails.countTokens },
     )

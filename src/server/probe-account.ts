@@ -37,7 +37,7 @@ export function createAccountProbe(deps: AccountProbeDeps): (account: UpstreamAc
         method: "GET",
         headers,
         signal: AbortSignal.timeout(config.proxy.first_byte_timeout * 1000),
-        proxy: proxyForUrl(new URL(url), config.environment),
+        proxy: proxyForUrl(url, config.environment),
       });
       const ttfbMs = performance.now() - started;
       await res.body?.cancel().catch(() => {});

@@ -25,3 +25,10 @@ test("no_proxy: exact hosts, domain suffixes, IPv6, ports, and *", () => {
 test("no proxy configured → direct", () => {
   expect(proxyForUrl(new URL("https://api.openai.com/"), { http_proxy: "", https_proxy: "", no_proxy: "" })).toBeUndefined();
 });
+
+test("a URL given as text is judged the same (the upstream call passes its target URL as is)", () => {
+  expect(proxyForUrl("https://api.anthropic.com/v1/messages", env)).toBe("http://secure-proxy:8443");
+  expect(proxyForUrl("HTTPS://x.example/", { ...env, https_proxy: "" })).toBe("http://proxy:8080");
+  expect(proxyForUrl("http://api.local:9000/v1", env)).toBeUndefined();
+  expect(proxyForUrl("http://api.local:9001/v1", env)).toBe("http://proxy:8080");
+});

@@ -8,9 +8,12 @@ export interface ProxyEnvironment {
   no_proxy: string;
 }
 
-export function proxyForUrl(url: URL, env: ProxyEnvironment): string | undefined {
-  const proxy = url.protocol === "https:" ? env.https_proxy || env.http_proxy : env.http_proxy;
+export function proxyForUrl(target: string | URL, env: ProxyEnvironment): string | undefined {
+  const https = typeof target === "string" ? /^https:/i.test(target) : target.protocol === "https:";
+  const proxy = https ? env.https_proxy || env.http_proxy : env.http_proxy;
+  // No proxy set (the usual case): the URL is not even parsed. This runs for every upstream call.
   if (!proxy) return undefined;
+  const url = typeof target === "string" ? new URL(target) : target;
   const host = url.hostname.replace(/^\[|\]$/g, "").toLowerCase();
   for (const raw of env.no_proxy.split(",")) {
     const rule = raw.trim().toLowerCase();

@@ -123,7 +123,22 @@ export async function callUpstream(fetchFn: FetchFn, call: UpstreamCall): Promis
     ttfbMs,
     read,
     async text() {
-      // Read chunk by chunk so a body that stops flowing hits the idle deadline, as a stream would.
+      // A body of known length is sent whole at once (the answer was generated before its headers): read
+      // natively, no stream object in JavaScript, within one idle deadline. Without a length it may be a
+      // generation kept alive by whitespace (some OpenAI-compatible servers do): read chunk by chunk so each
+      // chunk renews the idle deadline, as a stream's would.
+      if (!reader && response.headers.has("content-length")) {
+        if (closed) return "";
+        waitingSince = performance.now();
+        try {
+          return await response.text();
+        } catch (e) {
+          throw failure(e, "upstream body failed");
+        } finally {
+          waitingSince = 0;
+          close();
+        }
+      }
       const chunks: Uint8Array[] = [];
       for (let c = await read(); c; c = await read()) chunks.push(c);
       return chunks.length === 1 ? decoder.decode(chunks[0]) : decoder.decode(Buffer.concat(chunks));

@@ -1,0 +1,137 @@
+/**
+ * The gateway's own per-request work, in process and without a network: the real app (auth with a rate-limited
+ * key, the router, failover bookkeeping, conversion, usage accounting, the access log formatted into a discarding
+ * sink) answering `app.handle(Request)`, with a fetch that hands back canned upstream answers at once. What is left
+ * is the JavaScript a request costs, the steadiest figure for an A/B of a hot-path change (the load scenarios move
+ * ±10 points with the box; this moves a few percent). It does not see Bun's server and client sockets.
+ *
+ *   bun bench/pipeline.ts [--duration-ms 1500] [--only conversion] [--stream|--no-stream]
+ */
+import { Value } from "@sinclair/typebox/value";
+import { Config, type UpstreamAccount } from "../src/config/schema.ts";
+import { generateGatewayKey, hashKey } from "../src/config/secrets.ts";
+import { mockFetch } from "../src/providers/mock.ts";
+import { createRouter } from "../src/routing/router.ts";
+import { createApp } from "../src/server/create-app.ts";
+import { createLogger } from "../src/server/logger.ts";
+import { routingOptionsFromConfig } from "../src/server/routing-options-from-config.ts";
+import { createMemoryStore } from "../src/state/memory-store.ts";
+import type { FetchFn } from "../src/transport/upstream-fetch.ts";
+import { createUsageMeter } from "../src/usage/usage-meter.ts";
+import { endpointPath, requestBody, responseJson, streamEvents, type BenchDialect } from "./fixtures.ts";
+
+export interface PipelineCase {
+  name: string;
+  /** µs of JavaScript per request (wall time of a sequential loop on an idle core). */
+  usPerRequest: number;
+}
+
+const MODEL: Record<BenchDialect, string> = { openai: "gpt-bench", anthropic: "claude-bench" };
+const CASES: { name: string; client: BenchDialect; upstream: BenchDialect }[] = [
+  { name: "passthrough openai→openai", client: "openai", upstream: "openai" },
+  { name: "passthrough anthropic→anthropic", client: "anthropic", upstream: "anthropic" },
+  { name: "conversion openai→anthropic", client: "openai", upstream: "anthropic" },
+  { name: "conversion anthropic→openai", client: "anthropic", upstream: "openai" },
+];
+
+function account(id: string, provider: UpstreamAccount["provider"], baseUrl: string, models: string[]): UpstreamAccount {
+  return { id, name: id, type: "api-key", provider, base_url: baseUrl, models, weight: 1, priority: 0, status: "active", created_at: new Date(0).toISOString() };
+}
+
+/** Canned upstream answers, one body per dialect and stream flag, built once (as the fake upstream does). */
+function cannedFetch(): FetchFn {
+  const bodies = new Map<string, string>();
+  for (const d of ["openai", "anthropic"] as const) {
+    bodies.set(`${d}:false`, JSON.stringify(responseJson(d, MODEL[d])));
+    bodies.set(`${d}:true`, streamEvents(d, MODEL[d]).join(""));
+  }
+  const json = { "content-type": "application/json" };
+  const sse = { "content-type": "text/event-stream" };
+  return (async (input: Request | string, init?: RequestInit) => {
+    const url = typeof input === "string" ? input : input.url;
+    const dialect: BenchDialect = url.endsWith("/messages") ? "anthropic" : "openai";
+    const stream = String(init?.body).includes('"stream":true');
+    const body = bodies.get(`${dialect}:${stream}`)!;
+    // As a server sends them: a JSON answer with its length, a stream without.
+    return new Response(body, { headers: stream ? sse : { ...json, "content-length": String(Buffer.byteLength(body)) } });
+  }) as FetchFn;
+}
+
+export async function runPipeline(opts: { durationMs?: number; only?: string; streams?: boolean[] } = {}): Promise<PipelineCase[]> {
+  const durationMs = opts.durationMs ?? 1500;
+  const raw = generateGatewayKey();
+  const config: Config = {
+    ...(Value.Default(Config, {}) as Config),
+    gateway_keys: [
+      {
+        id: "key_bench", name: "bench", key_hash: hashKey(raw), key_prefix: raw.slice(0, 12), permissions: ["read", "write"],
+        status: "active", created_at: new Date(0).toISOString(), rate_limit_rpm: 1_000_000_000,
+      },
+    ],
+    upstream_accounts: [
+      account("up_oa", "openai-compatible", "http://upstream.bench/v1", ["gpt-*"]),
+      account("up_an", "anthropic", "http://upstream.bench", ["claude-*"]),
+    ],
+  };
+  const clock = Date.now;
+  const usage = createUsageMeter();
+  const router = createRouter({ clock, options: routingOptionsFromConfig(config.routing) });
+  let logged = 0;
+  const app = createApp({
+    config: () => config,
+    state: createMemoryStore(clock),
+    log: createLogger({ level: "info", format: "json", sink: { write: (s) => void (logged += s.length) }, clock }),
+    clock,
+    version: "bench",
+    startedAt: clock(),
+    usage,
+    accountHealth: () => [],
+    proxy: { config: () => config, router, fetch: cannedFetch(), mockFetch: mockFetch as FetchFn, credential: () => "dummy", usage, clock },
+  });
+
+  const out: PipelineCase[] = [];
+  for (const stream of opts.streams ?? [false, true]) {
+    for (const c of CASES) {
+      if (opts.only && !c.name.includes(opts.only)) continue;
+      const name = `${c.name}${stream ? " stream" : ""}`;
+      const body = JSON.stringify(requestBody(c.client, MODEL[c.upstream], stream));
+      const headers: Record<string, string> = c.client === "openai"
+        ? { authorization: `Bearer ${raw}`, "content-type": "application/json" }
+        : { "x-api-key": raw, "anthropic-version": "2023-06-01", "content-type": "application/json" };
+      const url = `http://gateway.bench${endpointPath(c.client)}`;
+      const one = async () => {
+        const res = await app.handle(new Request(url, { method: "POST", headers, body }));
+        const text = await res.text();
+        if (res.status !== 200) throw new Error(`${name}: ${res.status} ${text.slice(0, 300)}`);
+        return text.length;
+      };
+      const loop = async (ms: number) => {
+        let n = 0;
+        const start = performance.now();
+        let now = start;
+        while (now - start < ms) {
+          for (let i = 0; i < 32; i++) await one();
+          n += 32;
+          now = performance.now();
+        }
+        return ((now - start) * 1000) / n;
+      };
+      await loop(durationMs / 3); // warm-up: JIT, heap sizing
+      const samples = [await loop(durationMs / 3), await loop(durationMs / 3), await loop(durationMs / 3)].sort((a, b) => a - b);
+      out.push({ name, usPerRequest: Math.round(samples[1]! * 100) / 100 });
+    }
+  }
+  if (logged === 0) throw new Error("the access log wrote nothing: the bench must measure it");
+  return out;
+}
+
+if (import.meta.main) {
+  const args = process.argv.slice(2);
+  const get = (n: string) => {
+    const i = args.indexOf(`--${n}`);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const streams = args.includes("--stream") ? [true] : args.includes("--no-stream") ? [false] : undefined;
+  const cases = await runPipeline({ durationMs: Number(get("duration-ms") ?? 1500), only: get("only"), streams });
+  for (const c of cases) console.log(`${c.name.padEnd(40)} ${c.usPerRequest.toFixed(2).padStart(7)} µs/request`);
+}
