@@ -101,6 +101,7 @@ function drainThenEnd(started: StartedStream, opts: Common, end: StreamEnd): voi
  * Only those bytes are ever decoded.
  */
 const TAIL_BYTES = 1024;
+const tailDecoder = new TextDecoder();
 function tailKeeper() {
   let last: Uint8Array | undefined;
   let before: Uint8Array | undefined;
@@ -114,8 +115,11 @@ function tailKeeper() {
       if (!last) return [];
       let bytes = last.length >= TAIL_BYTES || !before ? last : Buffer.concat([before, last]);
       if (bytes.length > TAIL_BYTES) bytes = bytes.subarray(bytes.length - TAIL_BYTES);
+      // Decoded as one piece: a UTF-8 sequence cut at the start belongs to the cut-off event anyway.
       const p = createSseParser();
-      return [...p.push(bytes), ...p.end()];
+      const events = p.push(tailDecoder.decode(bytes));
+      const rest = p.end();
+      return rest.length ? [...events, ...rest] : events;
     },
   };
 }

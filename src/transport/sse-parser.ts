@@ -44,7 +44,9 @@ const SPACE = 32;
 const COLON = 58;
 
 export function createSseParser(): SseParser {
-  const decoder = new TextDecoder("utf-8");
+  // Made on the first byte chunk: parsers fed text (the kept tail of a stream) never need one.
+  let decoder: TextDecoder | undefined;
+  const decode = (chunk: Uint8Array) => (decoder ??= new TextDecoder("utf-8")).decode(chunk, STREAM);
   let buf = "";
   /** The previous chunk ended with `\r`: a `\n` at the start of the next one belongs to it. */
   let pendingCr = false;
@@ -136,19 +138,19 @@ export function createSseParser(): SseParser {
 
   return {
     push(chunk) {
-      return feed(typeof chunk === "string" ? chunk : decoder.decode(chunk, STREAM), null) ?? NO_EVENTS;
+      return feed(typeof chunk === "string" ? chunk : decode(chunk), null) ?? NO_EVENTS;
     },
     each(chunk, onEvent, raw) {
       sink = onEvent;
       try {
-        feed(typeof chunk === "string" ? chunk : decoder.decode(chunk, STREAM), null, raw);
+        feed(typeof chunk === "string" ? chunk : decode(chunk), null, raw);
       } finally {
         sink = undefined;
       }
     },
     end() {
       let out: SseEvent[] | null = null;
-      const tail = decoder.decode();
+      const tail = decoder?.decode() ?? "";
       if (tail.length > 0) out = feed(tail, out);
       if (buf.length > 0) {
         field(buf, 0, buf.length);

@@ -43,9 +43,9 @@ export interface UpstreamExchange {
 
 /**
  * One upstream HTTP exchange with the gateway's deadlines. Failures before headers become GatewayErrors
- * (504 timeout, 502 connection failure, 499 client gone) so failover can tell them apart. Two timers serve the
- * whole exchange — the total deadline, and one that watches first the headers, then each body read — and a body
- * chunk costs no timer work at all: this runs for every chunk of every stream.
+ * (504 timeout, 502 connection failure, 499 client gone) so failover can tell them apart. One timer serves the
+ * whole exchange: it watches the total deadline and, before it, first the headers, then each body read; a body
+ * chunk costs no timer work at all (this runs for every chunk of every stream).
  */
 export async function callUpstream(fetchFn: FetchFn, call: UpstreamCall): Promise<UpstreamExchange> {
   const { timeouts, clientSignal } = call;
@@ -57,20 +57,22 @@ export async function callUpstream(fetchFn: FetchFn, call: UpstreamCall): Promis
   if (clientSignal.aborted) onClientAbort();
   else clientSignal.addEventListener("abort", onClientAbort, { once: true });
 
-  const totalTimer = setTimeout(() => fail("total"), timeouts.total);
-  let phaseTimer = setTimeout(() => fail("first byte"), Math.min(timeouts.firstByte, timeouts.total));
+  const totalAt = started + timeouts.total;
+  let timer = setTimeout(() => (timeouts.firstByte < timeouts.total ? fail("first byte") : fail("total")), Math.min(timeouts.firstByte, timeouts.total));
   /** performance.now() when the pending body read began; 0 while no read waits. */
   let waitingSince = 0;
-  const watchIdle = () => {
-    const waited = waitingSince ? performance.now() - waitingSince : 0;
+  /** Armed once headers are in: the next check is at the idle deadline of the pending read, or the total one. */
+  const watchBody = () => {
+    const now = performance.now();
+    if (now >= totalAt - 1) return fail("total");
+    const waited = waitingSince ? now - waitingSince : 0;
     if (waited >= timeouts.streamIdle) return fail("stream idle");
-    phaseTimer = setTimeout(watchIdle, timeouts.streamIdle - waited);
+    timer = setTimeout(watchBody, Math.min(timeouts.streamIdle - waited, totalAt - now));
   };
   const close = (reason?: unknown) => {
     if (closed) return;
     closed = true;
-    clearTimeout(totalTimer);
-    clearTimeout(phaseTimer);
+    clearTimeout(timer);
     clientSignal.removeEventListener("abort", onClientAbort);
     if (reason !== undefined) controller.abort(reason);
   };
@@ -94,10 +96,10 @@ export async function callUpstream(fetchFn: FetchFn, call: UpstreamCall): Promis
   } catch (e) {
     throw failure(e, "upstream connection failed");
   }
-  clearTimeout(phaseTimer);
+  clearTimeout(timer);
   const ttfbMs = performance.now() - started;
   if (closed) throw failure(undefined, "upstream call aborted");
-  phaseTimer = setTimeout(watchIdle, timeouts.streamIdle);
+  timer = setTimeout(watchBody, Math.min(timeouts.streamIdle, totalAt - performance.now()));
 
   // Made on the first read only: nothing else may lock the body meanwhile.
   let reader: ReturnType<typeof bodyReader>;
