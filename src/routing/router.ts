@@ -3,13 +3,13 @@ import { GatewayError } from "../errors.ts";
 import { accountFingerprint } from "./account-fingerprint.ts";
 import type { UpstreamOutcome } from "./classify-outcome.ts";
 import { type AccountStatus, createHealthRegistry, type HealthRegistry } from "./health-registry.ts";
-import { resolveRoute, type RouteRule } from "./resolve-route.ts";
+import { resolveRoute, type ResolvedRoute, type RouteRule } from "./resolve-route.ts";
 import { resolveRoutingOptions, type RoutingOptions, type RoutingStrategy } from "./routing-options.ts";
 import { describeServedModels, servesModel } from "./serves-model.ts";
 import { createStickySessions } from "./sticky-sessions.ts";
 import { type CandidateView, createRotationState, orderCandidates } from "./strategies.ts";
 
-/** The slice of configuration the router reads on every request (pass the live config; nothing is cached). */
+/** The slice of configuration the router reads on every request (pass the live config: a reload replaces these lists, never edits them). */
 export interface RoutingConfig {
   accounts: readonly UpstreamAccount[];
   routes: readonly RouteRule[];
@@ -66,6 +66,15 @@ export interface RouterDeps {
   registry?: HealthRegistry;
 }
 
+interface Served {
+  enabled: UpstreamAccount[];
+  route: ResolvedRoute;
+  provider: Provider | undefined;
+  serving: UpstreamAccount[];
+}
+
+const SERVED_CACHE_SIZE = 1024;
+
 export function createRouter(deps: RouterDeps): Router {
   const { clock } = deps;
   const options = resolveRoutingOptions(deps.options);
@@ -73,16 +82,34 @@ export function createRouter(deps: RouterDeps): Router {
   const rotation = createRotationState();
   const sticky = createStickySessions({ clock, ttlMs: options.stickyTtlMs, maxEntries: options.stickyMaxEntries });
 
-  function plan(config: RoutingConfig, model: string, opts: PlanOptions = {}): RoutePlan {
+  /**
+   * Which accounts serve a model depends only on the account and route lists, which a reload replaces (never
+   * edits): it is worked out once per model name and list, not per request. Bounded: names come from clients.
+   */
+  let servedFor: { accounts: RoutingConfig["accounts"]; routes: RoutingConfig["routes"]; byModel: Map<string, Served> } | undefined;
+  function served(config: RoutingConfig, model: string, onlyProvider: Provider | undefined): Served {
+    if (servedFor?.accounts !== config.accounts || servedFor.routes !== config.routes) {
+      servedFor = { accounts: config.accounts, routes: config.routes, byModel: new Map() };
+    }
+    const key = onlyProvider ? `${onlyProvider}\u0000${model}` : model;
+    let s = servedFor.byModel.get(key);
+    if (s) return s;
     // An OAuth account whose refresh token was refused waits for a new login (`oauth start`); it is kept, not routed.
     const enabled = config.accounts.filter((a) => a.status !== "disabled" && !a.oauth?.needs_reauth);
     const serves = (a: UpstreamAccount, target: string, provider: Provider | undefined) =>
       (!provider || a.provider === provider) && servesModel(a, target);
     const route = resolveRoute(config.routes, model, (target, provider) =>
-      enabled.some((a) => serves(a, target, opts.provider ?? provider)),
+      enabled.some((a) => serves(a, target, onlyProvider ?? provider)),
     );
-    const provider = opts.provider ?? route.targetProvider;
-    const serving = enabled.filter((a) => serves(a, route.targetModel, provider));
+    const provider = onlyProvider ?? route.targetProvider;
+    s = { enabled, route, provider, serving: enabled.filter((a) => serves(a, route.targetModel, provider)) };
+    if (servedFor.byModel.size >= SERVED_CACHE_SIZE) servedFor.byModel.clear();
+    servedFor.byModel.set(key, s);
+    return s;
+  }
+
+  function plan(config: RoutingConfig, model: string, opts: PlanOptions = {}): RoutePlan {
+    const { enabled, route, provider, serving } = served(config, model, opts.provider);
     if (serving.length === 0) throw notServed(enabled, model, route.targetModel, provider);
 
     const views: CandidateView[] = [];

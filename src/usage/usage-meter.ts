@@ -38,8 +38,15 @@ export interface UsageMeter {
 const MAX_ROWS = 10_000;
 const BOUNDS = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000];
 
+const STATUS_CLASS = ["0xx", "1xx", "2xx", "3xx", "4xx", "5xx"];
+
+type Row = { labels: { key: string; account: string; model: string; status: string }; totals: UsageTotals };
+
 export function createUsageMeter(): UsageMeter {
-  const rows = new Map<string, { labels: { key: string; account: string; model: string; status: string }; totals: UsageTotals }>();
+  // key → account → model → status class → row: four lookups of strings the request already holds, no
+  // composite key built per request.
+  const tree = new Map<string, Map<string, Map<string, Map<string, Row>>>>();
+  const rows: Row[] = [];
   const buckets = new Array<number>(BOUNDS.length + 1).fill(0);
   let latencySum = 0;
   let latencyCount = 0;
@@ -47,20 +54,25 @@ export function createUsageMeter(): UsageMeter {
     const key = l.keyId ?? "-";
     const account = l.accountId ?? "-";
     const model = l.model ?? "-";
-    const id = `${key}\u0000${account}\u0000${model}\u0000${status}`;
-    let r = rows.get(id);
+    const found = tree.get(key)?.get(account)?.get(model)?.get(status);
+    if (found) return found.totals;
     // Labels come partly from clients (model names): past a bound, new combinations share one row.
-    if (!r && rows.size >= MAX_ROWS) return row({ keyId: "other", accountId: "other", model: "other" }, status);
-    if (!r) {
-      r = { labels: { key, account, model, status }, totals: { requests: 0, errors: 0, inputTokens: 0, outputTokens: 0, cachedTokens: 0, latencyMsSum: 0 } };
-      rows.set(id, r);
-    }
+    if (rows.length >= MAX_ROWS && key !== "other") return row({ keyId: "other", accountId: "other", model: "other" }, status);
+    const r: Row = { labels: { key, account, model, status }, totals: { requests: 0, errors: 0, inputTokens: 0, outputTokens: 0, cachedTokens: 0, latencyMsSum: 0 } };
+    let byAccount = tree.get(key);
+    if (!byAccount) tree.set(key, (byAccount = new Map()));
+    let byModel = byAccount.get(account);
+    if (!byModel) byAccount.set(account, (byModel = new Map()));
+    let byStatus = byModel.get(model);
+    if (!byStatus) byModel.set(model, (byStatus = new Map()));
+    byStatus.set(status, r);
+    rows.push(r);
     return r.totals;
   };
 
   return {
     request(l, status, latencyMs) {
-      const t = row(l, `${Math.floor(status / 100)}xx`);
+      const t = row(l, STATUS_CLASS[Math.floor(status / 100)] ?? `${Math.floor(status / 100)}xx`);
       t.requests++;
       if (status >= 400) t.errors++;
       t.latencyMsSum += latencyMs;
@@ -76,7 +88,7 @@ export function createUsageMeter(): UsageMeter {
       t.outputTokens += u.outputTokens;
       t.cachedTokens += u.cacheReadTokens ?? 0;
     },
-    snapshot: () => [...rows.values()].map((r) => ({ labels: { ...r.labels }, totals: { ...r.totals } })),
+    snapshot: () => rows.map((r) => ({ labels: { ...r.labels }, totals: { ...r.totals } })),
     latencyHistogram() {
       const counts: number[] = [];
       let acc = 0;
