@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import YAML from "yaml";
+import { serverProcessEnv } from "../src/process/relaunch.ts";
 import { bunPath, repoDir } from "./processes.ts";
 
 export interface GatewaySetup {
@@ -40,9 +41,9 @@ export function setupGateway(opts: {
   const { command, kind } = gatewayCommand(opts.prefer);
   const dir = mkdtempSync(join(tmpdir(), "lgw-bench-"));
   const configPath = join(dir, "config.yaml");
-  // The fetch concurrency limit is set here so `server start` does not relaunch itself: RSS and profiles must be the
-  // serving process's own (src/process/relaunch-with-fetch-limit.ts).
-  const env = { ...process.env, HOME: dir, LLM_GATEWAY_CONFIG: configPath, BUN_CONFIG_MAX_HTTP_REQUESTS: "4096", ...opts.extraEnv };
+  // The start-time settings `server start` would relaunch itself with are set here, the same values, so it does not
+  // relaunch: RSS and profiles must be the serving process's own (src/process/relaunch.ts).
+  const env = serverProcessEnv({ ...process.env, HOME: dir, LLM_GATEWAY_CONFIG: configPath, ...opts.extraEnv });
   const cli = (...args: string[]) => {
     const p = Bun.spawnSync([...command, ...args, "--config", configPath], { env, stdout: "pipe", stderr: "pipe" });
     if (p.exitCode !== 0) throw new Error(`gateway CLI \`${args.join(" ")}\` exited ${p.exitCode}: ${p.stderr.toString()}`);

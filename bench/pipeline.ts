@@ -40,10 +40,11 @@ function account(id: string, provider: UpstreamAccount["provider"], baseUrl: str
 
 /** Canned upstream answers, one body per dialect and stream flag, built once (as the fake upstream does). */
 function cannedFetch(): FetchFn {
-  const bodies = new Map<string, string>();
+  const bodies = new Map<string, Uint8Array>();
+  const enc = new TextEncoder();
   for (const d of ["openai", "anthropic"] as const) {
-    bodies.set(`${d}:false`, JSON.stringify(responseJson(d, MODEL[d])));
-    bodies.set(`${d}:true`, streamEvents(d, MODEL[d]).join(""));
+    bodies.set(`${d}:false`, enc.encode(JSON.stringify(responseJson(d, MODEL[d]))));
+    bodies.set(`${d}:true`, enc.encode(streamEvents(d, MODEL[d]).join("")));
   }
   const json = { "content-type": "application/json" };
   const sse = { "content-type": "text/event-stream" };
@@ -53,7 +54,7 @@ function cannedFetch(): FetchFn {
     const stream = String(init?.body).includes('"stream":true');
     const body = bodies.get(`${dialect}:${stream}`)!;
     // As a server sends them: a JSON answer with its length, a stream without.
-    return new Response(body, { headers: stream ? sse : { ...json, "content-length": String(Buffer.byteLength(body)) } });
+    return new Response(body, { headers: stream ? sse : { ...json, "content-length": String(body.length) } });
   }) as FetchFn;
 }
 

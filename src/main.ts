@@ -1,4 +1,4 @@
-import { needsRelaunch, relaunchWithFetchLimit } from "./process/relaunch-with-fetch-limit.ts";
+import { needsRelaunch, relaunchServer } from "./process/relaunch.ts";
 
 // No top-level await: the binary is compiled to bytecode, which needs a plain module body.
 const argv = process.argv.slice(2);
@@ -6,7 +6,7 @@ const done = (code: number) => {
   process.exitCode = code;
 };
 if (needsRelaunch(argv, process.env)) {
-  relaunchWithFetchLimit(argv).then(done);
+  relaunchServer(argv).then(done);
 } else {
   // Loaded only here, so the relaunching parent stays small and starts fast (the module is still bundled).
   import("./cli/run-cli.ts")
