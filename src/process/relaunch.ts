@@ -1,9 +1,11 @@
+import { dlopen, FFIType, ptr } from "bun:ffi";
 import { totalmem } from "node:os";
 
 /**
  * Settings Bun reads only when a process starts, chosen for a long-running gateway. `server start` relaunches itself
- * once with them when the environment has not set them already (a variable that is set is left alone). The parent
- * only waits: it forwards stop signals and exits with the child's code.
+ * once with them when the environment has not set them already (a variable that is set is left alone): by execve(2),
+ * so the server keeps its pid and no second process holds memory (a waiting parent cost ~36 MB of RSS); where
+ * execve cannot be called, a child process is started and the parent waits, forwarding stop signals.
  *
  * - BUN_CONFIG_MAX_HTTP_REQUESTS: Bun's fetch runs at most this many requests at once (256 by default); a gateway
  *   holding long LLM streams would silently queue the 257th upstream call behind the others.
@@ -32,12 +34,44 @@ export function serverProcessEnv(env: Record<string, string | undefined>): Recor
 export async function relaunchServer(argv: string[]): Promise<number> {
   // A compiled binary's main module lives in Bun's virtual /$bunfs; run from source, the script path is needed.
   const self = Bun.main.startsWith("/$bunfs/") ? [process.execPath] : [process.execPath, Bun.main];
-  const child = Bun.spawn([...self, ...argv], {
-    env: serverProcessEnv(process.env),
-    stdio: ["inherit", "inherit", "inherit"],
-  });
+  const env = serverProcessEnv(process.env);
+  replaceProcess([...self, ...argv], env); // returns only when it could not
+  const child = Bun.spawn([...self, ...argv], { env, stdio: ["inherit", "inherit", "inherit"] });
   const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
   for (const s of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(s, forward(s));
   const code = await child.exited;
   return child.signalCode ? 1 : code;
+}
+
+const LIBC: Partial<Record<NodeJS.Platform, string[]>> = {
+  linux: ["libc.so.6", "libc.musl-x86_64.so.1", "libc.musl-aarch64.so.1"],
+  darwin: ["libSystem.B.dylib"],
+};
+
+/** execve(2) through libc: the process image is replaced and this never returns, unless libc or execve failed. */
+function replaceProcess(command: string[], env: Record<string, string | undefined>): void {
+  for (const name of LIBC[process.platform] ?? []) {
+    let libc;
+    try {
+      libc = dlopen(name, { execve: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr], returns: FFIType.i32 } });
+    } catch {
+      continue;
+    }
+    const strings: Buffer[] = []; // referenced until the call, so nothing is collected under execve
+    const cString = (s: string) => {
+      const b = Buffer.from(`${s}\0`);
+      strings.push(b);
+      return b;
+    };
+    const pointers = (items: string[]) => {
+      const a = new BigUint64Array(items.length + 1); // NULL-terminated
+      items.forEach((item, i) => (a[i] = BigInt(ptr(cString(item)))));
+      return a;
+    };
+    const argv = pointers(command);
+    const envp = pointers(Object.entries(env).flatMap(([k, v]) => (v === undefined ? [] : [`${k}=${v}`])));
+    libc.symbols.execve(ptr(cString(command[0]!)), ptr(argv), ptr(envp));
+    libc.close(); // execve returned: it failed (the caller falls back to a child process)
+    return;
+  }
 }

@@ -1,16 +1,18 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 /**
  * The smoke test of a gateway executable (the compiled binary, or `bun src/main.ts`): temp config, a key and a
  * mock account added through the CLI, the server started on a free port, /health, /swagger/json and
- * /v1/chat/completions called, then SIGTERM and a check of the exit code.
+ * /v1/chat/completions called, then SIGTERM and a check of the exit code. The start-time settings are left unset, so
+ * `server start` relaunches itself (src/process/relaunch.ts): the process that answers must be the one started, with
+ * the settings in its environment, and SIGTERM must reach it.
  */
 export async function smoke(command: string[], log: (line: string) => void = () => {}): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "lgw-smoke-"));
   const config = join(dir, "config.yaml");
-  const env = { ...process.env, LLM_GATEWAY_CONFIG: config, HOME: dir };
+  const env = { ...process.env, LLM_GATEWAY_CONFIG: config, HOME: dir, BUN_CONFIG_MAX_HTTP_REQUESTS: undefined, BUN_JSC_forceRAMSize: undefined };
   const cli = (...args: string[]) => {
     const p = Bun.spawnSync([...command, ...args], { env, stdout: "pipe", stderr: "pipe" });
     if (p.exitCode !== 0) throw new Error(`${args.join(" ")} exited ${p.exitCode}: ${p.stderr.toString()}`);
@@ -25,6 +27,14 @@ export async function smoke(command: string[], log: (line: string) => void = () 
     server = Bun.spawn([...command, "server", "start", "--host", "127.0.0.1", "--port", "0"], { env, stdout: "pipe", stderr: "pipe" });
     const url = await listeningUrl(server.stdout as ReadableStream<Uint8Array>);
     log(`server at ${url}`);
+    const environ = `/proc/${server.pid}/environ`;
+    if (existsSync(environ)) {
+      const vars = readFileSync(environ, "utf8").split("\0");
+      for (const v of ["BUN_CONFIG_MAX_HTTP_REQUESTS=", "BUN_JSC_forceRAMSize="]) {
+        if (!vars.some((x) => x.startsWith(v))) throw new Error(`the serving process (pid ${server.pid}) runs without ${v.slice(0, -1)}`);
+      }
+      log("relaunched in place with its start-time settings");
+    }
 
     const health = await fetch(`${url}/health`);
     if (health.status !== 200) throw new Error(`/health answered ${health.status}`);
