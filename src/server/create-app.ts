@@ -95,8 +95,9 @@ export function createApp(deps: AppDeps) {
       response = errorResponse(err, errorDialect, new Headers());
     }
     const h = response.headers;
-    if (!h.has("x-request-id")) {
-      // Built without the handler's help (errors, small routes): the same headers, one by one.
+    if (h.get("x-request-id") !== requestId) {
+      // Built without the handler's help (errors, small routes): the same headers, one by one. An upstream error
+      // may carry the upstream's own x-request-id; ours replaces it (the upstream's travels as x-upstream-request-id).
       h.set("x-request-id", requestId);
       if (rateHeaders) for (const [k, v] of Object.entries(rateHeaders)) if (!h.has(k)) h.set(k, v);
       if (cors) for (const [k, v] of Object.entries(cors)) h.set(k, v);

@@ -100,6 +100,39 @@ describe("CORS", () => {
   });
 });
 
+describe("the gateway's headers on every answer", () => {
+  // Success answers get them in one record from the handler; errors get them set afterwards. Both must carry the
+  // gateway's request id (never the upstream's), its rate-limit state and CORS.
+  const k = testKey({ rate_limit_rpm: 100 });
+  const account = testAccount({ provider: "openai-compatible", base_url: "http://upstream.test/v1", models: ["*"] });
+  const upstream = (status: number) =>
+    (async () =>
+      status === 200
+        ? Response.json(
+            { id: "c", object: "chat.completion", created: 1, model: "m", choices: [{ index: 0, message: { role: "assistant", content: "hi" }, finish_reason: "stop" }] },
+            { headers: { "x-request-id": "upstream-id", "x-ratelimit-remaining-requests": "7" } },
+          )
+        : Response.json({ error: { message: "bad thing", type: "invalid_request_error" } }, { status, headers: { "x-request-id": "upstream-id" } })) as never;
+  for (const status of [200, 400]) {
+    test(`upstream ${status}: our request id, the upstream's as x-upstream-request-id, rate-limit headers, CORS`, async () => {
+      const base = testConfig({ gateway_keys: [k.key], upstream_accounts: [account] });
+      const { request } = testApp({ ...base, server: { ...base.server, cors_origins: ["*"] } }, { fetch: upstream(status), credentials: { [account.id]: "sk" } });
+      const res = await request("/v1/chat/completions", {
+        json: { model: "m", messages: [{ role: "user", content: "hi" }] },
+        headers: { origin: "https://app.example", authorization: `Bearer ${k.raw}`, "x-request-id": "client-id-1" },
+      });
+      expect(res.status).toBe(status);
+      expect(res.headers.get("x-request-id")).toBe("client-id-1");
+      expect(res.headers.get("x-upstream-request-id")).toBe("upstream-id");
+      expect(res.headers.get("access-control-allow-origin")).toBe("*");
+      expect(res.headers.get("x-ratelimit-limit-requests")).toBe("100");
+      // The upstream's own rate-limit header wins over the gateway's of the same name (it says more).
+      if (status === 200) expect(res.headers.get("x-ratelimit-remaining-requests")).toBe("7");
+      else expect(res.headers.get("x-ratelimit-remaining-requests")).toBe("99");
+    });
+  }
+});
+
 describe("bad input", () => {
   const k = testKey();
   const base = testConfig({ gateway_keys: [k.key], upstream_accounts: [testAccount()] });
