@@ -55,7 +55,6 @@ type Prepared =
 const HOPS_HEADER = "x-llm-gateway-hops";
 const MAX_HOPS = 5;
 
-
 /**
  * The request path from a decoded client body to the client's response: route → pick account → encode for its
  * dialect (or pass the bytes through) → call → convert or pipe back. An attempt that fails before anything
