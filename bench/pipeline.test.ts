@@ -1,0 +1,18 @@
+import { expect, test } from "bun:test";
+import { runPipeline } from "./pipeline.ts";
+
+test("the in-process pipeline bench answers every route, stream and not, through the whole app", async () => {
+  // Each case throws unless the app answered 200 with a body; the access log must have been written.
+  const cases = await runPipeline({ durationMs: 35 });
+  expect(cases.map((c) => c.name)).toEqual([
+    "passthrough openai→openai",
+    "passthrough anthropic→anthropic",
+    "conversion openai→anthropic",
+    "conversion anthropic→openai",
+    "passthrough openai→openai stream",
+    "passthrough anthropic→anthropic stream",
+    "conversion openai→anthropic stream",
+    "conversion anthropic→openai stream",
+  ]);
+  for (const c of cases) expect(c.usPerRequest).toBeGreaterThan(0);
+});
