@@ -60,7 +60,7 @@ export async function countTokens(deps: ProxyDeps, input: ProxyInput): Promise<R
         url: target.url,
         headers: target.headers,
         body: targetModel === model ? text : JSON.stringify({ ...json, model: targetModel }),
-        clientSignal: input.request.signal,
+        client: input.request,
         timeouts: {
           firstByte: config.proxy.first_byte_timeout * 1000,
           streamIdle: config.proxy.stream_idle_timeout * 1000,

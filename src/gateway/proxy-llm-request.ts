@@ -127,7 +127,7 @@ export async function proxyLlmRequest(deps: ProxyDeps, input: ProxyInput): Promi
         url: target.url,
         headers: { ...target.headers, [HOPS_HEADER]: String(hops) },
         body: upstreamBody,
-        clientSignal: request.signal,
+        client: request,
         timeouts,
         proxy: proxyForUrl(target.url, config.environment),
       });

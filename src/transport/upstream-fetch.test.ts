@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { GatewayError } from "../errors.ts";
-import { callUpstream, type FetchFn, type UpstreamTimeouts } from "./upstream-fetch.ts";
+import { CLIENT_WATCH_DELAY_MS, callUpstream, type FetchFn, type UpstreamTimeouts } from "./upstream-fetch.ts";
 
 /**
  * The exchange's deadlines against a local server whose answers are paced by the path: headers late, a body
@@ -40,8 +40,8 @@ beforeAll(() => {
 afterAll(() => server.stop(true));
 
 const url = (path: string) => `http://127.0.0.1:${server.port}${path}`;
-const call = (path: string, timeouts: UpstreamTimeouts, signal = new AbortController().signal) =>
-  callUpstream(fetch as FetchFn, { url: url(path), headers: {}, body: "{}", clientSignal: signal, timeouts });
+const call = (path: string, timeouts: UpstreamTimeouts, signal = new AbortController().signal, client: { readonly signal: AbortSignal } = { signal }) =>
+  callUpstream(fetch as FetchFn, { url: url(path), headers: {}, body: "{}", client, timeouts });
 const errorOf = async (p: Promise<unknown>) => {
   try {
     await p;
@@ -92,5 +92,28 @@ describe("callUpstream deadlines", () => {
     const pending = errorOf(ex.read());
     client.abort();
     expect((await pending).status).toBe(499);
+  });
+
+  test("the client's signal is not even read by an exchange that ends before the watch starts", async () => {
+    let reads = 0;
+    const signal = new AbortController().signal;
+    const client = {
+      get signal() {
+        reads++;
+        return signal;
+      },
+    };
+    const ex = await call("/json", { firstByte: 1000, streamIdle: 1000, total: 2000 }, signal, client);
+    await ex.text();
+    expect(reads).toBe(0);
+  });
+
+  test("a client gone before the call still ends a waiting exchange with 499 once the watch starts", async () => {
+    const client = new AbortController();
+    client.abort();
+    // The upstream answers after 300 ms: a 499 means the exchange ended at the watch, well before that.
+    expect(CLIENT_WATCH_DELAY_MS).toBeLessThan(300);
+    const err = await errorOf(call("/late-headers", { firstByte: 5000, streamIdle: 5000, total: 5000 }, client.signal));
+    expect(err.status).toBe(499);
   });
 });

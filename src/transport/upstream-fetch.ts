@@ -20,8 +20,11 @@ export interface UpstreamCall {
   url: string;
   headers: Record<string, string>;
   body: string;
-  /** Aborts when the client goes away. */
-  clientSignal: AbortSignal;
+  /**
+   * The client's request: its `signal` aborts the exchange when the client goes away. It is read only once the
+   * upstream has kept the exchange waiting for CLIENT_WATCH_DELAY_MS (see callUpstream).
+   */
+  client: { readonly signal: AbortSignal };
   timeouts: UpstreamTimeouts;
   proxy?: string;
 }
@@ -42,38 +45,62 @@ export interface UpstreamExchange {
 }
 
 /**
+ * How long an exchange runs before the client's abort signal is watched. Reading a server request's signal costs
+ * about a microsecond (bench/README.md), and most exchanges are over sooner; a client that left before then is seen
+ * at that moment (its signal reads aborted), so an abandoned generation is cancelled at most this much later.
+ */
+export const CLIENT_WATCH_DELAY_MS = 50;
+
+/**
  * One upstream HTTP exchange with the gateway's deadlines. Failures before headers become GatewayErrors
  * (504 timeout, 502 connection failure, 499 client gone) so failover can tell them apart. One timer serves the
- * whole exchange: it watches the total deadline and, before it, first the headers, then each body read; a body
- * chunk costs no timer work at all (this runs for every chunk of every stream).
+ * whole exchange: the total deadline and, before it, first the headers, then each body read, and the moment to
+ * start watching the client; a body chunk costs no timer work at all (this runs for every chunk of every stream).
  */
 export async function callUpstream(fetchFn: FetchFn, call: UpstreamCall): Promise<UpstreamExchange> {
-  const { timeouts, clientSignal } = call;
+  const { timeouts } = call;
   const controller = new AbortController();
   const started = performance.now();
+  const totalAt = started + timeouts.total;
+  const firstByteAt = started + Math.min(timeouts.firstByte, timeouts.total);
+  const clientWatchAt = started + CLIENT_WATCH_DELAY_MS;
   let closed = false;
+  let headersIn = false;
   const fail = (kind: "first byte" | "stream idle" | "total") => controller.abort(new GatewayError(504, "timeout", `upstream ${kind} timeout`));
   const onClientAbort = () => controller.abort(new GatewayError(499, "invalid_request", "client closed the request"));
-  if (clientSignal.aborted) onClientAbort();
-  else clientSignal.addEventListener("abort", onClientAbort, { once: true });
+  let clientSignal: AbortSignal | undefined;
+  const watchClient = () => {
+    clientSignal = call.client.signal;
+    if (clientSignal.aborted) onClientAbort();
+    else clientSignal.addEventListener("abort", onClientAbort, { once: true });
+  };
 
-  const totalAt = started + timeouts.total;
-  let timer = setTimeout(() => (timeouts.firstByte < timeouts.total ? fail("first byte") : fail("total")), Math.min(timeouts.firstByte, timeouts.total));
   /** performance.now() when the pending body read began; 0 while no read waits. */
   let waitingSince = 0;
-  /** Armed once headers are in: the next check is at the idle deadline of the pending read, or the total one. */
-  const watchBody = () => {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const arm = (deadline: number) => {
+    const at = clientSignal ? deadline : Math.min(deadline, clientWatchAt);
+    timer = setTimeout(tick, Math.max(0, at - performance.now()));
+  };
+  // A timer may fire a fraction of a millisecond early: a deadline within 1 ms counts as reached.
+  const tick = () => {
     const now = performance.now();
+    if (!clientSignal && now >= clientWatchAt - 1) {
+      watchClient();
+      if (closed || controller.signal.aborted) return;
+    }
     if (now >= totalAt - 1) return fail("total");
+    if (!headersIn) return now >= firstByteAt - 1 ? fail("first byte") : arm(firstByteAt);
     const waited = waitingSince ? now - waitingSince : 0;
     if (waited >= timeouts.streamIdle) return fail("stream idle");
-    timer = setTimeout(watchBody, Math.min(timeouts.streamIdle - waited, totalAt - now));
+    arm(Math.min(now + timeouts.streamIdle - waited, totalAt));
   };
+  arm(firstByteAt);
   const close = (reason?: unknown) => {
     if (closed) return;
     closed = true;
     clearTimeout(timer);
-    clientSignal.removeEventListener("abort", onClientAbort);
+    clientSignal?.removeEventListener("abort", onClientAbort);
     if (reason !== undefined) controller.abort(reason);
   };
   const failure = (e: unknown, what: string) => {
@@ -99,7 +126,8 @@ export async function callUpstream(fetchFn: FetchFn, call: UpstreamCall): Promis
   clearTimeout(timer);
   const ttfbMs = performance.now() - started;
   if (closed) throw failure(undefined, "upstream call aborted");
-  timer = setTimeout(watchBody, Math.min(timeouts.streamIdle, totalAt - performance.now()));
+  headersIn = true;
+  arm(Math.min(performance.now() + timeouts.streamIdle, totalAt));
 
   // Made on the first read only: nothing else may lock the body meanwhile.
   let reader: ReturnType<typeof bodyReader>;
