@@ -180,4 +180,29 @@ describe("health registry", () => {
     expect(two.reg.status("b").state).toBe("circuit_open");
     expect(two.reg.status("c").state).toBe("auth_failed");
   });
+
+  test("candidate() says what status() says of an eligible account: clean, recently failed, half-open", () => {
+    const { reg, advance } = setup();
+    const agree = (id: string) => {
+      expect(reg.eligible(id)).toBe(true);
+      const st = reg.status(id);
+      expect(reg.candidate(id)).toEqual({
+        recentlyFailed: st.recentFailures > 0 || st.state === "half_open",
+        ewmaTtfbMs: st.ewmaTtfbMs,
+        inFlight: st.inFlight,
+      });
+      return reg.candidate(id).recentlyFailed;
+    };
+    expect(agree("a")).toBe(false);
+    reg.report("a", { kind: "success", ttfbMs: 120 });
+    reg.begin("a");
+    expect(agree("a")).toBe(false);
+    reg.report("a", http(500));
+    expect(agree("a")).toBe(true);
+    for (let i = 0; i < 3; i++) reg.report("b", http(503));
+    expect(reg.eligible("b")).toBe(false); // open
+    advance(10_001);
+    expect(reg.status("b").state).toBe("half_open");
+    expect(agree("b")).toBe(true);
+  });
 });

@@ -73,6 +73,11 @@ export interface HealthRegistry {
   /** Epoch ms when an ineligible account may be tried again; undefined when only a change or probe helps. */
   recoveryAt(accountId: string): number | undefined;
   status(accountId: string): AccountStatus;
+  /**
+   * What a routing strategy weighs for an account that is eligible: what status() says of it, without building
+   * a whole status (this runs for every candidate of every request).
+   */
+  candidate(accountId: string): { recentlyFailed: boolean; ewmaTtfbMs?: number; inFlight: number };
   /** Status of every account the registry has seen. */
   list(): AccountStatus[];
   /** Forgets failures, cooldowns and auth failures (operator re-enabled or edited the account). */
@@ -275,6 +280,14 @@ export function createHealthRegistry(deps: { clock: () => number; options: Routi
     return { ...base, state: "healthy", detail: "healthy" };
   }
 
+  function candidate(accountId: string): { recentlyFailed: boolean; ewmaTtfbMs?: number; inFlight: number } {
+    const now = clock();
+    const h = get(accountId);
+    // Eligible means no auth failure, cooldown or open breaker: status() would say healthy, or half_open.
+    const recentlyFailed = breakerPhase(h.breaker, now) === "half_open" || windowCounts(h.breaker, now, options).fail > 0;
+    return { recentlyFailed, ewmaTtfbMs: h.ewmaTtfbMs, inFlight: h.inFlight };
+  }
+
   return {
     report,
     begin,
@@ -282,6 +295,7 @@ export function createHealthRegistry(deps: { clock: () => number; options: Routi
     eligible,
     recoveryAt,
     status,
+    candidate,
     list: () => [...accounts.keys()].map(status),
     reset(accountId) {
       const h = accounts.get(accountId);

@@ -116,13 +116,8 @@ export function createRouter(deps: RouterDeps): Router {
     const excluded: RoutePlan["excluded"] = [];
     for (const account of serving) {
       if (registry.eligible(account.id, accountFingerprint(account))) {
-        const s = registry.status(account.id);
-        views.push({
-          account,
-          recentlyFailed: s.recentFailures > 0 || s.state === "half_open",
-          ewmaTtfbMs: s.ewmaTtfbMs,
-          inFlight: s.inFlight,
-        });
+        const c = registry.candidate(account.id);
+        views.push({ account, recentlyFailed: c.recentlyFailed, ewmaTtfbMs: c.ewmaTtfbMs, inFlight: c.inFlight });
       } else {
         excluded.push({ account, status: registry.status(account.id) });
       }

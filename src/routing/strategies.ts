@@ -35,6 +35,7 @@ export function orderCandidates(
   views: readonly CandidateView[],
   rotation: RotationState,
 ): CandidateView[] {
+  if (views.length <= 1) return [...views]; // one account serves the model: nothing to order
   const tiers = new Map<number, CandidateView[]>();
   for (const v of views) {
     const p = v.account.priority ?? 0;
