@@ -3,9 +3,21 @@
  * byte for byte what the full path (parse → decode → encode) gives. Plus the matchers' edges.
  */
 import { describe, expect, test } from "bun:test";
-import { sniffAnthropicDelta } from "../dialects/anthropic-messages/sniff-delta.ts";
+import { sniffAnthropicDelta as sniffInto } from "../dialects/anthropic-messages/sniff-delta.ts";
 import { dialects } from "../dialects/index.ts";
-import { contentChunkHead, sniffContentChunk } from "../dialects/openai-chat/sniff-chunk.ts";
+import { contentChunkHead, sniffContentChunk as sniffChunkInto } from "../dialects/openai-chat/sniff-chunk.ts";
+import type { RawDelta } from "../dialects/types.ts";
+
+/** The matchers fill a scratch object; these give it back (or undefined) so tests can compare whole answers. */
+const scratch = (): RawDelta => ({ kind: "text", index: -1, literalStart: -1, literalEnd: -1, next: -1 });
+const sniffAnthropicDelta = (s: string, pos: number) => {
+  const out = scratch();
+  return sniffInto(s, pos, out) ? out : undefined;
+};
+const sniffContentChunk = (s: string, pos: number, head: string, index: number) => {
+  const out = scratch();
+  return sniffChunkInto(s, pos, head, index, out) ? out : undefined;
+};
 import { verbatimLiteralEnd } from "../dialects/shared/json-string.ts";
 import type { DialectName } from "../dialects/types.ts";
 import { createSseParser } from "../transport/sse-parser.ts";

@@ -12,7 +12,7 @@
  * output is byte-identical either way (src/gateway/stream-converter.test.ts).
  */
 import type { Usage } from "../canonical/model.ts";
-import type { SseEvent, StreamDecoder, StreamEncoder } from "../dialects/types.ts";
+import type { RawDelta, SseEvent, StreamDecoder, StreamEncoder } from "../dialects/types.ts";
 import type { GatewayError } from "../errors.ts";
 import type { RawEventHook, SseParser } from "../transport/sse-parser.ts";
 
@@ -48,12 +48,12 @@ export function createStreamConverter(
   };
   const sniff = decoder.sniffRaw;
   const put = encoder.pushLiteral;
+  const d: RawDelta = { kind: "text", index: 0, literalStart: 0, literalEnd: 0, next: 0 }; // sniffRaw's answers
   const raw: RawEventHook | undefined =
     opts.rawLane === false || !sniff || !put
       ? undefined
       : (s, pos) => {
-          const d = sniff(s, pos);
-          if (d === undefined) return -1;
+          if (!sniff(s, pos, d)) return -1;
           const out = put(d.kind, d.index, s.slice(d.literalStart, d.literalEnd));
           if (out === undefined) return -1;
           text += out;

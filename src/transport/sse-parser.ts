@@ -27,7 +27,7 @@ export interface SseParser {
   push(chunk: Uint8Array | string): SseEvent[];
   /**
    * Like push, in order, event by event: each event is first offered to `raw` (the converters' raw lane,
-   * src/gateway/raw-lane.ts), and the ones it does not take are parsed and given to `onEvent`.
+   * src/gateway/stream-converter.ts), and the ones it does not take are parsed and given to `onEvent`.
    */
   each(chunk: Uint8Array | string, onEvent: (ev: SseEvent) => void, raw?: RawEventHook): void;
   /** Flush: a last event without its blank line is still delivered (many servers omit it). */

@@ -24,7 +24,7 @@ export function createAnthropicStreamDecoder(): StreamDecoder {
 
   return {
     // A delta changes no state here, so it can be recognised in the raw text at any time before the end.
-    sniffRaw: (s, pos) => (closed ? undefined : sniffAnthropicDelta(s, pos)),
+    sniffRaw: (s, pos, out) => !closed && sniffAnthropicDelta(s, pos, out),
     push(ev: SseEvent) {
       if (closed) return [];
       let d: Json;

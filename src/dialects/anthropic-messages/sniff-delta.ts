@@ -1,5 +1,5 @@
 /**
- * The raw lane's matcher for Anthropic streams (see src/gateway/raw-lane.ts). Almost every event of a stream is
+ * The raw lane's matcher for Anthropic streams (see src/gateway/stream-converter.ts). Almost every event of a stream is
  *   event: content_block_delta
  *   data: {"type":"content_block_delta","index":N,"delta":{"type":"text_delta","text":"…"}}
  * (or input_json_delta / partial_json), in exactly these bytes. Recognising them in the raw text saves the SSE
@@ -15,15 +15,16 @@ const TEXT = `,"delta":{"type":"text_delta","text":`;
 const ARGS = `,"delta":{"type":"input_json_delta","partial_json":`;
 const END = `}}\n\n`;
 
-export function sniffAnthropicDelta(s: string, pos: number): RawDelta | undefined {
-  if (!s.startsWith(HEAD, pos)) return undefined;
+/** Writes the delta at `s[pos]` into `out` and returns true when the event is one of these. */
+export function sniffAnthropicDelta(s: string, pos: number, out: RawDelta): boolean {
+  if (!s.startsWith(HEAD, pos)) return false;
   // The index: a JSON integer (no sign, no leading zero), small enough to be exact.
   const first = pos + HEAD.length;
   let i = first;
   let index = 0;
   for (let c = s.charCodeAt(i); c >= 48 && c <= 57; c = s.charCodeAt(++i)) index = index * 10 + (c - 48);
   const digits = i - first;
-  if (digits === 0 || digits > 9 || (digits > 1 && s.charCodeAt(first) === 48)) return undefined;
+  if (digits === 0 || digits > 9 || (digits > 1 && s.charCodeAt(first) === 48)) return false;
   let kind: RawDelta["kind"];
   if (s.startsWith(TEXT, i)) {
     kind = "text";
@@ -31,8 +32,13 @@ export function sniffAnthropicDelta(s: string, pos: number): RawDelta | undefine
   } else if (s.startsWith(ARGS, i)) {
     kind = "tool_args";
     i += ARGS.length;
-  } else return undefined;
+  } else return false;
   const literalEnd = verbatimLiteralEnd(s, i);
-  if (literalEnd < 0 || literalEnd - i < 3 || !s.startsWith(END, literalEnd)) return undefined;
-  return { kind, index, literalStart: i, literalEnd, next: literalEnd + END.length };
+  if (literalEnd < 0 || literalEnd - i < 3 || !s.startsWith(END, literalEnd)) return false;
+  out.kind = kind;
+  out.index = index;
+  out.literalStart = i;
+  out.literalEnd = literalEnd;
+  out.next = literalEnd + END.length;
+  return true;
 }

@@ -85,9 +85,9 @@ export function createOpenAIChatStreamDecoder(): StreamDecoder {
 
   return {
     // More text for the open text block, in the learned head: push() would only emit that text delta.
-    sniffRaw(s, pos) {
-      if (closed || knownHead === undefined || !started || open?.kind !== "text") return undefined;
-      return sniffContentChunk(s, pos, knownHead, open.index);
+    sniffRaw(s, pos, out) {
+      if (closed || knownHead === undefined || !started || open?.kind !== "text") return false;
+      return sniffContentChunk(s, pos, knownHead, open.index, out);
     },
     push(ev: SseEvent) {
       if (closed) return [];

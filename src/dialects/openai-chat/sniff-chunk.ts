@@ -1,5 +1,5 @@
 /**
- * The raw lane's matcher for Chat Completions streams (see src/gateway/raw-lane.ts). After the role chunk, nearly
+ * The raw lane's matcher for Chat Completions streams (see src/gateway/stream-converter.ts). After the role chunk, nearly
  * every chunk is
  *   data: <head>"choices":[{"index":0,"delta":{"content":"…"},"logprobs":null,"finish_reason":null}]}
  * (some servers omit `logprobs`; OpenAI appends `,"usage":null` with include_usage, and `,"obfuscation":"…"`),
@@ -16,14 +16,21 @@ const TAILS = [`},"logprobs":null,"finish_reason":null}]`, `},"finish_reason":nu
 const NULL_USAGE = `,"usage":null`;
 const OBFUSCATION = `,"obfuscation":`;
 
-/** Where a content chunk's text literal is, when `s` from `at` on is MARK, a verbatim literal and a known tail. */
-function contentAt(s: string, at: number): { literalStart: number; literalEnd: number; end: number } | undefined {
-  if (!s.startsWith(MARK, at)) return undefined;
+/**
+ * When `s` from `at` on is MARK, a verbatim literal and a known tail: writes where the text literal is, and the index
+ * just past the chunk's closing brace as `next`, into `out`; returns true.
+ */
+function contentAt(s: string, at: number, out: RawDelta): boolean {
+  if (!s.startsWith(MARK, at)) return false;
   const literalStart = at + MARK.length;
   const literalEnd = verbatimLiteralEnd(s, literalStart);
-  if (literalEnd < 0) return undefined;
+  if (literalEnd < 0) return false;
   const end = closesChunk(s, literalEnd);
-  return end < 0 ? undefined : { literalStart, literalEnd, end };
+  if (end < 0) return false;
+  out.literalStart = literalStart;
+  out.literalEnd = literalEnd;
+  out.next = end;
+  return true;
 }
 
 /** The index just past the chunk's closing brace when `s` from `at` on is one of the tails; else -1. */
@@ -48,16 +55,21 @@ export function contentChunkHead(data: string): number | undefined {
   // A bare `"choices"…` cannot sit inside a string, so the first match is the key. A head naming `usage` or
   // `error` is not learned: a later chunk's tail might then no longer override it.
   if (at < 1 || data.charCodeAt(0) !== 123 || data.lastIndexOf(`"usage"`, at) >= 0 || data.lastIndexOf(`"error"`, at) >= 0) return undefined;
-  return contentAt(data, at)?.end === data.length ? at : undefined;
+  const found: RawDelta = { kind: "text", index: 0, literalStart: 0, literalEnd: 0, next: 0 };
+  return contentAt(data, at, found) && found.next === data.length ? at : undefined;
 }
 
 /**
  * A content chunk with head `head` starting at `s[pos]` (its `data: ` line and blank line included), as the
- * text delta of canonical block `index`.
+ * text delta of canonical block `index`: written into `out`, true when recognised.
  */
-export function sniffContentChunk(s: string, pos: number, head: string, index: number): RawDelta | undefined {
-  if (!s.startsWith(DATA, pos) || !s.startsWith(head, pos + DATA.length)) return undefined;
-  const c = contentAt(s, pos + DATA.length + head.length);
-  if (!c || c.literalEnd - c.literalStart < 3 || s.charCodeAt(c.end) !== 10 || s.charCodeAt(c.end + 1) !== 10) return undefined;
-  return { kind: "text", index, literalStart: c.literalStart, literalEnd: c.literalEnd, next: c.end + 2 };
+export function sniffContentChunk(s: string, pos: number, head: string, index: number, out: RawDelta): boolean {
+  if (!s.startsWith(DATA, pos) || !s.startsWith(head, pos + DATA.length)) return false;
+  if (!contentAt(s, pos + DATA.length + head.length, out)) return false;
+  const end = out.next;
+  if (out.literalEnd - out.literalStart < 3 || s.charCodeAt(end) !== 10 || s.charCodeAt(end + 1) !== 10) return false;
+  out.kind = "text";
+  out.index = index;
+  out.next = end + 2;
+  return true;
 }

@@ -26,7 +26,7 @@ export function jsonString(s: string): string {
 }
 
 /**
- * For the stream converters' raw lane (src/gateway/raw-lane.ts): when `s[start]` opens a JSON string literal whose
+ * For the stream converters' raw lane (src/gateway/stream-converter.ts): when `s[start]` opens a JSON string literal whose
  * body holds no backslash and no control character, the index just past its closing quote; otherwise -1. Such a
  * literal is byte-identical to jsonString() of its value (decoded text never holds a lone surrogate), so it can be
  * copied from the upstream's event into the client's as it is. Reads from `start` on without slicing.
