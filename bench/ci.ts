@@ -15,6 +15,7 @@ const run = await runBench({
   memory: false,
   coldStartRuns: 3,
   microMs: 300,
+  pipelineMs: 700,
   streamsConcurrent: 0,
   growthRequests: 0,
   log: (l) => console.log(l),

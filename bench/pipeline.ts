@@ -139,6 +139,23 @@ export async function runPipeline(opts: { durationMs?: number; only?: string; st
   return out;
 }
 
+/** The pipeline bench in a fresh process (no JIT state or heap shared with the caller); same cases, as JSON. */
+export async function runPipelineInChild(durationMs: number): Promise<PipelineCase[]> {
+  const child = Bun.spawn([process.execPath, import.meta.path, "--duration-ms", String(durationMs), "--json"], { stdout: "pipe", stderr: "pipe" });
+  try {
+    const [out, err, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+    if (code !== 0) throw new Error(`pipeline exited ${code}: ${err.trim().slice(-500)}`);
+    return JSON.parse(out) as PipelineCase[];
+  } finally {
+    if (child.exitCode === null) child.kill("SIGKILL");
+  }
+}
+
+export function formatPipeline(cases: PipelineCase[]): string {
+  const width = Math.max(...cases.map((c) => c.name.length));
+  return ["gateway JavaScript per request, in process (bench/pipeline.ts)", ...cases.map((c) => `  ${c.name.padEnd(width)}  ${c.usPerRequest.toFixed(2).padStart(6)} µs`)].join("\n");
+}
+
 if (import.meta.main) {
   const args = process.argv.slice(2);
   const get = (n: string) => {
@@ -147,5 +164,5 @@ if (import.meta.main) {
   };
   const streams = args.includes("--stream") ? [true] : args.includes("--no-stream") ? [false] : undefined;
   const cases = await runPipeline({ durationMs: Number(get("duration-ms") ?? 1500), only: get("only"), streams });
-  for (const c of cases) console.log(`${c.name.padEnd(40)} ${c.usPerRequest.toFixed(2).padStart(7)} µs/request`);
+  console.log(args.includes("--json") ? JSON.stringify(cases) : formatPipeline(cases));
 }

@@ -6,6 +6,7 @@
  */
 import { existsSync } from "node:fs";
 import { runMicroInChild, type MicroResult } from "./micro.ts";
+import { formatPipeline, runPipelineInChild, type PipelineCase } from "./pipeline.ts";
 import { CI_SETTINGS, FULL_SETTINGS, restartGateway, runSuite, startServices, type Measured, type SuiteSettings } from "./scenarios.ts";
 import { measureGrowth, measureStreams, type MemoryResult } from "./memory.ts";
 import { measureColdStart, type ColdStartResult } from "./cold-start.ts";
@@ -30,6 +31,8 @@ export interface BenchOptions {
   memory: boolean;
   coldStartRuns: number;
   microMs: number;
+  /** In-process pipeline bench duration per case (0: skipped). */
+  pipelineMs: number;
   streamsConcurrent: number;
   growthRequests: number;
   log: (line: string) => void;
@@ -58,6 +61,17 @@ export async function runBench(o: BenchOptions): Promise<BenchRun> {
     log(formatMicro(micro));
   } catch (e) {
     log(`microbench failed: ${(e as Error).message}`);
+  }
+
+  let pipeline: PipelineCase[] | undefined;
+  if (o.pipelineMs > 0) {
+    try {
+      log("in-process pipeline bench…");
+      pipeline = await runPipelineInChild(o.pipelineMs);
+      log(formatPipeline(pipeline));
+    } catch (e) {
+      log(`pipeline bench failed: ${(e as Error).message}`);
+    }
   }
 
   log(`starting fake upstream, limit proxy, gateway (${gatewayPref})…`);
@@ -127,6 +141,7 @@ export async function runBench(o: BenchOptions): Promise<BenchRun> {
     memory,
     coldStart,
     micro,
+    pipeline,
     targets: checks,
   });
   log(`\nresults: ${resultsPath} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
@@ -154,6 +169,7 @@ if (import.meta.main) {
     memory: !args.includes("--skip-memory"),
     coldStartRuns: args.includes("--skip-cold-start") ? 0 : 10,
     microMs: 1000,
+    pipelineMs: 1500,
     streamsConcurrent: numArg(args, "streams") ?? 1000,
     growthRequests: numArg(args, "requests") ?? 100_000,
     log: (l) => console.log(l),
