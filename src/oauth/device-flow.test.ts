@@ -4,6 +4,7 @@ import { resolveOAuthClient } from "./defaults.ts";
 import { pollDeviceFlow, startDeviceFlow } from "./device-flow.ts";
 import { OAuthError } from "./oauth-error.ts";
 import type { OAuthClientConfig } from "./types.ts";
+import { rejectionOf } from "../../test/support/rejection.ts";
 
 let now = 1_700_000_000_000;
 const clock = () => now;
@@ -28,14 +29,7 @@ beforeEach(() => {
 });
 afterEach(() => fake.stop());
 
-async function caught(p: Promise<unknown>): Promise<OAuthError> {
-  try {
-    await p;
-  } catch (e) {
-    return e as OAuthError;
-  }
-  throw new Error("expected a rejection");
-}
+const caught = (p: Promise<unknown>) => rejectionOf<OAuthError>(p);
 
 describe("device flow (RFC 8628, Qwen's PKCE variant)", () => {
   test("start: user code, URIs, interval and expiry; PKCE challenge sent as a form", async () => {

@@ -7,6 +7,7 @@ import { OAuthError } from "./oauth-error.ts";
 import { createPkcePair } from "./pkce.ts";
 import { refreshTokens } from "./refresh-token.ts";
 import type { OAuthClientConfig } from "./types.ts";
+import { rejectionOf } from "../../test/support/rejection.ts";
 
 let now = 1_700_000_000_000;
 const clock = () => now;
@@ -25,14 +26,7 @@ beforeEach(() => {
 });
 afterEach(() => fake.stop());
 
-async function caught(p: Promise<unknown>): Promise<OAuthError> {
-  try {
-    await p;
-  } catch (e) {
-    return e as OAuthError;
-  }
-  throw new Error("expected a rejection");
-}
+const caught = (p: Promise<unknown>) => rejectionOf<OAuthError>(p);
 
 function expectNoSecrets(err: Error) {
   const text = `${err.message} ${String((err.cause as Error | undefined)?.message ?? "")}`;

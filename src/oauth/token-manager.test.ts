@@ -7,6 +7,7 @@ import { OAuthReauthRequiredError } from "./oauth-error.ts";
 import { oauthRequestHeaders } from "./oauth-headers.ts";
 import { createTokenManager, type IntervalTimer, type TokenManagerEvent, type TokenManagerOptions, type TokenPersistence } from "./token-manager.ts";
 import type { FetchFn, OAuthAccountRef, OAuthTokens } from "./types.ts";
+import { rejectionOf } from "../../test/support/rejection.ts";
 
 const MIN = 60_000;
 let now: number;
@@ -74,14 +75,7 @@ function manager(p: TokenPersistence, extra: Partial<TokenManagerOptions> = {}) 
   return createTokenManager({ fetch, clock, persistence: p, store, sleep: async () => tick(), ...extra });
 }
 
-async function caught(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error("expected a rejection");
-}
+const caught = (p: Promise<unknown>) => rejectionOf<Error>(p);
 
 function expectNoSecrets(err: Error, extra: string[] = []) {
   const text = `${err.message} ${String((err.cause as Error | undefined)?.message ?? "")}`;

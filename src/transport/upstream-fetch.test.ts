@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { GatewayError } from "../errors.ts";
 import { CLIENT_WATCH_DELAY_MS, callUpstream, type FetchFn, type UpstreamTimeouts } from "./upstream-fetch.ts";
+import { rejectionOf } from "../../test/support/rejection.ts";
 
 /**
  * The exchange's deadlines against a local server whose answers are paced by the path: headers late, a body
@@ -42,14 +43,7 @@ afterAll(() => server.stop(true));
 const url = (path: string) => `http://127.0.0.1:${server.port}${path}`;
 const call = (path: string, timeouts: UpstreamTimeouts, signal = new AbortController().signal, client: { readonly signal: AbortSignal } = { signal }) =>
   callUpstream(fetch as FetchFn, { url: url(path), headers: {}, body: "{}", client, timeouts });
-const errorOf = async (p: Promise<unknown>) => {
-  try {
-    await p;
-  } catch (e) {
-    return e as GatewayError;
-  }
-  throw new Error("expected a failure");
-};
+const errorOf = (p: Promise<unknown>) => rejectionOf<GatewayError>(p);
 
 describe("callUpstream deadlines", () => {
   test("headers later than the first-byte deadline: 504 first byte", async () => {
