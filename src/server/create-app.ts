@@ -51,8 +51,8 @@ interface Handled {
   requestId: string;
   logFields: Record<string, unknown>;
   /**
-   * The gateway's headers for this answer (rate-limit state, request id, CORS). A handler that builds its
-   * response with them saves the chain setting them one by one afterwards.
+   * The gateway's headers for this answer (rate-limit state, request id, CORS): every handler builds its Response
+   * with them (one header object per answer, nothing set afterwards).
    */
   headers: Record<string, string>;
 }
@@ -79,28 +79,20 @@ export function createApp(deps: AppDeps) {
     const logFields: Record<string, unknown> = { request_id: requestId, method: request.method, route };
     let response: Response;
     let rateHeaders: Record<string, string> | undefined;
-    const cors = corsHeaders(request.headers.get("origin"), config.server.cors_origins);
+    const own: Record<string, string> = { "x-request-id": requestId, ...corsHeaders(request.headers.get("origin"), config.server.cors_origins) };
     try {
       const key = authenticate(request.headers, config.gateway_keys, permission, deps.clock());
       logFields.key_id = key.id;
       rateHeaders = await enforceRateLimit(key, deps.state, deps.clock());
-      const headers: Record<string, string> = rateHeaders ? { ...rateHeaders } : {};
-      headers["x-request-id"] = requestId;
-      if (cors) Object.assign(headers, cors);
-      response = await handler({ key, requestId, logFields, headers });
+      // The upstream's rate-limit headers of the same names go over the gateway's (handlers add theirs after these).
+      response = await handler({ key, requestId, logFields, headers: rateHeaders ? { ...rateHeaders, ...own } : own });
     } catch (e) {
       const err = toGatewayError(e);
       if (err.status >= 500) logFields.error = err.message;
       if (err.code === "internal") deps.log.log("error", "unhandled error", { request_id: requestId, error: String((e as Error)?.stack ?? e) });
-      response = errorResponse(err, errorDialect, new Headers());
-    }
-    const h = response.headers;
-    if (h.get("x-request-id") !== requestId) {
-      // Built without the handler's help (errors, small routes): the same headers, one by one. An upstream error
-      // may carry the upstream's own x-request-id; ours replaces it (the upstream's travels as x-upstream-request-id).
-      h.set("x-request-id", requestId);
-      if (rateHeaders) for (const [k, v] of Object.entries(rateHeaders)) if (!h.has(k)) h.set(k, v);
-      if (cors) for (const [k, v] of Object.entries(cors)) h.set(k, v);
+      // An upstream error may carry the upstream's own x-request-id: ours wins (the upstream's travels as
+      // x-upstream-request-id).
+      response = errorResponse(err, errorDialect, own, rateHeaders);
     }
     logFields.status = response.status;
     const latency = performance.now() - started;
@@ -153,9 +145,7 @@ export function createApp(deps: AppDeps) {
         code === "NOT_FOUND"
           ? new GatewayError(404, "not_found", `no route for ${request.method} ${path}`)
           : toGatewayError(error);
-      const response = errorResponse(err, errorDialectForPath(path), new Headers());
-      response.headers.set("x-request-id", requestIdOf(request.headers));
-      return response;
+      return errorResponse(err, errorDialectForPath(path), { "x-request-id": requestIdOf(request.headers) });
     })
     .get(
       "/health",
@@ -190,9 +180,9 @@ export function createApp(deps: AppDeps) {
     .get(
       "/metrics",
       ({ request }) =>
-        guarded(request, "/metrics", "admin", "openai-chat", () => {
+        guarded(request, "/metrics", "admin", "openai-chat", ({ headers }) => {
           const text = renderPrometheus(usage, deps.accountGauges?.() ?? [], Math.round((deps.clock() - deps.startedAt) / 1000));
-          return new Response(text, { headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" } });
+          return new Response(text, { headers: { ...headers, "content-type": "text/plain; version=0.0.4; charset=utf-8" } });
         }),
       { detail: openapiDetails.metrics },
     )
@@ -200,9 +190,9 @@ export function createApp(deps: AppDeps) {
       "/v1/models",
       ({ request }) => {
         const anthropic = request.headers.has("anthropic-version");
-        return guarded(request, "/v1/models", "read", anthropic ? "anthropic-messages" : "openai-chat", () => {
+        return guarded(request, "/v1/models", "read", anthropic ? "anthropic-messages" : "openai-chat", ({ headers }) => {
           const models = listServedModels(deps.config());
-          return Response.json(anthropic ? anthropicModelList(models) : openaiModelList(models));
+          return Response.json(anthropic ? anthropicModelList(models) : openaiModelList(models), { headers });
         });
       },
       { detail: openapiDetails.models },

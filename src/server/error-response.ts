@@ -11,10 +11,21 @@ export function toGatewayError(e: unknown): GatewayError {
   return new GatewayError(500, "internal", "internal gateway error", { cause: e });
 }
 
-export function errorResponse(err: GatewayError, dialect: DialectName, headers: Headers): Response {
+/**
+ * The error in the client's dialect. Headers, later ones winning: `under` (the gateway's rate-limit state), the
+ * error's own (Retry-After, the upstream's headers), then `over` (the gateway's request id and CORS, which no
+ * upstream header may replace).
+ */
+export function errorResponse(
+  err: GatewayError,
+  dialect: DialectName,
+  over: Record<string, string>,
+  under?: Record<string, string>,
+): Response {
   const { status, body } = dialects[dialect].encodeError(err);
-  headers.set("content-type", "application/json");
-  if (err.options.retryAfter !== undefined) headers.set("retry-after", String(Math.max(1, Math.ceil(err.options.retryAfter))));
-  if (err.options.headers) for (const [k, v] of Object.entries(err.options.headers)) headers.set(k, v);
+  const headers: Record<string, string> = { ...under, "content-type": "application/json" };
+  if (err.options.retryAfter !== undefined) headers["retry-after"] = String(Math.max(1, Math.ceil(err.options.retryAfter)));
+  if (err.options.headers) Object.assign(headers, err.options.headers);
+  Object.assign(headers, over);
   return new Response(JSON.stringify(body), { status, headers });
 }

@@ -131,6 +131,31 @@ describe("the gateway's headers on every answer", () => {
       else expect(res.headers.get("x-ratelimit-remaining-requests")).toBe("99");
     });
   }
+
+  test("every other route too: models, count_tokens, metrics, a refused key, an unknown route", async () => {
+    const admin = testKey({ permissions: ["read", "write", "admin"], rate_limit_rpm: 100 });
+    const base = testConfig({ gateway_keys: [admin.key], upstream_accounts: [testAccount({ provider: "openai-compatible", base_url: "http://upstream.test/v1", models: ["*"] })] });
+    const { request } = testApp({ ...base, server: { ...base.server, cors_origins: ["*"] } });
+    const h = { origin: "https://app.example", authorization: `Bearer ${admin.raw}`, "x-request-id": "client-id-2" };
+    const answers = [
+      await request("/v1/models", { headers: h }),
+      await request("/v1/messages/count_tokens", { json: messages, headers: h }),
+      await request("/metrics", { headers: h }),
+    ];
+    for (const res of answers) {
+      expect(res.status).toBe(200);
+      expect(res.headers.get("x-request-id")).toBe("client-id-2");
+      expect(res.headers.get("access-control-allow-origin")).toBe("*");
+      expect(res.headers.get("x-ratelimit-limit-requests")).toBe("100");
+    }
+    const refused = await request("/v1/models", { headers: { ...h, authorization: "Bearer lgw_nope" } });
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get("x-request-id")).toBe("client-id-2");
+    expect(refused.headers.get("access-control-allow-origin")).toBe("*");
+    const unknown = await request("/v1/nothing", { headers: h });
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get("x-request-id")).toBe("client-id-2");
+  });
 });
 
 describe("bad input", () => {
