@@ -60,7 +60,8 @@ interface Handled {
 /**
  * The HTTP application. It never listens by itself (the server command does), so tests drive it with
  * `app.handle(new Request(…))`. Every API route runs the same chain, in this order:
- * request id → auth → rate limit → handler → CORS → one access-log line; errors leave in the client's dialect.
+ * request id and CORS → auth → rate limit → handler → one access-log line; errors leave in the client's dialect.
+ * Every answer is built once with the gateway's headers (Handled.headers; errorResponse for errors).
  */
 export function createApp(deps: AppDeps) {
   const authenticate = createAuthenticator();
