@@ -4,7 +4,7 @@ import { dialects } from "../dialects/index.ts";
 import type { DialectName } from "../dialects/types.ts";
 import { GatewayError, invalidRequest } from "../errors.ts";
 import { providers } from "../providers/registry.ts";
-import { runWithFailover, type AttemptContext, type RouterPort } from "../routing/failover.ts";
+import { runWithFailover, type AttemptContext, type FailoverResult, type RouterPort } from "../routing/failover.ts";
 import { sessionKeyFrom } from "../routing/session-key.ts";
 import { proxyForUrl } from "../transport/proxy-for-url.ts";
 import { callUpstream, type FetchFn, type UpstreamExchange } from "../transport/upstream-fetch.ts";
@@ -12,7 +12,7 @@ import { readUntilFirstEvent, type StartedStream } from "./first-event.ts";
 import { forwardedResponseHeaders, upstreamFailure } from "./forward-headers.ts";
 import type { JsonBody } from "./read-json-body.ts";
 import { usageFromBody } from "../usage/usage-from-wire.ts";
-import type { UsageMeter } from "../usage/usage-meter.ts";
+import type { UsageLabels, UsageMeter } from "../usage/usage-meter.ts";
 import { convertedStream, passthroughStream, type StreamEnd } from "./stream-bodies.ts";
 
 export type { RouterPort };
@@ -179,36 +179,60 @@ export async function proxyLlmRequest(deps: ProxyDeps, input: ProxyInput): Promi
   );
   const prepared = result.value;
   const { account, targetModel } = result;
-  const { upstreamDialect, headers } = prepared;
-
   const labels = { keyId: input.logFields.key_id as string | undefined, accountId: account.id, model: clientModel };
   if (prepared.kind === "json") {
     result.release();
     if (prepared.usage) deps.usage?.tokens(labels, prepared.usage);
-    headers["content-type"] = "application/json";
-    return new Response(prepared.text, { status: prepared.status, headers });
+    prepared.headers["content-type"] = "application/json";
+    return new Response(prepared.text, { status: prepared.status, headers: prepared.headers });
   }
+  return streamResponse(prepared, {
+    result,
+    usage: deps.usage,
+    labels,
+    clientDialect,
+    clientModel,
+    rewriteModel: targetModel === clientModel ? undefined : { upstream: targetModel, client: clientModel },
+    includeUsage: includeUsage(body.json),
+  });
+}
 
+/**
+ * The client's stream once an account committed to it. A module-level function on purpose: the callbacks made here
+ * live as long as the stream (often minutes), and a closure keeps its whole enclosing scope alive. Made inside
+ * proxyLlmRequest they would hold the request's body, its parsed JSON and its conversion (hundreds of KB for a
+ * coding agent's request) until the stream ends; made here they hold only what the stream needs.
+ */
+function streamResponse(
+  prepared: Extract<Prepared, { kind: "stream" }>,
+  s: {
+    result: Pick<FailoverResult<unknown>, "report" | "release">;
+    usage: ProxyDeps["usage"];
+    labels: UsageLabels;
+    clientDialect: DialectName;
+    clientModel: string;
+    rewriteModel?: { upstream: string; client: string };
+    includeUsage: boolean;
+  },
+): Response {
+  const { result, usage, labels, clientDialect } = s;
+  const { upstreamDialect, headers } = prepared;
   const clientSide = dialects[clientDialect];
   const common = {
     errorEvent: (err: GatewayError) => clientSide.encodeStreamError(err),
     onEnd: (end: StreamEnd) => {
       if (end.error) result.report(end.error.code === "timeout" ? { kind: "timeout" } : { kind: "network" });
       result.release();
-      if (end.usage) deps.usage?.tokens(labels, end.usage);
+      if (end.usage) usage?.tokens(labels, end.usage);
     },
   };
   const out =
     upstreamDialect === clientDialect
-      ? passthroughStream(prepared.started, {
-          ...common,
-          dialect: clientDialect,
-          rewriteModel: targetModel === clientModel ? undefined : { upstream: targetModel, client: clientModel },
-        })
+      ? passthroughStream(prepared.started, { ...common, dialect: clientDialect, rewriteModel: s.rewriteModel })
       : convertedStream(prepared.started, {
           ...common,
           decoder: dialects[upstreamDialect].streamDecoder(),
-          encoder: clientSide.streamEncoder({ model: clientModel, includeUsage: includeUsage(body.json) }),
+          encoder: clientSide.streamEncoder({ model: s.clientModel, includeUsage: s.includeUsage }),
         });
   headers["content-type"] = "text/event-stream; charset=utf-8";
   headers["cache-control"] = "no-cache";

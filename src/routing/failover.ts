@@ -88,19 +88,7 @@ export async function runWithFailover<T>(
       continue;
     }
     if (!reported) router.report(account.id, { kind: "success" }, plan.stickyKey);
-    let released = false;
-    return {
-      value,
-      account,
-      targetModel: plan.targetModel,
-      failures,
-      report: (outcome) => router.report(account.id, outcome),
-      release() {
-        if (released) return;
-        released = true;
-        router.end(account.id);
-      },
-    };
+    return committed(router, account, value, plan.targetModel, failures);
   }
 
   // The accounts may now all be cooling or open: answer like the router does, with Retry-After.
@@ -126,4 +114,31 @@ export async function runWithFailover<T>(
     retryable: true,
     retryAfter: 1,
   });
+}
+
+/**
+ * The result's callbacks live as long as the answer (a stream: often minutes). They are made here, outside the async
+ * runWithFailover, because a closure made inside an async function keeps everything that function holds across its
+ * awaits, the attempt function included, and with it the whole request (its body can be hundreds of KB).
+ */
+function committed<T>(
+  router: RouterPort,
+  account: UpstreamAccount,
+  value: T,
+  targetModel: string,
+  failures: FailoverResult<T>["failures"],
+): FailoverResult<T> {
+  let released = false;
+  return {
+    value,
+    account,
+    targetModel,
+    failures,
+    report: (outcome) => router.report(account.id, outcome),
+    release() {
+      if (released) return;
+      released = true;
+      router.end(account.id);
+    },
+  };
 }

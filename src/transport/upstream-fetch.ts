@@ -57,8 +57,11 @@ export const CLIENT_WATCH_DELAY_MS = 50;
  * whole exchange: the total deadline and, before it, first the headers, then each body read, and the moment to
  * start watching the client; a body chunk costs no timer work at all (this runs for every chunk of every stream).
  */
-export async function callUpstream(fetchFn: FetchFn, call: UpstreamCall): Promise<UpstreamExchange> {
-  const { timeouts } = call;
+export function callUpstream(fetchFn: FetchFn, call: UpstreamCall): Promise<UpstreamExchange> {
+  // Not an async function on purpose: the closures below live as long as the exchange (a stream's whole length), and
+  // closures made in an async function keep everything it holds across awaits. They must not hold `call`, whose body
+  // (a coding agent's request: hundreds of KB) is needed only until it is sent.
+  const { timeouts, client } = call;
   const controller = new AbortController();
   const started = performance.now();
   const totalAt = started + timeouts.total;
@@ -70,7 +73,7 @@ export async function callUpstream(fetchFn: FetchFn, call: UpstreamCall): Promis
   const onClientAbort = () => controller.abort(new GatewayError(499, "invalid_request", "client closed the request"));
   let clientSignal: AbortSignal | undefined;
   const watchClient = () => {
-    clientSignal = call.client.signal;
+    clientSignal = client.signal;
     if (clientSignal.aborted) onClientAbort();
     else clientSignal.addEventListener("abort", onClientAbort, { once: true });
   };
@@ -111,74 +114,78 @@ export async function callUpstream(fetchFn: FetchFn, call: UpstreamCall): Promis
       : new GatewayError(502, "upstream_error", `${what}: ${describeNetworkError(e)}`, { retryable: true, cause: e });
   };
 
-  let response: Response;
+  let pending: Promise<Response>;
   try {
-    response = await fetchFn(call.url, {
-      method: "POST",
-      headers: call.headers,
-      body: call.body,
-      signal: controller.signal,
-      proxy: call.proxy,
-    });
+    pending = fetchFn(call.url, { method: "POST", headers: call.headers, body: call.body, signal: controller.signal, proxy: call.proxy });
   } catch (e) {
-    throw failure(e, "upstream connection failed");
+    return Promise.reject(failure(e, "upstream connection failed"));
   }
-  clearTimeout(timer);
-  const ttfbMs = performance.now() - started;
-  if (closed) throw failure(undefined, "upstream call aborted");
-  headersIn = true;
-  arm(Math.min(performance.now() + timeouts.streamIdle, totalAt));
+  return opened(pending);
 
-  // Made on the first read only: nothing else may lock the body meanwhile.
-  let reader: ReturnType<typeof bodyReader>;
-  const read = async (): Promise<Uint8Array | undefined> => {
-    reader ??= bodyReader(response);
-    if (!reader || closed) return undefined;
-    waitingSince = performance.now();
+  async function opened(pending: Promise<Response>): Promise<UpstreamExchange> {
+    let response: Response;
     try {
-      const r = await reader.read();
-      waitingSince = 0;
-      if (r.done) {
-        close();
-        return undefined;
-      }
-      return r.value;
+      response = await pending;
     } catch (e) {
-      waitingSince = 0;
-      throw failure(e, "upstream stream failed");
+      throw failure(e, "upstream connection failed");
     }
-  };
-  return {
-    response,
-    ttfbMs,
-    read,
-    async text() {
-      // A body of known length is sent whole at once (the answer was generated before its headers): read
-      // natively, no stream object in JavaScript, within one idle deadline. Without a length it may be a
-      // generation kept alive by whitespace (some OpenAI-compatible servers do): read chunk by chunk so each
-      // chunk renews the idle deadline, as a stream's would.
-      if (!reader && response.headers.has("content-length")) {
-        if (closed) return "";
-        waitingSince = performance.now();
-        try {
-          return await response.text();
-        } catch (e) {
-          throw failure(e, "upstream body failed");
-        } finally {
-          waitingSince = 0;
+    clearTimeout(timer);
+    const ttfbMs = performance.now() - started;
+    if (closed) throw failure(undefined, "upstream call aborted");
+    headersIn = true;
+    arm(Math.min(performance.now() + timeouts.streamIdle, totalAt));
+
+    // Made on the first read only: nothing else may lock the body meanwhile.
+    let reader: ReturnType<typeof bodyReader>;
+    const read = async (): Promise<Uint8Array | undefined> => {
+      reader ??= bodyReader(response);
+      if (!reader || closed) return undefined;
+      waitingSince = performance.now();
+      try {
+        const r = await reader.read();
+        waitingSince = 0;
+        if (r.done) {
           close();
+          return undefined;
         }
+        return r.value;
+      } catch (e) {
+        waitingSince = 0;
+        throw failure(e, "upstream stream failed");
       }
-      const chunks: Uint8Array[] = [];
-      for (let c = await read(); c; c = await read()) chunks.push(c);
-      return chunks.length === 1 ? decoder.decode(chunks[0]) : decoder.decode(Buffer.concat(chunks));
-    },
-    close(reason) {
-      const open = !closed;
-      close(reason);
-      if (open && reason !== undefined) reader?.cancel(reason).catch(() => {});
-    },
-  };
+    };
+    return {
+      response,
+      ttfbMs,
+      read,
+      async text() {
+        // A body of known length is sent whole at once (the answer was generated before its headers): read
+        // natively, no stream object in JavaScript, within one idle deadline. Without a length it may be a
+        // generation kept alive by whitespace (some OpenAI-compatible servers do): read chunk by chunk so each
+        // chunk renews the idle deadline, as a stream's would.
+        if (!reader && response.headers.has("content-length")) {
+          if (closed) return "";
+          waitingSince = performance.now();
+          try {
+            return await response.text();
+          } catch (e) {
+            throw failure(e, "upstream body failed");
+          } finally {
+            waitingSince = 0;
+            close();
+          }
+        }
+        const chunks: Uint8Array[] = [];
+        for (let c = await read(); c; c = await read()) chunks.push(c);
+        return chunks.length === 1 ? decoder.decode(chunks[0]) : decoder.decode(Buffer.concat(chunks));
+      },
+      close(reason) {
+        const open = !closed;
+        close(reason);
+        if (open && reason !== undefined) reader?.cancel(reason).catch(() => {});
+      },
+    };
+  }
 }
 
 const bodyReader = (r: Response) => r.body?.getReader();
