@@ -8,14 +8,22 @@ import { SCENARIOS, isGateway, requestFor, type BenchServices } from "./scenario
 import { runLoadInChild, type LoadResult } from "./load.ts";
 import { readRss } from "./processes.ts";
 import type { FakeUpstreamStats } from "./fake-upstream.ts";
+import type { BenchDialect } from "./fixtures.ts";
 
 export interface StreamsMemory {
   concurrent: number;
+  /** Size of each request body (0: the scenarios' small ones); coding agents send 50–200 KB. */
+  requestBytes: number;
   /** Most streams the fake upstream saw open at once. */
   upstreamPeakOpen: number;
   delayMs: number;
   baselineRss: number;
   peakRss: number;
+  /**
+   * Median RSS while (nearly) all streams were open upstream: unlike the peak, which catches the garbage of a burst
+   * of arrivals before a collection, this shows what open streams keep.
+   */
+  heldRss: number;
   /** RSS once all streams finished. */
   afterRss: number;
   ok: number;
@@ -41,6 +49,8 @@ export interface GrowthMemory {
 
 export interface MemoryResult {
   streams?: StreamsMemory;
+  /** The same streams with coding-agent-sized requests: an open stream must not keep its request. */
+  largeRequests?: StreamsMemory;
   growth?: GrowthMemory;
 }
 
@@ -50,7 +60,17 @@ async function upstreamStats(url: string): Promise<FakeUpstreamStats> {
   return (await (await fetch(`${url}/_stats`)).json()) as FakeUpstreamStats;
 }
 
-export async function measureStreams(svc: BenchServices, concurrent = 1000, delayMs = 100): Promise<StreamsMemory> {
+/** A request padded to about `bytes` with a long system prompt, as a coding agent's requests are. */
+function padded(body: string, client: BenchDialect, bytes: number): string {
+  if (bytes <= 0) return body;
+  const json = JSON.parse(body) as { system?: string; messages: unknown[] };
+  const prompt = "You are a careful assistant. ".repeat(Math.ceil(bytes / 29)).slice(0, bytes);
+  if (client === "openai") json.messages.unshift({ role: "system", content: prompt });
+  else json.system = prompt;
+  return JSON.stringify(json);
+}
+
+export async function measureStreams(svc: BenchServices, concurrent = 1000, delayMs = 100, requestBytes = 0): Promise<StreamsMemory> {
   const pid = svc.gateway!.pid;
   const baselineRss = readRss(pid) ?? 0;
   const scenarios = gatewayScenarios();
@@ -59,10 +79,14 @@ export async function measureStreams(svc: BenchServices, concurrent = 1000, dela
   let upstreamPeakOpen = 0;
   let running = true;
   // Sample RSS and the upstream's open streams while the load runs (a bench loop, not a test: polling is fine).
+  const held: number[] = [];
   const sampler = (async () => {
     while (running) {
-      peakRss = Math.max(peakRss, readRss(pid) ?? 0);
-      upstreamPeakOpen = Math.max(upstreamPeakOpen, (await upstreamStats(svc.upstream.url)).activeStreams);
+      const rss = readRss(pid) ?? 0;
+      peakRss = Math.max(peakRss, rss);
+      const open = (await upstreamStats(svc.upstream.url)).activeStreams;
+      upstreamPeakOpen = Math.max(upstreamPeakOpen, open);
+      if (open >= concurrent * 0.95) held.push(rss);
       await Bun.sleep(50);
     }
   })();
@@ -70,7 +94,10 @@ export async function measureStreams(svc: BenchServices, concurrent = 1000, dela
   try {
     results = await Promise.all(
       scenarios.map((s) =>
-        runLoadInChild({ ...requestFor(s, true, svc.endpoints, `-d${delayMs}`), connections: per, requests: per, timeoutMs: 60_000 }),
+      {
+        const req = requestFor(s, true, svc.endpoints, `-d${delayMs}`);
+        return runLoadInChild({ ...req, body: padded(req.body!, s.client, requestBytes), connections: per, requests: per, timeoutMs: 60_000 });
+      }
       ),
     );
   } finally {
@@ -80,10 +107,12 @@ export async function measureStreams(svc: BenchServices, concurrent = 1000, dela
   const ttfb = results.map((r) => r.ttfb!);
   return {
     concurrent: per * scenarios.length,
+    requestBytes,
     upstreamPeakOpen,
     delayMs,
     baselineRss,
     peakRss,
+    heldRss: held.length ? held.sort((a, b) => a - b)[held.length >> 1]! : peakRss,
     afterRss: readRss(pid) ?? 0,
     ok: results.reduce((a, r) => a + r.ok, 0),
     errors: results.reduce((a, r) => a + r.errors + r.non2xx, 0),

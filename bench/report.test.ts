@@ -57,7 +57,7 @@ test("with throughput rounds, a ratio is the median of the per-round ratios (dri
 
 test("targets and CI floors", () => {
   const checks = checkTargets(computeRatios(measured), {
-    streams: { concurrent: 1000, upstreamPeakOpen: 1000, delayMs: 100, baselineRss: 0, peakRss: 120 * 2 ** 20, afterRss: 0, ok: 1000, errors: 0, ttfbP50: 1, ttfbP99: 2, samples: [] },
+    streams: { concurrent: 1000, requestBytes: 0, upstreamPeakOpen: 1000, delayMs: 100, baselineRss: 0, peakRss: 120 * 2 ** 20, heldRss: 0, afterRss: 0, ok: 1000, errors: 0, ttfbP50: 1, ttfbP99: 2, samples: [] },
     growth: { requests: 100_000, warmupRequests: 10_000, afterWarmupRss: 100, finalRss: 105, maxRss: 105, growth: 0.05, curve: [], errors: 0 },
   }, { kind: "binary", runs: 3, samplesMs: [50, 60, 70], minMs: 50, medianMs: 60, maxMs: 70, listeningMedianMs: 40 });
   const by = (name: string) => checks.find((c) => c.name === name)!;
@@ -66,7 +66,7 @@ test("targets and CI floors", () => {
   expect(by("conversion openai→anthropic: p99 @1").pass).toBe(false);
   expect(by("passthrough openai→openai: p50 @1").pass).toBe(true);
   expect(by("RSS with 1000 concurrent streams")).toMatchObject({ value: 120, pass: false });
-  const queued = checkTargets([], { streams: { concurrent: 1000, upstreamPeakOpen: 256, delayMs: 100, baselineRss: 0, peakRss: 50 * 2 ** 20, afterRss: 0, ok: 1000, errors: 0, ttfbP50: 1, ttfbP99: 2, samples: [] } });
+  const queued = checkTargets([], { streams: { concurrent: 1000, requestBytes: 0, upstreamPeakOpen: 256, delayMs: 100, baselineRss: 0, peakRss: 50 * 2 ** 20, heldRss: 0, afterRss: 0, ok: 1000, errors: 0, ttfbP50: 1, ttfbP99: 2, samples: [] } });
   expect(queued[0]).toMatchObject({ name: "RSS with 1000 concurrent streams (only 256 open upstream at once)", pass: false });
   expect(by("RSS growth over 100000 requests")).toMatchObject({ value: 5, pass: true });
   expect(by("cold start to first /health (median)")).toMatchObject({ value: 60, pass: true });

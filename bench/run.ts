@@ -38,6 +38,9 @@ export interface BenchOptions {
   log: (line: string) => void;
 }
 
+/** Request size of the second streams run: what a coding agent (Claude Code) sends, system prompt and tools included. */
+const LARGE_REQUEST_BYTES = 100 * 1024;
+
 export interface BenchRun {
   checks: TargetCheck[];
   resultsPath: string;
@@ -94,6 +97,9 @@ export async function runBench(o: BenchOptions): Promise<BenchRun> {
         `  RSS ${(memory.streams!.baselineRss / 2 ** 20).toFixed(1)} MB idle → ${(memory.streams!.peakRss / 2 ** 20).toFixed(1)} MB peak; ` +
           `${memory.streams!.upstreamPeakOpen} open at the upstream at once; ${memory.streams!.errors} errors`,
       );
+      log(`${o.streamsConcurrent} concurrent slow streams, ${LARGE_REQUEST_BYTES / 1024} KB requests (fresh gateway)…`);
+      await restartGateway(svc);
+      memory.largeRequests = await measureStreams(svc, o.streamsConcurrent, 100, LARGE_REQUEST_BYTES);
       log(`RSS over ${o.growthRequests} requests (fresh gateway)…`);
       await restartGateway(svc);
       memory.growth = await measureGrowth(svc, o.growthRequests, Math.round(o.growthRequests / 5), 64, (l) => log(`  ${l}`));
@@ -110,10 +116,11 @@ export async function runBench(o: BenchOptions): Promise<BenchRun> {
   const checks = checkTargets(ratios, memory, coldStart);
   log("");
   log(formatScenarioTable(measured, ratios, o.settings.connections));
-  if (memory?.streams) {
-    const s = memory.streams;
+  if (memory?.streams) log("");
+  for (const s of [memory?.streams, memory?.largeRequests]) {
+    if (!s) continue;
     log(
-      `\nmemory: ${s.concurrent} streams (${s.delayMs} ms/event): RSS idle ${(s.baselineRss / 2 ** 20).toFixed(1)} MB, peak ${(s.peakRss / 2 ** 20).toFixed(1)} MB, after ${(s.afterRss / 2 ** 20).toFixed(1)} MB; ` +
+      `memory: ${s.concurrent} streams (${s.delayMs} ms/event${s.requestBytes ? `, ${s.requestBytes / 1024} KB requests` : ""}): RSS idle ${(s.baselineRss / 2 ** 20).toFixed(1)} MB, peak ${(s.peakRss / 2 ** 20).toFixed(1)} MB, held ${(s.heldRss / 2 ** 20).toFixed(1)} MB, after ${(s.afterRss / 2 ** 20).toFixed(1)} MB; ` +
         `upstream saw ${s.upstreamPeakOpen} open at once; ttfb p50 ${s.ttfbP50} ms p99 ${s.ttfbP99} ms; ${s.errors} errors`,
     );
   }
