@@ -122,10 +122,11 @@ export function callUpstream(fetchFn: FetchFn, call: UpstreamCall): Promise<Upst
   }
   return opened(pending);
 
-  async function opened(pending: Promise<Response>): Promise<UpstreamExchange> {
+  /** The exchange once the headers arrive (the one async part; it holds nothing of `call`). */
+  async function opened(headers: Promise<Response>): Promise<UpstreamExchange> {
     let response: Response;
     try {
-      response = await pending;
+      response = await headers;
     } catch (e) {
       throw failure(e, "upstream connection failed");
     }
