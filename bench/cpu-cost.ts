@@ -4,7 +4,10 @@
  * fixed number of requests per scenario at 64 connections and reads the serving process's user+system time from
  * /proc/<pid>/stat before and after. Linux only.
  *
- *   bun bench/cpu-cost.ts [--requests 20000] [--rounds 3] [--only passthrough] [--stream|--no-stream] [--binary]
+ *   bun bench/cpu-cost.ts [--requests 20000] [--rounds 3] [--only passthrough] [--stream|--no-stream] [--binary] [--paced MS]
+ *
+ * `--paced MS` makes the fake upstream write each stream event on its own, MS apart (as a real upstream does; the
+ * bench's fast streams arrive whole), so the figure includes the per-chunk work: streams only, fewer requests suit it.
  *
  * Prints, per scenario, the median over rounds of µs of CPU per request: the limit proxy's (same upstream dialect
  * and stream flag) and the gateway's, and their difference (what the gateway's own work costs).
@@ -22,7 +25,8 @@ const get = (n: string) => {
 const requests = Number(get("requests") ?? 20000);
 const rounds = Number(get("rounds") ?? 3);
 const only = get("only");
-const streams = args.includes("--stream") ? [true] : args.includes("--no-stream") ? [false] : [false, true];
+const paced = get("paced");
+const streams = paced !== undefined || args.includes("--stream") ? [true] : args.includes("--no-stream") ? [false] : [false, true];
 
 /** utime + stime of a process, in µs (clock ticks are 1/100 s on Linux). */
 function cpuMicros(pid: number): number {
@@ -40,7 +44,7 @@ try {
   const ep = { ...svc.endpoints, gateway: gw.url, gatewayKey: setup.key };
   const pidOf = (s: Scenario) => (s.kind === "limit" ? svc.limit.pid : gw.pid);
   const measure = async (s: Scenario, stream: boolean) => {
-    const req = requestFor(s, stream, ep);
+    const req = requestFor(s, stream, ep, paced !== undefined ? `-d${paced}` : "");
     await runLoadInChild({ ...req, connections: 64, requests: Math.min(5000, requests) }); // warm-up
     const before = cpuMicros(pidOf(s));
     const r = await runLoadInChild({ ...req, connections: 64, requests });

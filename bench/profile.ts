@@ -62,7 +62,9 @@ if (import.meta.main) {
   };
   const seconds = Number(get("seconds") ?? 4);
   const only = get("only");
-  const streams = args.includes("--stream") ? [true] : args.includes("--no-stream") ? [false] : [false, true];
+  // `--paced MS`: each stream event written on its own, MS apart (as real upstreams deliver), to see per-chunk work.
+  const paced = get("paced");
+  const streams = paced !== undefined || args.includes("--stream") ? [true] : args.includes("--no-stream") ? [false] : [false, true];
   const profDir = mkdtempSync(join(tmpdir(), "lgw-prof-"));
   const svc = await startServices({ gateway: false });
   const setup = setupGateway({ upstreamUrl: svc.upstream.url, prefer: "source" });
@@ -72,7 +74,7 @@ if (import.meta.main) {
     const ep = { ...svc.endpoints, gateway: gw.url, gatewayKey: setup.key };
     for (const s of SCENARIOS.filter((x) => isGateway(x) && (!only || x.id.includes(only)))) {
       for (const stream of streams) {
-        const r = await runLoadInChild({ ...requestFor(s, stream, ep), connections: 64, durationMs: seconds * 1000, warmupMs: 0 });
+        const r = await runLoadInChild({ ...requestFor(s, stream, ep, paced !== undefined ? `-d${paced}` : ""), connections: 64, durationMs: seconds * 1000, warmupMs: 0 });
         console.log(`${s.id}${stream ? " stream" : ""}: ${r.rps} req/s, ${r.errors + r.non2xx} errors`);
       }
     }
