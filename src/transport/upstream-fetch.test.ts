@@ -110,4 +110,16 @@ describe("callUpstream deadlines", () => {
     const err = await errorOf(call("/late-headers", { firstByte: 5000, streamIdle: 5000, total: 5000 }, client.signal));
     expect(err.status).toBe(499);
   });
+
+  test("a fetch that throws instead of rejecting is a retryable 502, not an escape", async () => {
+    const throwing = (() => {
+      throw new TypeError("bad init");
+    }) as unknown as FetchFn;
+    const timeouts = { firstByte: 1000, streamIdle: 1000, total: 1000 };
+    const err = await errorOf(callUpstream(throwing, { url: url("/json"), headers: {}, body: "{}", client: { signal: new AbortController().signal }, timeouts }));
+    expect(err).toBeInstanceOf(GatewayError);
+    expect(err.status).toBe(502);
+    expect(err.options.retryable).toBe(true);
+    expect(err.message).toStartWith("upstream connection failed");
+  });
 });
