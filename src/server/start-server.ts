@@ -2,6 +2,7 @@ import type { ConfigStore } from "../config/store.ts";
 import type { Router } from "../routing/router.ts";
 import { mockFetch } from "../providers/mock.ts";
 import { createMemoryStore } from "../state/memory-store.ts";
+import { createNetworkFetch } from "../transport/network-fetch.ts";
 import type { FetchFn } from "../transport/upstream-fetch.ts";
 import { accountHealthList } from "./account-health.ts";
 import { createApp } from "./create-app.ts";
@@ -34,16 +35,17 @@ export interface RunningServer {
 /** Builds everything a gateway process needs from its configuration file and starts listening. */
 export function startServer(opts: ServerOptions): RunningServer {
   const clock = opts.clock ?? Date.now;
+  const networkFetch = opts.fetch ?? createNetworkFetch();
   const initial = opts.store.load();
   const log = createLogger({ level: initial.logging.level, format: initial.logging.format, sink: opts.logSink, clock });
   // Routing first: the reload callback forgets removed accounts (its lazy deps are read only later).
   const routing = createRoutingRuntime({
-    initial, config: () => live.current(), clock, router: opts.router, fetch: opts.fetch ?? (fetch as FetchFn), credential: (a) => credentials.credential(a),
+    initial, config: () => live.current(), clock, router: opts.router, fetch: networkFetch, credential: (a) => credentials.credential(a),
   });
   const live = watchConfig(opts.store, initial, log, routing.onConfigChange);
   const state = createMemoryStore(clock);
   // API keys and OAuth tokens (refreshed in the background and on demand; see oauth-credentials.ts).
-  const credentials = createUpstreamCredentials({ store: opts.store, config: live.current, state, clock, fetch: opts.fetch ?? (fetch as FetchFn), log });
+  const credentials = createUpstreamCredentials({ store: opts.store, config: live.current, state, clock, fetch: networkFetch, log });
   credentials.start();
   const router = routing.router;
   routing.start();
@@ -66,7 +68,7 @@ export function startServer(opts: ServerOptions): RunningServer {
     proxy: {
       config: live.current,
       router,
-      fetch: opts.fetch ?? (fetch as FetchFn),
+      fetch: networkFetch,
       mockFetch: mockFetch as FetchFn,
       credential: credentials.credential,
       refreshCredential: credentials.refreshCredential,

@@ -1,0 +1,56 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { STREAM_BODY_FROM, createNetworkFetch } from "./network-fetch.ts";
+import type { FetchFn } from "./upstream-fetch.ts";
+
+/** What a server receives: the length headers on the wire and the body. */
+let server: ReturnType<typeof Bun.serve>;
+beforeAll(() => {
+  server = Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    async fetch(req) {
+      return Response.json({
+        contentLength: req.headers.get("content-length"),
+        transferEncoding: req.headers.get("transfer-encoding"),
+        auth: req.headers.get("authorization"),
+        body: await req.text(),
+      });
+    },
+  });
+});
+afterAll(() => server.stop(true));
+
+const post = (fetchFn: FetchFn, body: string) =>
+  fetchFn(`http://127.0.0.1:${server.port}/v1/messages`, {
+    method: "POST",
+    headers: { authorization: "Bearer k", "content-type": "application/json" },
+    body,
+  }).then((r) => r.json() as Promise<{ contentLength: string | null; transferEncoding: string | null; auth: string; body: string }>);
+
+test("a large body is sent whole, with its length in bytes and not chunked (non-ASCII included)", async () => {
+  const body = JSON.stringify({ system: "é—🙂 ".repeat(STREAM_BODY_FROM), messages: [] });
+  const seen: unknown[] = [];
+  const spy: FetchFn = (input, init) => {
+    seen.push(init?.body);
+    return fetch(input, init);
+  };
+  const got = await post(createNetworkFetch(spy), body);
+  expect(seen[0]).toBeInstanceOf(ReadableStream); // handed over as a stream, so fetch can let it go once sent
+  expect(got.body).toBe(body);
+  expect(got.contentLength).toBe(String(Buffer.byteLength(body)));
+  expect(got.transferEncoding).toBeNull();
+  expect(got.auth).toBe("Bearer k");
+});
+
+test("a small body is passed as it is", async () => {
+  const seen: unknown[] = [];
+  const spy: FetchFn = (input, init) => {
+    seen.push(init?.body);
+    return fetch(input, init);
+  };
+  const body = JSON.stringify({ model: "m", messages: [{ role: "user", content: "hi" }] });
+  const got = await post(createNetworkFetch(spy), body);
+  expect(seen[0]).toBe(body);
+  expect(got.body).toBe(body);
+  expect(got.contentLength).toBe(String(body.length));
+});
