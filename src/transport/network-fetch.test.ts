@@ -54,3 +54,31 @@ test("a small body is passed as it is", async () => {
   expect(got.body).toBe(body);
   expect(got.contentLength).toBe(String(body.length));
 });
+
+test("through an outbound HTTP proxy (the `environment` setting) a large body arrives the same way", async () => {
+  const atProxy: { contentLength: string | null; transferEncoding: string | null }[] = [];
+  // A forward proxy for http:// targets: it gets the absolute URL and passes the request on.
+  const proxy = Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    async fetch(req) {
+      atProxy.push({ contentLength: req.headers.get("content-length"), transferEncoding: req.headers.get("transfer-encoding") });
+      const headers = new Headers(req.headers);
+      headers.delete("host");
+      return fetch(req.url, { method: req.method, headers, body: await req.text() });
+    },
+  });
+  try {
+    const body = JSON.stringify({ system: "é".repeat(STREAM_BODY_FROM), messages: [] });
+    const res = await createNetworkFetch()(`http://127.0.0.1:${server.port}/v1/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body,
+      proxy: `http://127.0.0.1:${proxy.port}`,
+    });
+    expect(((await res.json()) as { body: string }).body).toBe(body);
+    expect(atProxy).toEqual([{ contentLength: String(Buffer.byteLength(body)), transferEncoding: null }]);
+  } finally {
+    proxy.stop(true);
+  }
+});
