@@ -93,12 +93,10 @@ export async function measureStreams(svc: BenchServices, concurrent = 1000, dela
   let results: LoadResult[];
   try {
     results = await Promise.all(
-      scenarios.map((s) =>
-      {
+      scenarios.map((s) => {
         const req = requestFor(s, true, svc.endpoints, `-d${delayMs}`);
         return runLoadInChild({ ...req, body: padded(req.body!, s.client, requestBytes), connections: per, requests: per, timeoutMs: 60_000 });
-      }
-      ),
+      }),
     );
   } finally {
     running = false;

@@ -123,10 +123,10 @@ export function callUpstream(fetchFn: FetchFn, call: UpstreamCall): Promise<Upst
   return opened(pending);
 
   /** The exchange once the headers arrive (the one async part; it holds nothing of `call`). */
-  async function opened(headers: Promise<Response>): Promise<UpstreamExchange> {
+  async function opened(answer: Promise<Response>): Promise<UpstreamExchange> {
     let response: Response;
     try {
-      response = await headers;
+      response = await answer;
     } catch (e) {
       throw failure(e, "upstream connection failed");
     }
