@@ -17,7 +17,7 @@ import { mockFetch } from "../src/providers/mock.ts";
 import { createRouter } from "../src/routing/router.ts";
 import { createApp } from "../src/server/create-app.ts";
 import { createLogger } from "../src/server/logger.ts";
-import { routingOptionsFromConfig } from "../src/server/routing-options-from-config.ts";
+import { routingOptionsFromConfig } from "../src/runtime/routing-options-from-config.ts";
 import { createMemoryStore } from "../src/state/memory-store.ts";
 import type { FetchFn } from "../src/transport/upstream-fetch.ts";
 import { createUsageMeter } from "../src/usage/usage-meter.ts";

@@ -1,6 +1,6 @@
 import type { FetchLike } from "./base-command.ts";
 
-/** One account in /health (see src/server/account-health.ts). */
+/** One account in /health (see src/runtime/account-health.ts). */
 export interface AccountHealthItem {
   id: string;
   state: string;

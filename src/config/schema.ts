@@ -1,6 +1,4 @@
 import { Type as T, type Static } from "@sinclair/typebox";
-import { RoutingStrategy } from "../routing/routing-options.ts";
-import { DEFAULT_SESSION_HEADERS } from "../routing/session-key.ts";
 
 /**
  * The configuration file's one schema. Every type used for configuration derives from it.
@@ -10,6 +8,27 @@ import { DEFAULT_SESSION_HEADERS } from "../routing/session-key.ts";
 export const PROVIDERS = ["anthropic", "openai", "azure", "gemini", "openai-compatible", "mock"] as const;
 export const Provider = T.Union(PROVIDERS.map((p) => T.Literal(p)));
 export type Provider = Static<typeof Provider>;
+
+/**
+ * How candidates are ordered inside one priority tier (tiers always come first; see src/routing/strategies.ts).
+ * - `health-first` (default): round-robin, accounts that failed within the window go after clean ones.
+ * - `weighted-round-robin`: smooth weighted round-robin by `weight` (0 = standby, only for failover).
+ * - `priority`: config order inside a tier: strict active/standby, no load spreading.
+ * - `least-latency`: lowest moving average of time to first byte; unmeasured accounts first.
+ * - `least-in-flight`: fewest requests in flight.
+ */
+export const ROUTING_STRATEGIES = [
+  "health-first",
+  "weighted-round-robin",
+  "priority",
+  "least-latency",
+  "least-in-flight",
+] as const;
+export const RoutingStrategy = T.Union(ROUTING_STRATEGIES.map((s) => T.Literal(s)));
+export type RoutingStrategy = Static<typeof RoutingStrategy>;
+
+/** Headers that carry a conversation id for sticky routing when the config names none. */
+export const DEFAULT_SESSION_HEADERS = ["x-session-id", "x-claude-code-session-id"] as const;
 
 export const PERMISSIONS = ["read", "write", "admin"] as const;
 export const Permission = T.Union(PERMISSIONS.map((p) => T.Literal(p)));
@@ -114,7 +133,7 @@ export type ModelRoute = Static<typeof ModelRoute>;
 
 /**
  * Account selection, health and failover (issue 5). Durations are seconds like everywhere in the file;
- * src/server/routing-options-from-config.ts converts them to the router's milliseconds. The strategy and
+ * src/runtime/routing-options-from-config.ts converts them to the router's milliseconds. The strategy and
  * the sticky settings apply to the next request after a reload; breaker and cooldown settings at start.
  */
 export const RoutingConfig = T.Object(

@@ -41,7 +41,7 @@ function endsComplete(dialect: DialectName, tail: SseEvent[]): boolean {
   return final !== undefined && isTerminator(dialect, final);
 }
 
-const toGatewayError = (e: unknown) =>
+const asStreamError = (e: unknown) =>
   e instanceof GatewayError ? e : new GatewayError(502, "upstream_error", "upstream stream failed", { cause: e });
 
 /**
@@ -63,7 +63,7 @@ function directStream(started: StartedStream, opts: Common, produce: (out: Direc
         result = await produce(out);
       } catch (e) {
         if (done) return;
-        const err = toGatewayError(e);
+        const err = asStreamError(e);
         started.exchange.close(err);
         try {
           out.write(opts.errorEvent(err));

@@ -1,5 +1,6 @@
 import { ConfigError } from "../errors.ts";
-import type { OAuthAccountRef, OAuthClientConfig, OAuthSettings } from "./types.ts";
+import type { OAuthSettings } from "../config/schema.ts";
+import type { OAuthAccountRef, OAuthClientConfig } from "./types.ts";
 
 /**
  * The seed's Anthropic OAuth constants (SEED_ANALYSIS "OAuth"; WIRE_FORMATS §12.2). The issue asks for the

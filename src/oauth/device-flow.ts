@@ -4,7 +4,8 @@ import { GatewayError } from "../errors.ts";
 import { OAuthError } from "./oauth-error.ts";
 import { createPkcePair, cryptoRandomBytes, type RandomBytes } from "./pkce.ts";
 import { TokenErrorResponse, oauthErrorFrom, postOAuthForm, tokensFromResponse } from "./token-endpoint.ts";
-import type { Clock, FetchFn, OAuthClientConfig, OAuthTokens, Sleep } from "./types.ts";
+import type { Clock, OAuthClientConfig, OAuthTokens, Sleep } from "./types.ts";
+import type { FetchFn } from "../transport/upstream-fetch.ts";
 
 /** RFC 8628 §3.2 device authorization response. */
 export const DeviceCodeResponse = T.Object({

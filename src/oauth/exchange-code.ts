@@ -1,6 +1,7 @@
 import { parsePastedCode, verifyState, type AuthorizationSession } from "./anthropic-authorize.ts";
 import { postOAuthForm, tokensFromResponse } from "./token-endpoint.ts";
-import type { Clock, FetchFn, OAuthClientConfig, OAuthTokens } from "./types.ts";
+import type { Clock, OAuthClientConfig, OAuthTokens } from "./types.ts";
+import type { FetchFn } from "../transport/upstream-fetch.ts";
 import { invalidRequest } from "../errors.ts";
 
 export interface ExchangeCodeInput {

@@ -1,5 +1,6 @@
 import { postOAuthForm, tokensFromResponse } from "./token-endpoint.ts";
-import type { Clock, FetchFn, OAuthClientConfig, OAuthTokens } from "./types.ts";
+import type { Clock, OAuthClientConfig, OAuthTokens } from "./types.ts";
+import type { FetchFn } from "../transport/upstream-fetch.ts";
 
 /**
  * One refresh_token grant (WIRE_FORMATS §12.3; JSON for Anthropic, form for RFC servers such as Qwen).

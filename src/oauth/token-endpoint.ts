@@ -2,7 +2,8 @@ import { Type as T, type Static } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import { GatewayError } from "../errors.ts";
 import { OAuthError, scrubSecrets } from "./oauth-error.ts";
-import type { Clock, FetchFn, OAuthTokens } from "./types.ts";
+import type { Clock, OAuthTokens } from "./types.ts";
+import type { FetchFn } from "../transport/upstream-fetch.ts";
 
 /** RFC 6749 §5.1 success body; extra fields (scope, organization, account, id_token) are ignored. */
 export const TokenResponse = T.Object({

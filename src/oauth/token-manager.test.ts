@@ -6,7 +6,8 @@ import { startFakeOAuthServer, type FakeOAuthServer } from "../../test/fakes/oau
 import { OAuthReauthRequiredError } from "./oauth-error.ts";
 import { oauthRequestHeaders } from "./oauth-headers.ts";
 import { createTokenManager, type IntervalTimer, type TokenManagerEvent, type TokenManagerOptions, type TokenPersistence } from "./token-manager.ts";
-import type { FetchFn, OAuthAccountRef, OAuthTokens } from "./types.ts";
+import type { OAuthAccountRef, OAuthTokens } from "./types.ts";
+import type { FetchFn } from "../transport/upstream-fetch.ts";
 import { rejectionOf } from "../../test/support/rejection.ts";
 
 const MIN = 60_000;

@@ -3,7 +3,8 @@ import type { StateStore } from "../state/types.ts";
 import { resolveOAuthClient } from "./defaults.ts";
 import { OAuthError, OAuthReauthRequiredError } from "./oauth-error.ts";
 import { refreshTokens } from "./refresh-token.ts";
-import type { Clock, FetchFn, OAuthAccountRef, OAuthClientConfig, OAuthTokens, Sleep } from "./types.ts";
+import type { Clock, OAuthAccountRef, OAuthClientConfig, OAuthTokens, Sleep } from "./types.ts";
+import type { FetchFn } from "../transport/upstream-fetch.ts";
 
 /**
  * Where tokens live. The config store implements it (encrypting at rest); the manager only sees plaintext.

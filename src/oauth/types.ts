@@ -1,8 +1,4 @@
-import type { Static } from "@sinclair/typebox";
-import type { OAuthSettings as OAuthSettingsSchema, Provider } from "../config/schema.ts";
-
-/** The config's `upstream_accounts[].oauth` block (schema.ts exports only the schema value). */
-export type OAuthSettings = Static<typeof OAuthSettingsSchema>;
+import type { OAuthSettings, Provider } from "../config/schema.ts";
 
 /** Plaintext token material as the OAuth code sees it; the config store encrypts it at rest. */
 export interface OAuthTokens {
@@ -14,9 +10,6 @@ export interface OAuthTokens {
   /** Qwen answers with the API host the token is good for (`resource_url`) [verify]; others leave it out. */
   resourceUrl?: string;
 }
-
-/** The injected HTTP client: the global `fetch` or a test double. */
-export type FetchFn = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
 /** Epoch milliseconds. */
 export type Clock = () => number;

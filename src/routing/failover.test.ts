@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import type { UpstreamAccount } from "../config/schema.ts";
 import { GatewayError } from "../errors.ts";
 import { type AttemptContext, runWithFailover } from "./failover.ts";
-import { createRouter, type RoutingConfig } from "./router.ts";
+import { createRouter, type RoutingTable } from "./router.ts";
 
 const T0 = Date.parse("2026-03-01T12:00:00Z");
 const acct = (id: string, extra: Partial<UpstreamAccount> = {}): UpstreamAccount => ({
@@ -16,7 +16,7 @@ const acct = (id: string, extra: Partial<UpstreamAccount> = {}): UpstreamAccount
   created_at: "2026-01-01T00:00:00Z",
   ...extra,
 });
-const config: RoutingConfig = { accounts: [acct("a"), acct("b"), acct("c")], routes: [], strategy: "priority" };
+const config: RoutingTable = { accounts: [acct("a"), acct("b"), acct("c")], routes: [], strategy: "priority" };
 
 function setup() {
   let now = T0;

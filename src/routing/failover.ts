@@ -1,10 +1,10 @@
 import type { UpstreamAccount } from "../config/schema.ts";
 import { GatewayError } from "../errors.ts";
 import { outcomeFromError, shouldFailover, type UpstreamOutcome } from "./classify-outcome.ts";
-import type { PlanOptions, RoutePlan, Router, RoutingConfig } from "./router.ts";
+import type { PlanOptions, RoutePlan, Router, RoutingTable } from "./router.ts";
 
 export interface FailoverRequest extends PlanOptions {
-  config: RoutingConfig;
+  config: RoutingTable;
   /** The model the client asked for. */
   model: string;
   /** At most this many accounts are tried (proxy.max_attempts). */

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import type { UpstreamAccount } from "../config/schema.ts";
 import { GatewayError } from "../errors.ts";
 import type { RouteRule } from "./resolve-route.ts";
-import { createRouter, type RoutingConfig } from "./router.ts";
+import { createRouter, type RoutingTable } from "./router.ts";
 
 const T0 = Date.parse("2026-03-01T12:00:00Z");
 const acct = (id: string, provider: UpstreamAccount["provider"], extra: Partial<UpstreamAccount> = {}): UpstreamAccount => ({
@@ -44,7 +44,7 @@ function thrown(f: () => unknown): GatewayError {
 const ids = (accounts: UpstreamAccount[]) => accounts.map((a) => a.id);
 
 describe("router.plan: which accounts serve a model", () => {
-  const config: RoutingConfig = {
+  const config: RoutingTable = {
     accounts: [
       acct("ant", "anthropic"),
       acct("oai", "openai"),
@@ -100,7 +100,7 @@ describe("router.plan: which accounts serve a model", () => {
 });
 
 describe("router.plan: health", () => {
-  const config: RoutingConfig = { accounts: [acct("a", "openai"), acct("b", "openai"), acct("c", "openai")], routes: [] };
+  const config: RoutingTable = { accounts: [acct("a", "openai"), acct("b", "openai"), acct("c", "openai")], routes: [] };
 
   test("unhealthy accounts are left out; the rest still serve", () => {
     const { router } = setup();
@@ -191,7 +191,7 @@ describe("router.plan: health", () => {
 });
 
 describe("router.plan: strategies and sticky sessions", () => {
-  const config: RoutingConfig = { accounts: [acct("a", "openai"), acct("b", "openai"), acct("c", "openai")], routes: [] };
+  const config: RoutingTable = { accounts: [acct("a", "openai"), acct("b", "openai"), acct("c", "openai")], routes: [] };
 
   test("default health-first round-robins", () => {
     const { router } = setup();

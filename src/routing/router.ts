@@ -10,7 +10,7 @@ import { createStickySessions } from "./sticky-sessions.ts";
 import { type CandidateView, createRotationState, orderCandidates } from "./strategies.ts";
 
 /** The slice of configuration the router reads on every request (pass the live config: a reload replaces these lists, never edits them). */
-export interface RoutingConfig {
+export interface RoutingTable {
   accounts: readonly UpstreamAccount[];
   routes: readonly RouteRule[];
   /** Global strategy; a route's own `strategy` wins. Default: options.strategy, else `health-first`. */
@@ -44,7 +44,7 @@ export interface Router {
    * (`unavailable`) when they are all cooling, open or failing auth; `retryAfter` (seconds) is the
    * earliest recovery when one is known.
    */
-  plan(config: RoutingConfig, model: string, opts?: PlanOptions): RoutePlan;
+  plan(config: RoutingTable, model: string, opts?: PlanOptions): RoutePlan;
   /** Claims a request slot on the account (see HealthRegistry.begin); skip the account when false. */
   begin(accountId: string, opts?: { probe?: boolean }): boolean;
   /** Releases the slot taken by begin(); call exactly once per successful begin(). */
@@ -86,8 +86,8 @@ export function createRouter(deps: RouterDeps): Router {
    * Which accounts serve a model depends only on the account and route lists, which a reload replaces (never
    * edits): it is worked out once per model name and list, not per request. Bounded: names come from clients.
    */
-  let servedFor: { accounts: RoutingConfig["accounts"]; routes: RoutingConfig["routes"]; byModel: Map<string, Served> } | undefined;
-  function served(config: RoutingConfig, model: string, onlyProvider: Provider | undefined): Served {
+  let servedFor: { accounts: RoutingTable["accounts"]; routes: RoutingTable["routes"]; byModel: Map<string, Served> } | undefined;
+  function served(config: RoutingTable, model: string, onlyProvider: Provider | undefined): Served {
     if (servedFor?.accounts !== config.accounts || servedFor.routes !== config.routes) {
       servedFor = { accounts: config.accounts, routes: config.routes, byModel: new Map() };
     }
@@ -108,7 +108,7 @@ export function createRouter(deps: RouterDeps): Router {
     return s;
   }
 
-  function plan(config: RoutingConfig, model: string, opts: PlanOptions = {}): RoutePlan {
+  function plan(config: RoutingTable, model: string, opts: PlanOptions = {}): RoutePlan {
     const { enabled, route, provider, serving } = served(config, model, opts.provider);
     if (serving.length === 0) throw notServed(enabled, model, route.targetModel, provider);
 

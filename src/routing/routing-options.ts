@@ -1,23 +1,9 @@
 import { Type as T, type Static } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
+import { RoutingStrategy } from "../config/schema.ts";
 
-/**
- * How candidates are ordered inside one priority tier (tiers always come first; see strategies.ts).
- * - `health-first` (default): round-robin, accounts that failed within the window go after clean ones.
- * - `weighted-round-robin`: smooth weighted round-robin by `weight` (0 = standby, only for failover).
- * - `priority`: config order inside a tier: strict active/standby, no load spreading.
- * - `least-latency`: lowest moving average of time to first byte; unmeasured accounts first.
- * - `least-in-flight`: fewest requests in flight.
- */
-export const ROUTING_STRATEGIES = [
-  "health-first",
-  "weighted-round-robin",
-  "priority",
-  "least-latency",
-  "least-in-flight",
-] as const;
-export const RoutingStrategy = T.Union(ROUTING_STRATEGIES.map((s) => T.Literal(s)));
-export type RoutingStrategy = Static<typeof RoutingStrategy>;
+export { ROUTING_STRATEGIES, RoutingStrategy } from "../config/schema.ts";
+
 
 /**
  * Health, breaker, cooldown and sticky-routing settings. All durations are milliseconds (the config file

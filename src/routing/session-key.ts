@@ -1,12 +1,13 @@
+import { DEFAULT_SESSION_HEADERS } from "../config/schema.ts";
+
 /**
  * The key that ties requests of one conversation together, for sticky routing. First match wins:
  * 1. a configured header (default: `x-session-id`, and Claude Code's `x-claude-code-session-id`,
- *    which CLIENT_TRAFFIC.md found to be stable per session);
+ *    which stays the same for a whole Claude Code session);
  * 2. Anthropic `metadata.user_id`;
  * 3. OpenAI `user`.
  * The key is prefixed with its source so an OpenAI `user` never collides with a header value.
  */
-export const DEFAULT_SESSION_HEADERS = ["x-session-id", "x-claude-code-session-id"] as const;
 
 export function sessionKeyFrom(
   body: unknown,

@@ -19,7 +19,7 @@ import { sniffCompletionsDialect } from "./sniff-completions-dialect.ts";
 import { renderPrometheus, type AccountGauge } from "../usage/prometheus.ts";
 import { createUsageMeter, type UsageMeter } from "../usage/usage-meter.ts";
 
-export interface AccountHealth {
+export interface AccountHealthSummary {
   id: string;
   state: string;
   until?: string;
@@ -43,7 +43,7 @@ export interface AppDeps {
   /** Per-account state for /metrics gauges. */
   accountGauges?(): AccountGauge[];
   /** Health of each enabled account, for /health. */
-  accountHealth(): AccountHealth[];
+  accountHealth(): AccountHealthSummary[];
 }
 
 interface Handled {

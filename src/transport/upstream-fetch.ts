@@ -1,7 +1,7 @@
 import { GatewayError } from "../errors.ts";
 
 /** A fetch-shaped function: the real one, or the mock provider's, or a test's. */
-export type FetchFn = (input: Request | string, init?: RequestInit & { proxy?: string }) => Promise<Response>;
+export type FetchFn = (input: Request | string | URL, init?: RequestInit & { proxy?: string }) => Promise<Response>;
 
 export interface UpstreamTimeouts {
   /**

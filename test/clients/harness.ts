@@ -10,7 +10,7 @@ import OpenAI from "openai";
 import type { Provider } from "../../src/config/schema.ts";
 import { ConfigStore } from "../../src/config/store.ts";
 import { createRouter, type Router } from "../../src/routing/router.ts";
-import { startServer, type RunningServer } from "../../src/server/start-server.ts";
+import { startServer, type RunningServer } from "../../src/runtime/start-server.ts";
 import { type RecordingUpstream, startRecordingUpstream } from "../fakes/recording-upstream.ts";
 import { testAccount, testKey } from "../support/test-app.ts";
 

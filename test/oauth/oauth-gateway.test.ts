@@ -9,7 +9,7 @@ import { join } from "node:path";
 import type { UpstreamAccount } from "../../src/config/schema.ts";
 import { ConfigStore } from "../../src/config/store.ts";
 import { createConfigTokenPersistence } from "../../src/oauth/config-persistence.ts";
-import { startServer, type RunningServer } from "../../src/server/start-server.ts";
+import { startServer, type RunningServer } from "../../src/runtime/start-server.ts";
 import { startFakeOAuthServer, type FakeOAuthServer } from "../fakes/oauth-server.ts";
 import { testAccount, testKey } from "../support/test-app.ts";
 

@@ -5,7 +5,7 @@
  */
 import type { Config, UpstreamAccount } from "../../src/config/schema.ts";
 import { createRouter, type Router } from "../../src/routing/router.ts";
-import { routingOptionsFromConfig } from "../../src/server/routing-options-from-config.ts";
+import { routingOptionsFromConfig } from "../../src/runtime/routing-options-from-config.ts";
 import type { FetchFn } from "../../src/transport/upstream-fetch.ts";
 import { createSseParser } from "../../src/transport/sse-parser.ts";
 import { startFaultUpstream, type FaultMode, type FaultStep, type FaultUpstream } from "../fakes/fault-upstream.ts";

@@ -34,7 +34,7 @@ const enc = new TextEncoder();
 
 export function faultFetch(next: () => SoakFault, counts: Record<string, number> = {}): FetchFn {
   return async (input, init) => {
-    const url = typeof input === "string" ? input : input.url;
+    const url = input instanceof Request ? input.url : String(input);
     const anthropic = new URL(url).pathname.endsWith("/messages");
     const body = JSON.parse(String(init?.body ?? "{}")) as { model: string; stream?: boolean };
     const fault = next();

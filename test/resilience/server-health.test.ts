@@ -7,8 +7,8 @@
 import { afterEach, beforeEach, expect, test } from "bun:test";
 import { ConfigStore } from "../../src/config/store.ts";
 import { createRouter } from "../../src/routing/router.ts";
-import { routingOptionsFromConfig } from "../../src/server/routing-options-from-config.ts";
-import { startServer, type RunningServer } from "../../src/server/start-server.ts";
+import { routingOptionsFromConfig } from "../../src/runtime/routing-options-from-config.ts";
+import { startServer, type RunningServer } from "../../src/runtime/start-server.ts";
 import { sandbox, type Sandbox } from "../cli/cli-harness.ts";
 import { testKey } from "../support/test-app.ts";
 import { account, fastProxy, statusUpstream, upstreamPool } from "./harness.ts";

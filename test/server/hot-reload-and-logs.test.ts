@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigStore } from "../../src/config/store.ts";
-import { startServer, type RunningServer } from "../../src/server/start-server.ts";
+import { startServer, type RunningServer } from "../../src/runtime/start-server.ts";
 import { testAccount, testKey } from "../support/test-app.ts";
 
 let dir: string;

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigStore } from "../../src/config/store.ts";
-import { startServer } from "../../src/server/start-server.ts";
+import { startServer } from "../../src/runtime/start-server.ts";
 import type { FetchFn } from "../../src/transport/upstream-fetch.ts";
 import { testAccount, testKey } from "../support/test-app.ts";
 

@@ -1,6 +1,6 @@
 import type { UpstreamAccount } from "../../config/schema.ts";
 import { createConfigTokenPersistence } from "../../oauth/config-persistence.ts";
-import type { FetchFn } from "../../oauth/types.ts";
+import type { FetchFn } from "../../transport/upstream-fetch.ts";
 import type { BaseCommand } from "../base-command.ts";
 import { findIndex } from "../find-item.ts";
 import { readStdinLine } from "../read-stdin-line.ts";

@@ -4,7 +4,8 @@ import { startAuthorization } from "../../oauth/anthropic-authorize.ts";
 import { resolveOAuthClient } from "../../oauth/defaults.ts";
 import { pollDeviceFlow, startDeviceFlow } from "../../oauth/device-flow.ts";
 import { completeAuthorization } from "../../oauth/exchange-code.ts";
-import type { Clock, FetchFn, OAuthTokens, Sleep } from "../../oauth/types.ts";
+import type { Clock, OAuthTokens, Sleep } from "../../oauth/types.ts";
+import type { FetchFn } from "../../transport/upstream-fetch.ts";
 import { BINARY_NAME } from "../base-command.ts";
 import type { PendingLogins } from "./pending-login.ts";
 

@@ -1,5 +1,5 @@
 import { Command, Option } from "clipanion";
-import { startServer } from "../../server/start-server.ts";
+import { startServer } from "../../runtime/start-server.ts";
 import { VERSION } from "../../version.ts";
 import { BaseCommand } from "../base-command.ts";
 

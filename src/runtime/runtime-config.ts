@@ -1,6 +1,6 @@
 import type { Config, UpstreamAccount } from "../config/schema.ts";
 import type { ConfigStore } from "../config/store.ts";
-import type { Logger } from "./logger.ts";
+import type { Logger } from "../server/logger.ts";
 
 /**
  * The configuration in force for a running server: the last valid version of the file. CLI changes apply

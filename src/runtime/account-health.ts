@@ -1,17 +1,17 @@
 import type { UpstreamAccount } from "../config/schema.ts";
 import type { Router } from "../routing/router.ts";
-import type { AccountHealth } from "./create-app.ts";
+import type { AccountHealthSummary } from "../server/create-app.ts";
 
 /**
  * Health of every enabled account as /health shows it: ids, states and the router's plain-sentence detail;
  * no names or secrets (the endpoint needs no key). `reason` and `consecutive_failures` only when not healthy.
  */
-export function accountHealthList(router: Pick<Router, "status">, accounts: readonly UpstreamAccount[]): AccountHealth[] {
-  const out: AccountHealth[] = [];
+export function accountHealthList(router: Pick<Router, "status">, accounts: readonly UpstreamAccount[]): AccountHealthSummary[] {
+  const out: AccountHealthSummary[] = [];
   for (const a of accounts) {
     if (a.status !== "active") continue;
     const s = router.status(a.id);
-    const item: AccountHealth = { id: a.id, state: s.state };
+    const item: AccountHealthSummary = { id: a.id, state: s.state };
     if (s.until) item.until = new Date(s.until).toISOString();
     if (s.state !== "healthy") {
       if (s.reason) item.reason = s.reason;

@@ -1,10 +1,9 @@
 import type { Config, UpstreamAccount } from "../config/schema.ts";
 import { createConfigTokenPersistence, type TokenConfigStore } from "../oauth/config-persistence.ts";
 import { createTokenManager, type TokenManager } from "../oauth/token-manager.ts";
-import type { FetchFn as OAuthFetchFn } from "../oauth/types.ts";
 import type { StateStore } from "../state/types.ts";
 import type { FetchFn } from "../transport/upstream-fetch.ts";
-import type { Logger } from "./logger.ts";
+import type { Logger } from "../server/logger.ts";
 import { createCredentialCache } from "./runtime-config.ts";
 
 export interface UpstreamCredentials {
@@ -32,9 +31,8 @@ export function createUpstreamCredentials(deps: {
   log: Logger;
 }): UpstreamCredentials {
   const apiKey = createCredentialCache((sealed, where) => deps.store.cipher.decrypt(sealed, where));
-  const oauthFetch: OAuthFetchFn = (input, init) => deps.fetch(input instanceof URL ? input.toString() : input, init);
   const tokens = createTokenManager({
-    fetch: oauthFetch,
+    fetch: deps.fetch,
     clock: deps.clock,
     store: deps.state,
     persistence: createConfigTokenPersistence({ store: deps.store, config: deps.config }),
