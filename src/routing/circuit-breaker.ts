@@ -2,8 +2,11 @@
  * One account's circuit breaker, as plain data plus functions (the health registry owns the objects).
  * closed ──(N consecutive failures, or failure rate ≥ threshold over the window)──► open
  * open ──(open period elapsed; computed lazily from the clock)──► half_open
- * half_open ──(the single probe succeeds)──► closed;  ──(probe fails)──► open, period doubled (capped)
+ * open ──(panic mode: every account is out, this one is tried anyway)──► half_open at once, that request the probe
+ * half_open ──(a success)──► closed;  ──(a failure)──► open, period doubled (capped)
  * Only failures that say the account is sick count: 5xx, timeouts, connection failures.
+ * Half-open lets one request through at a time (the probe). The router gives that request to the account even
+ * while other accounts are healthy, so the cycle ends the same way whether or not the account is needed.
  */
 
 export type BreakerPhase = "closed" | "open" | "half_open";
@@ -34,13 +37,15 @@ export interface BreakerState {
   reopenCount: number;
   /** While half-open: a probe is out until this time (0 = none). */
   probeLeaseUntil: number;
+  /** When the last failure was counted (0 = never): the router puts the account behind clean ones for a while. */
+  lastFailureAt: number;
   buckets: Bucket[];
 }
 
 const BUCKETS = 10;
 
 export function createBreaker(): BreakerState {
-  return { phase: "closed", consecutiveFailures: 0, openUntil: 0, reopenCount: 0, probeLeaseUntil: 0, buckets: [] };
+  return { phase: "closed", consecutiveFailures: 0, openUntil: 0, reopenCount: 0, probeLeaseUntil: 0, lastFailureAt: 0, buckets: [] };
 }
 
 /** The current phase; moves open → half_open once the open period is over. */
@@ -66,6 +71,19 @@ export function breakerAcquire(b: BreakerState, now: number, s: BreakerSettings)
   return true;
 }
 
+/**
+ * Panic mode: every account that serves the model is out, and this one's breaker is the only reason. The request
+ * goes through anyway. An open breaker turns half-open now and the request is its probe (its success closes the
+ * breaker, its failure re-opens it); when the probe is already out, the request goes along without one.
+ */
+export function breakerPanicAcquire(b: BreakerState, now: number, s: BreakerSettings): void {
+  if (breakerPhase(b, now) === "open") {
+    b.phase = "half_open";
+    b.openUntil = now;
+  }
+  if (b.phase === "half_open" && b.probeLeaseUntil <= now) b.probeLeaseUntil = now + s.probeLeaseMs;
+}
+
 /** A probe ended without a verdict (client went away, client error): let the next request probe. */
 export function breakerRelease(b: BreakerState): void {
   if (b.phase === "half_open") b.probeLeaseUntil = 0;
@@ -74,7 +92,8 @@ export function breakerRelease(b: BreakerState): void {
 export function breakerSuccess(b: BreakerState, now: number, s: BreakerSettings): void {
   bucketAt(b, now, s).ok++;
   b.consecutiveFailures = 0;
-  // A late success from a request sent before the breaker opened proves little; only the probe closes it.
+  // A late success from a request sent before the breaker opened proves little: an open breaker stays open.
+  // Half-open, the success is the probe's (or a panic-mode request's): the account works, close.
   if (b.phase === "half_open") {
     b.phase = "closed";
     b.reopenCount = 0;
@@ -86,6 +105,7 @@ export function breakerSuccess(b: BreakerState, now: number, s: BreakerSettings)
 export function breakerFailure(b: BreakerState, now: number, s: BreakerSettings): void {
   bucketAt(b, now, s).fail++;
   b.consecutiveFailures++;
+  b.lastFailureAt = now;
   const phase = breakerPhase(b, now);
   if (phase === "half_open") return open(b, now, s);
   if (phase !== "closed") return;

@@ -53,7 +53,11 @@ async function attempt(ctx: AttemptContext, stream: boolean, signal?: AbortSigna
   if (!res.ok) {
     ctx.report({ kind: "http", status: res.status, headers: res.headers });
     await res.body?.cancel();
-    throw new GatewayError(res.status, "upstream_error", `upstream answered ${res.status}`, { retryable: res.status >= 429 });
+    const retryAfter = res.headers.get("retry-after");
+    throw new GatewayError(res.status, "upstream_error", `upstream answered ${res.status}`, {
+      retryable: res.status >= 429,
+      headers: retryAfter ? { "retry-after": retryAfter } : undefined,
+    });
   }
   const reader = res.body!.getReader();
   let text = "";
@@ -132,14 +136,19 @@ describe("failover over real sockets", () => {
     expect(router.status("u0").lastFailure?.what).toBe("timed out");
   });
 
-  test("every account rate-limited: 429 with the earliest Retry-After", async () => {
-    const accts = await accounts({ mode: "429", retryAfter: "40" }, { mode: "429", retryAfter: "15" });
+  test("every account rate-limited: the last upstream's 429 is relayed; the next request gets 429 with the earliest Retry-After", async () => {
+    const accts = await accounts({ mode: "429", retryAfter: "15" }, { mode: "429", retryAfter: "40" });
     const router = createRouter({ clock: Date.now });
-    const config = { accounts: accts, routes: [] };
-    const err = await runWithFailover(router, Date.now, { config, model: "any", maxAttempts: 3 }, (ctx) => attempt(ctx, false)).catch((e) => e);
-    expect(err).toBeInstanceOf(GatewayError);
-    expect(err.status).toBe(429);
-    expect(err.options.retryAfter).toBeGreaterThanOrEqual(14);
-    expect(err.options.retryAfter).toBeLessThanOrEqual(15);
+    const config = { accounts: accts, routes: [], strategy: "priority" as const };
+    const run = () => runWithFailover(router, Date.now, { config, model: "any", maxAttempts: 3 }, (ctx) => attempt(ctx, false)).catch((e) => e);
+    const relayed = await run();
+    expect(relayed).toBeInstanceOf(GatewayError);
+    expect(relayed).toMatchObject({ status: 429, message: "upstream answered 429", options: { headers: { "retry-after": "40" } } });
+    const own = await run();
+    expect(own).toMatchObject({ status: 429, code: "rate_limited" });
+    expect(own.message).toContain("every upstream account");
+    expect(own.options.retryAfter).toBeGreaterThanOrEqual(14);
+    expect(own.options.retryAfter).toBeLessThanOrEqual(15);
+    expect(upstreams[0].requests.length + upstreams[1].requests.length).toBe(2);
   });
 });

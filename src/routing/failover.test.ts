@@ -3,6 +3,7 @@ import type { UpstreamAccount } from "../config/schema.ts";
 import { GatewayError } from "../errors.ts";
 import { type AttemptContext, runWithFailover } from "./failover.ts";
 import { createRouter, type RoutingTable } from "./router.ts";
+import type { RoutingOptions } from "./routing-options.ts";
 
 const T0 = Date.parse("2026-03-01T12:00:00Z");
 const acct = (id: string, extra: Partial<UpstreamAccount> = {}): UpstreamAccount => ({
@@ -18,10 +19,10 @@ const acct = (id: string, extra: Partial<UpstreamAccount> = {}): UpstreamAccount
 });
 const config: RoutingTable = { accounts: [acct("a"), acct("b"), acct("c")], routes: [], strategy: "priority" };
 
-function setup() {
+function setup(options: Partial<RoutingOptions> = {}) {
   let now = T0;
   const clock = () => now;
-  const router = createRouter({ clock, options: { failureThreshold: 2 } });
+  const router = createRouter({ clock, options: { failureThreshold: 2, ...options } });
   return { router, clock, advance: (ms: number) => (now += ms) };
 }
 const upstreamError = (status: number, headers: Record<string, string> = {}) =>
@@ -93,14 +94,91 @@ describe("runWithFailover", () => {
     expect(err.message).toBe("upstream 500");
   });
 
-  test("when every account ends up rate-limited: 429 with the earliest Retry-After", async () => {
+  test("when no account is left, the last upstream answer is relayed, its headers with it, never the router's verdict", async () => {
     const { router, clock } = setup();
     const err = await runWithFailover(router, clock, { config, model: "gpt-4o", maxAttempts: 5 }, async (ctx) => {
-      throw upstreamError(429, { "retry-after": ctx.account.id === "b" ? "7" : "60" });
+      throw upstreamError(429, { "retry-after": ctx.account.id === "b" ? "7" : "60", "x-ratelimit-remaining-requests": "0" });
     }).catch((e) => e);
     expect(err).toBeInstanceOf(GatewayError);
-    expect(err.status).toBe(429);
-    expect(err.options.retryAfter).toBe(7);
+    expect(err).toMatchObject({ status: 429, message: "upstream 429" });
+    expect(err.options.headers).toEqual({ "retry-after": "60", "x-ratelimit-remaining-requests": "0" }); // c's
+    // Every account is cooling now: the next request reaches no upstream and gets the router's 429.
+    let called = false;
+    const next = await runWithFailover(router, clock, { config, model: "gpt-4o", maxAttempts: 5 }, async () => (called = true)).catch((e) => e);
+    expect(called).toBe(false);
+    expect(next).toMatchObject({ status: 429, code: "rate_limited", options: { retryAfter: 7 } });
+    expect(next.message).toContain("every upstream account for model gpt-4o is unavailable");
+  });
+
+  test("one account: its own 429, 529 and 500 answers reach the client, with or without retry-after", async () => {
+    for (const [status, headers] of [
+      [429, { "retry-after": "1" }],
+      [429, {}],
+      [529, { "retry-after": "3" }],
+      [529, {}],
+      [500, {}],
+    ] as const) {
+      const { router, clock } = setup();
+      const solo: RoutingTable = { accounts: [acct("solo")], routes: [] };
+      const err = await runWithFailover(router, clock, { config: solo, model: "gpt-4o", maxAttempts: 3 }, async (ctx) => {
+        ctx.report({ kind: "http", status, headers: new Headers(headers) });
+        throw upstreamError(status, headers);
+      }).catch((e) => e);
+      expect(err).toMatchObject({ status, message: `upstream ${status}`, options: { headers } });
+      expect(err.options.retryAfter).toBeUndefined(); // nothing the upstream did not say
+    }
+  });
+
+  test("the last answer wins over later timeouts and connection failures; a 401 is never relayed", async () => {
+    const { router, clock } = setup();
+    const err = await runWithFailover(router, clock, { config, model: "gpt-4o", maxAttempts: 3 }, async (ctx) => {
+      if (ctx.account.id === "a") throw upstreamError(503, { "retry-after": "2" });
+      if (ctx.account.id === "b") {
+        ctx.report({ kind: "http", status: 401, headers: new Headers() });
+        throw new GatewayError(401, "authentication", "invalid x-api-key");
+      }
+      throw new GatewayError(504, "timeout", "upstream first byte timeout", { retryable: true });
+    }).catch((e) => e);
+    expect(err).toMatchObject({ status: 503, message: "upstream 503" });
+  });
+
+  test("no answer at all: every attempt timed out → 504 with the router's Retry-After (breakers open)", async () => {
+    const { router, clock } = setup({ failureThreshold: 1 });
+    const err = await runWithFailover(router, clock, { config, model: "gpt-4o", maxAttempts: 3 }, async () => {
+      throw new GatewayError(504, "timeout", "upstream first byte timeout", { retryable: true });
+    }).catch((e) => e);
+    expect(err).toMatchObject({ status: 504, code: "timeout", options: { retryAfter: 10 } });
+  });
+
+  test("no answer at all: connection failures that left every account out → the router's 503", async () => {
+    const { router, clock } = setup({ failureThreshold: 1 });
+    const err = await runWithFailover(router, clock, { config, model: "gpt-4o", maxAttempts: 3 }, async () => {
+      throw new TypeError("fetch failed");
+    }).catch((e) => e);
+    expect(err).toMatchObject({ status: 503, code: "unavailable", options: { retryAfter: 10 } });
+  });
+
+  test("panic mode: every breaker open → the request is tried anyway, soonest to reopen first; its success closes the breaker", async () => {
+    const { router, clock, advance } = setup({ failureThreshold: 1 });
+    router.report("b", { kind: "network" });
+    advance(1000);
+    router.report("a", { kind: "network" });
+    router.report("c", { kind: "network" });
+    const seen: string[] = [];
+    const r = await runWithFailover(router, clock, { config, model: "gpt-4o", maxAttempts: 3 }, async (ctx) => {
+      seen.push(ctx.account.id);
+      if (ctx.account.id === "b") throw upstreamError(500);
+      return ctx.account.id;
+    });
+    r.release();
+    expect(seen).toEqual(["b", "a"]); // b reopens soonest (it failed first); a and c tie, config order
+    expect(router.status("a")).toMatchObject({ state: "healthy", breaker: "closed" });
+    expect(router.status("b").state).toBe("circuit_open");
+    // Panic mode off: refused with the router's 503.
+    const strict = createRouter({ clock, options: { failureThreshold: 1, panicMode: false } });
+    for (const id of ["a", "b", "c"]) strict.report(id, { kind: "network" });
+    const err = await runWithFailover(strict, clock, { config, model: "gpt-4o", maxAttempts: 3 }, async () => "never").catch((e) => e);
+    expect(err).toMatchObject({ status: 503, code: "unavailable" });
   });
 
   test("thrown network errors (no report) count against the account", async () => {

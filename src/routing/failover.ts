@@ -1,6 +1,6 @@
 import type { UpstreamAccount } from "../config/schema.ts";
 import { GatewayError } from "../errors.ts";
-import { outcomeFromError, shouldFailover, type UpstreamOutcome } from "./classify-outcome.ts";
+import { classifyStatus, outcomeFromError, shouldFailover, type UpstreamOutcome } from "./classify-outcome.ts";
 import type { PlanOptions, RoutePlan, Router, RoutingTable } from "./router.ts";
 
 export interface FailoverRequest extends PlanOptions {
@@ -25,6 +25,8 @@ export interface AttemptContext {
    * Report the upstream's answer yourself when you have it (status and headers of a non-2xx response,
    * `success` with ttfbMs once the first byte or event arrived). When you do not, a thrown error is
    * turned into an outcome by outcomeFromError, and a return counts as a success without timing.
+   * An `http` outcome marks the error thrown next as the upstream's own answer: the one relayed to the
+   * client when no account is left to try.
    */
   report(outcome: UpstreamOutcome): void;
 }
@@ -41,37 +43,44 @@ export interface FailoverResult<T> {
   release(): void;
 }
 
-/**
- * Tries the plan's accounts in order until one answers. The attempt function must resolve only once it is
- * safe to commit — for a stream, after its first event arrived and before any byte went to the client —
- * and must throw on anything earlier. Errors that shouldFailover() rejects (client errors, client gone)
- * are thrown at once. When all attempts fail: if the accounts are now all cooling or open, the router's
- * 503/429 with Retry-After is thrown, else the last error.
- */
 /** The part of the router the failover loop uses (tests may stand in a simpler one). */
 export type RouterPort = Pick<Router, "plan" | "begin" | "end" | "report">;
 
+const PANIC = { panic: true } as const;
+
+/**
+ * Tries the plan's accounts in order until one answers. The attempt function must resolve only once it is
+ * safe to commit (for a stream: after its first event arrived, before any byte went to the client) and must
+ * throw on anything earlier. Errors that shouldFailover() rejects (client errors, client gone) are thrown at
+ * once, without trying another account. When no account is left to try, the client gets:
+ * - the last error answer an upstream gave this request (its status, message, type and rate-limit headers),
+ *   when one did: the client learns what the upstream said rather than what the gateway concluded from it.
+ *   A 401/403 is not relayed: it is about the gateway's credential for that account, not the client's key;
+ * - otherwise (timeouts, connection failures, nothing tried) the router's 503/429 with Retry-After when every
+ *   account is now cooling or open; a 504 (with that Retry-After) when every attempt timed out; else the last error.
+ */
 export async function runWithFailover<T>(
   router: RouterPort,
   clock: () => number,
   request: FailoverRequest,
   attempt: (ctx: AttemptContext) => Promise<T>,
 ): Promise<FailoverResult<T>> {
-  const planOpts: PlanOptions = { sessionKey: request.sessionKey, provider: request.provider };
+  const planOpts: PlanOptions = { sessionKey: request.sessionKey, provider: request.provider, panic: request.panic };
   const plan = router.plan(request.config, request.model, planOpts);
   const deadlineAt = request.deadlineMs === undefined ? undefined : clock() + request.deadlineMs;
   const failures: FailoverResult<T>["failures"] = [];
+  let lastAnswer: unknown;
   let tried = 0;
 
   for (const account of plan.candidates) {
     if (tried >= request.maxAttempts) break;
     if (deadlineAt !== undefined && clock() >= deadlineAt) break;
     // Another request may have taken the half-open probe since the plan was made.
-    if (!router.begin(account.id)) continue;
+    if (!router.begin(account.id, plan.panic ? PANIC : undefined)) continue;
     tried++;
-    let reported = false;
+    let reported: UpstreamOutcome | undefined;
     const report = (outcome: UpstreamOutcome) => {
-      reported = true;
+      reported = outcome;
       router.report(account.id, outcome, plan.stickyKey);
     };
     let value: T;
@@ -79,22 +88,25 @@ export async function runWithFailover<T>(
       value = await attempt({ account, targetModel: plan.targetModel, attempt: tried, deadlineAt, plan, report });
     } catch (error) {
       if (!reported) {
-        const outcome = outcomeFromError(error);
-        if (outcome) router.report(account.id, outcome, plan.stickyKey);
+        reported = outcomeFromError(error);
+        if (reported) router.report(account.id, reported, plan.stickyKey);
       }
       router.end(account.id);
       if (!shouldFailover(error)) throw error;
       failures.push({ account, error });
+      if (reported?.kind === "http" && classifyStatus(reported.status) !== "auth") lastAnswer = error;
       continue;
     }
     if (!reported) router.report(account.id, { kind: "success" }, plan.stickyKey);
     return committed(router, account, value, plan.targetModel, failures);
   }
 
-  // The accounts may now all be cooling or open: answer like the router does, with Retry-After.
+  if (lastAnswer !== undefined) throw lastAnswer;
+  // No upstream answered. The accounts may now all be cooling or open: answer like the router does, with
+  // Retry-After (asked without panic mode, which would hand back a plan instead).
   const last = failures.at(-1);
   try {
-    router.plan(request.config, request.model, planOpts);
+    router.plan(request.config, request.model, { ...planOpts, panic: false });
   } catch (e) {
     if (e instanceof GatewayError && (e.status === 503 || e.status === 429)) {
       // Every attempt timed out (which opened the breakers): a timeout says more than "unavailable", and

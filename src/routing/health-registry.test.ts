@@ -150,59 +150,76 @@ describe("health registry", () => {
     expect(reg.status("a").inFlight).toBe(0);
   });
 
-  test("reset, forget, list, subscribe", () => {
+  test("reset forgets failures, cooldowns and auth failures but keeps in-flight counts; forget drops the account", () => {
     const { reg } = setup();
-    const seen: string[] = [];
-    const off = reg.subscribe((id) => seen.push(id));
     reg.report("a", http(401));
+    reg.begin("b");
     reg.report("b", http(429));
-    reg.report("c", http(404)); // no change, no event
-    expect(seen).toEqual(["a", "b"]);
-    expect(reg.list().map((s) => s.accountId).sort()).toEqual(["a", "b"]);
-    reg.reset("a");
-    expect(reg.status("a").state).toBe("healthy");
-    reg.forget("b");
-    expect(reg.list().map((s) => s.accountId)).toEqual(["a"]);
-    off();
-    reg.report("a", http(500));
-    expect(seen).toEqual(["a", "b", "a", "b"]);
+    for (let i = 0; i < 3; i++) reg.report("c", http(500));
+    for (const id of ["a", "b", "c"]) reg.reset(id);
+    expect(reg.status("a")).toMatchObject({ state: "healthy", lastFailure: undefined });
+    expect(reg.status("b")).toMatchObject({ state: "healthy", inFlight: 1 });
+    expect(reg.status("c")).toMatchObject({ state: "healthy", breaker: "closed", consecutiveFailures: 0 });
+    reg.report("a", { kind: "success", ttfbMs: 80 });
+    reg.forget("a");
+    expect(reg.status("a")).toMatchObject({ state: "healthy", lastSuccessAt: undefined, ewmaTtfbMs: undefined });
   });
 
-  test("export and import carry breaker, cooldown and auth state", () => {
-    const one = setup();
-    one.reg.report("a", http(429, { "retry-after": "30" }));
-    for (let i = 0; i < 3; i++) one.reg.report("b", http(500));
-    one.reg.report("c", http(401));
-    const snapshot = JSON.parse(JSON.stringify(one.reg.exportState()));
-    const two = setup();
-    two.reg.importState(snapshot);
-    expect(two.reg.status("a").state).toBe("cooling");
-    expect(two.reg.status("b").state).toBe("circuit_open");
-    expect(two.reg.status("c").state).toBe("auth_failed");
-  });
-
-  test("candidate() says what status() says of an eligible account: clean, recently failed, half-open", () => {
+  test("candidate(): a failure demotes the account for baseOpenMs or until a success; half-open with its probe free is a probe", () => {
     const { reg, advance } = setup();
-    const agree = (id: string) => {
-      expect(reg.eligible(id)).toBe(true);
-      const st = reg.status(id);
-      expect(reg.candidate(id)).toEqual({
-        recentlyFailed: st.recentFailures > 0 || st.state === "half_open",
-        ewmaTtfbMs: st.ewmaTtfbMs,
-        inFlight: st.inFlight,
-      });
-      return reg.candidate(id).recentlyFailed;
-    };
-    expect(agree("a")).toBe(false);
+    expect(reg.candidate("a")).toEqual({ probe: false, recentlyFailed: false, ewmaTtfbMs: undefined, inFlight: 0 });
     reg.report("a", { kind: "success", ttfbMs: 120 });
     reg.begin("a");
-    expect(agree("a")).toBe(false);
+    expect(reg.candidate("a")).toEqual({ probe: false, recentlyFailed: false, ewmaTtfbMs: 120, inFlight: 1 });
     reg.report("a", http(500));
-    expect(agree("a")).toBe(true);
+    expect(reg.candidate("a").recentlyFailed).toBe(true);
+    advance(9_999);
+    expect(reg.candidate("a").recentlyFailed).toBe(true);
+    advance(1);
+    expect(reg.candidate("a").recentlyFailed).toBe(false);
+    expect(reg.status("a").recentFailures).toBe(1); // still counted by the breaker's window
+    reg.report("a", http(500));
+    reg.report("a", { kind: "success" });
+    expect(reg.candidate("a").recentlyFailed).toBe(false);
+
     for (let i = 0; i < 3; i++) reg.report("b", http(503));
     expect(reg.eligible("b")).toBe(false); // open
-    advance(10_001);
+    advance(10_000);
     expect(reg.status("b").state).toBe("half_open");
-    expect(agree("b")).toBe(true);
+    expect(reg.candidate("b")).toMatchObject({ probe: true, recentlyFailed: false });
+  });
+
+  test("breakerOnlyUntil: open or probing accounts, never cooling or failing auth; panic begin() passes only those", () => {
+    const { reg, advance, now } = setup();
+    for (let i = 0; i < 3; i++) reg.report("open", http(500));
+    reg.report("cool", http(429, { "retry-after": "30" }));
+    reg.report("auth", http(401));
+    for (let i = 0; i < 3; i++) reg.report("both", http(500));
+    reg.report("both", http(429, { "retry-after": "5" }));
+    expect(reg.breakerOnlyUntil("open")).toBe(now() + 10_000);
+    expect(reg.breakerOnlyUntil("cool")).toBeUndefined();
+    expect(reg.breakerOnlyUntil("auth")).toBeUndefined();
+    expect(reg.breakerOnlyUntil("both")).toBeUndefined();
+    expect(reg.breakerOnlyUntil("fresh")).toBeUndefined();
+    for (const id of ["cool", "auth", "both"]) expect(reg.begin(id, { panic: true })).toBe(false);
+
+    // A panic request through an open breaker is its probe: half-open now, and its success closes it.
+    expect(reg.begin("open")).toBe(false);
+    expect(reg.begin("open", { panic: true })).toBe(true);
+    expect(reg.status("open")).toMatchObject({ state: "half_open", probeInFlight: true });
+    expect(reg.breakerOnlyUntil("open")).toBe(now()); // still out for ordinary requests: the probe is taken
+    expect(reg.begin("open", { panic: true })).toBe(true); // another panic request goes along without the probe
+    reg.report("open", { kind: "success" });
+    reg.end("open");
+    reg.end("open");
+    expect(reg.status("open")).toMatchObject({ state: "healthy", breaker: "closed" });
+
+    // A panic request that fails re-opens the breaker, for a doubled period like a failed probe.
+    for (let i = 0; i < 3; i++) reg.report("p2", http(500));
+    advance(1000);
+    expect(reg.begin("p2", { panic: true })).toBe(true);
+    reg.report("p2", http(500));
+    reg.end("p2");
+    expect(reg.status("p2")).toMatchObject({ state: "circuit_open", until: now() + 20_000 });
   });
 });

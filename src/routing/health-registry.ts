@@ -4,6 +4,7 @@ import {
   breakerAcquire,
   breakerAllows,
   breakerFailure,
+  breakerPanicAcquire,
   breakerPhase,
   breakerRelease,
   breakerSuccess,
@@ -41,59 +42,69 @@ export interface AccountStatus {
   lastFailure?: { at: number; what: string };
 }
 
-/** The part of an account's health that survives a restart or can be shared (the StateStore seam). */
-export interface PersistedHealth {
+interface AccountHealth {
   breaker: BreakerState;
   cooldown?: { until: number; reason: CooldownReason };
   auth?: { status: number; since: number; fingerprint?: string };
   ewmaTtfbMs?: number;
   lastSuccessAt?: number;
   lastFailure?: { at: number; what: string };
-}
-
-interface AccountHealth extends PersistedHealth {
   inFlight: number;
   /** Credential fingerprint last seen by the router (to notice a changed key after an auth failure). */
   seenFingerprint?: string;
 }
 
+/** What a routing strategy weighs for an eligible account (see strategies.ts). */
+export interface CandidateHealth {
+  /** Half-open with no probe out: the next request sent to it is the probe. */
+  probe: boolean;
+  /** Failed less than `baseOpenMs` ago with no success since: health-first puts it behind clean accounts. */
+  recentlyFailed: boolean;
+  ewmaTtfbMs?: number;
+  inFlight: number;
+}
+
+/**
+ * Every account's health, in this process's memory: the breaker, cooldowns, auth failures, latency and in-flight
+ * counts. The router asks it on every request; `status`, `upstream list/show`, `/health` and `/metrics` read it.
+ */
 export interface HealthRegistry {
   /** Records what an attempt on the account produced. */
   report(accountId: string, outcome: UpstreamOutcome): void;
   /**
    * Claims a slot for one request: false when the account may not be used now (cooling, open, auth
    * failed, or half-open with its one probe already out). `probe: true` (active probes) ignores the auth
-   * failure and the cooldown, so a probe can prove a credential good again.
+   * failure and the cooldown, so a probe can prove a credential good again. `panic: true` (panic mode) lets
+   * the request through an open breaker (see breakerPanicAcquire), never through a cooldown or an auth failure.
    */
-  begin(accountId: string, opts?: { probe?: boolean }): boolean;
+  begin(accountId: string, opts?: { probe?: boolean; panic?: boolean }): boolean;
   /** Ends a request started with a successful begin(). Always call it (finally). */
   end(accountId: string): void;
   /** Whether a request may go to the account now; `fingerprint` clears an auth failure once the credential changed. */
   eligible(accountId: string, fingerprint?: string): boolean;
   /** Epoch ms when an ineligible account may be tried again; undefined when only a change or probe helps. */
   recoveryAt(accountId: string): number | undefined;
+  /**
+   * When the circuit breaker is all that keeps the account out (no cooldown, no auth failure): the epoch ms its
+   * open period ends, which is now or earlier when it is half-open with its probe out. Undefined otherwise.
+   * Panic mode tries these accounts, soonest first.
+   */
+  breakerOnlyUntil(accountId: string): number | undefined;
   status(accountId: string): AccountStatus;
   /**
-   * What a routing strategy weighs for an account that is eligible: what status() says of it, without building
-   * a whole status (this runs for every candidate of every request).
+   * What a routing strategy weighs for an account that is eligible, without building a whole status (this runs
+   * for every candidate of every request).
    */
-  candidate(accountId: string): { recentlyFailed: boolean; ewmaTtfbMs?: number; inFlight: number };
-  /** Status of every account the registry has seen. */
-  list(): AccountStatus[];
-  /** Forgets failures, cooldowns and auth failures (operator re-enabled or edited the account). */
+  candidate(accountId: string): CandidateHealth;
+  /** Forgets failures, cooldowns and auth failures (the operator enabled the account again). */
   reset(accountId: string): void;
   /** Drops an account entirely (removed from config). */
   forget(accountId: string): void;
-  /** Called after every change, with the account id: the seam for mirroring into a StateStore. */
-  subscribe(listener: (accountId: string) => void): () => void;
-  exportState(): Record<string, PersistedHealth>;
-  importState(state: Record<string, PersistedHealth>): void;
 }
 
 export function createHealthRegistry(deps: { clock: () => number; options: RoutingOptions }): HealthRegistry {
   const { clock, options } = deps;
   const accounts = new Map<string, AccountHealth>();
-  const listeners = new Set<(accountId: string) => void>();
   const breakerSettings: BreakerSettings = options;
 
   const get = (id: string): AccountHealth => {
@@ -103,9 +114,6 @@ export function createHealthRegistry(deps: { clock: () => number; options: Routi
       accounts.set(id, h);
     }
     return h;
-  };
-  const changed = (id: string) => {
-    for (const l of listeners) l(id);
   };
   const activeCooldown = (h: AccountHealth, now: number) => {
     if (h.cooldown && h.cooldown.until <= now) h.cooldown = undefined;
@@ -117,7 +125,7 @@ export function createHealthRegistry(deps: { clock: () => number; options: Routi
 
   function report(accountId: string, outcome: UpstreamOutcome): void {
     const cls = classifyOutcome(outcome);
-    // The request's fault, not the account's: nothing changes, nothing to announce.
+    // The request's fault, not the account's: nothing changes.
     if (cls === "client_error") return;
     const now = clock();
     const h = get(accountId);
@@ -169,18 +177,20 @@ export function createHealthRegistry(deps: { clock: () => number; options: Routi
         h.lastFailure = { at: now, what };
         break;
     }
-    changed(accountId);
   }
 
   function eligibleNow(h: AccountHealth, now: number): boolean {
     return !h.auth && !activeCooldown(h, now) && breakerAllows(h.breaker, now);
   }
 
-  function begin(accountId: string, opts: { probe?: boolean } = {}): boolean {
+  function begin(accountId: string, opts: { probe?: boolean; panic?: boolean } = {}): boolean {
     const now = clock();
     const h = get(accountId);
     if (!opts.probe && (h.auth || activeCooldown(h, now))) return false;
-    if (!breakerAcquire(h.breaker, now, breakerSettings)) return false;
+    if (!breakerAcquire(h.breaker, now, breakerSettings)) {
+      if (!opts.panic) return false;
+      breakerPanicAcquire(h.breaker, now, breakerSettings);
+    }
     h.inFlight++;
     return true;
   }
@@ -200,10 +210,7 @@ export function createHealthRegistry(deps: { clock: () => number; options: Routi
       h.seenFingerprint = fingerprint;
       if (h.auth) {
         if (h.auth.fingerprint === undefined) h.auth.fingerprint = fingerprint;
-        else if (h.auth.fingerprint !== fingerprint) {
-          h.auth = undefined;
-          changed(accountId);
-        }
+        else if (h.auth.fingerprint !== fingerprint) h.auth = undefined;
       }
     }
     return eligibleNow(h, clock());
@@ -221,6 +228,16 @@ export function createHealthRegistry(deps: { clock: () => number; options: Routi
     // Half-open with its probe out: the verdict is usually seconds away.
     if (phase === "half_open" && h.breaker.probeLeaseUntil > now) at = Math.max(at, now + 1000);
     return at;
+  }
+
+  function breakerOnlyUntil(accountId: string): number | undefined {
+    const now = clock();
+    const h = get(accountId);
+    if (h.auth || activeCooldown(h, now)) return undefined;
+    const phase = breakerPhase(h.breaker, now);
+    if (phase === "open") return h.breaker.openUntil;
+    if (phase === "half_open" && h.breaker.probeLeaseUntil > now) return h.breaker.openUntil;
+    return undefined;
   }
 
   function status(accountId: string): AccountStatus {
@@ -280,12 +297,16 @@ export function createHealthRegistry(deps: { clock: () => number; options: Routi
     return { ...base, state: "healthy", detail: "healthy" };
   }
 
-  function candidate(accountId: string): { recentlyFailed: boolean; ewmaTtfbMs?: number; inFlight: number } {
+  function candidate(accountId: string): CandidateHealth {
     const now = clock();
     const h = get(accountId);
-    // Eligible means no auth failure, cooldown or open breaker: status() would say healthy, or half_open.
-    const recentlyFailed = breakerPhase(h.breaker, now) === "half_open" || windowCounts(h.breaker, now, options).fail > 0;
-    return { recentlyFailed, ewmaTtfbMs: h.ewmaTtfbMs, inFlight: h.inFlight };
+    const b = h.breaker;
+    // Eligible means no auth failure, cooldown or open breaker: half-open here means its probe is free.
+    const probe = breakerPhase(b, now) === "half_open";
+    // The demotion lasts as long as a first open period: an account that failed once is not parked for longer
+    // than one that failed enough to open its breaker.
+    const recentlyFailed = !probe && b.consecutiveFailures > 0 && now - b.lastFailureAt < options.baseOpenMs;
+    return { probe, recentlyFailed, ewmaTtfbMs: h.ewmaTtfbMs, inFlight: h.inFlight };
   }
 
   return {
@@ -294,43 +315,16 @@ export function createHealthRegistry(deps: { clock: () => number; options: Routi
     end,
     eligible,
     recoveryAt,
+    breakerOnlyUntil,
     status,
     candidate,
-    list: () => [...accounts.keys()].map(status),
     reset(accountId) {
       const h = accounts.get(accountId);
       if (!h) return;
       accounts.set(accountId, { breaker: createBreaker(), inFlight: h.inFlight, ewmaTtfbMs: h.ewmaTtfbMs });
-      changed(accountId);
     },
     forget(accountId) {
       accounts.delete(accountId);
-      changed(accountId);
-    },
-    subscribe(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    exportState() {
-      const out: Record<string, PersistedHealth> = {};
-      for (const [id, h] of accounts) {
-        out[id] = structuredClone({
-          breaker: h.breaker,
-          cooldown: h.cooldown,
-          auth: h.auth,
-          ewmaTtfbMs: h.ewmaTtfbMs,
-          lastSuccessAt: h.lastSuccessAt,
-          lastFailure: h.lastFailure,
-        });
-      }
-      return out;
-    },
-    importState(state) {
-      for (const [id, p] of Object.entries(state)) {
-        const h = get(id);
-        Object.assign(h, structuredClone(p));
-        h.breaker.probeLeaseUntil = 0; // a probe lease belongs to the process that took it
-      }
     },
   };
 }

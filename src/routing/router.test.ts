@@ -132,8 +132,8 @@ describe("router.plan: health", () => {
     expect(e.message).toContain("rate limited");
   });
 
-  test("all cooling or open: 503 with Retry-After of the earliest recovery", () => {
-    const { router, advance } = setup();
+  test("all cooling or open, panic mode off: 503 with Retry-After of the earliest recovery", () => {
+    const { router, advance } = setup({ panicMode: false });
     router.report("a", http(429, { "retry-after": "30" }));
     router.report("b", http(500));
     router.report("b", { kind: "timeout" }); // breaker open 10 s
@@ -146,6 +146,53 @@ describe("router.plan: health", () => {
     advance(10_000);
     // b is half-open now: its probe is allowed.
     expect(ids(router.plan(config, "gpt-4o").candidates)).toEqual(["b"]);
+  });
+
+  test("panic mode: accounts out only because of their breaker are tried, soonest to reopen first", () => {
+    const { router, advance } = setup();
+    const four = { accounts: [...config.accounts, acct("d", "openai")], routes: [] };
+    router.report("a", http(429, { "retry-after": "30" })); // cooling: not tried
+    router.report("b", http(401)); // auth: not tried
+    for (let i = 0; i < 2; i++) router.report("c", http(500)); // open until +10 s
+    advance(3000);
+    for (let i = 0; i < 2; i++) router.report("d", http(500)); // open until +13 s
+    const p = router.plan(four, "gpt-4o");
+    expect(p.panic).toBe(true);
+    expect(ids(p.candidates)).toEqual(["c", "d"]);
+    expect(p.excluded.map((e) => e.account.id)).toEqual(["a", "b", "c", "d"]);
+    // Asked without panic mode (the failover loop does, to word its final error): the 503.
+    expect(thrown(() => router.plan(four, "gpt-4o", { panic: false })).status).toBe(503);
+    // An ordinary begin() is refused; a panic one makes c half-open with this request as its probe.
+    expect(router.begin("c")).toBe(false);
+    expect(router.begin("c", { panic: true })).toBe(true);
+    expect(router.status("c")).toMatchObject({ state: "half_open", probeInFlight: true });
+    // While c's probe is out, c still comes first (its open period is over), and panic requests go along.
+    expect(ids(router.plan(four, "gpt-4o").candidates)).toEqual(["c", "d"]);
+    router.report("c", { kind: "success" });
+    router.end("c");
+    const after = router.plan(four, "gpt-4o");
+    expect(after.panic).toBeUndefined();
+    expect(ids(after.candidates)).toEqual(["c"]);
+  });
+
+  test("panic mode never overrides cooldowns or auth failures: all rate-limited is still 429", () => {
+    const { router } = setup();
+    router.report("a", http(429, { "retry-after": "30" }));
+    router.report("b", http(529));
+    router.report("c", http(403));
+    expect(thrown(() => router.plan(config, "gpt-4o")).status).toBe(503);
+  });
+
+  test("a single account never refuses a request on the strength of an old failure (panic mode on)", () => {
+    const { router } = setup();
+    const one = { accounts: [acct("solo", "openai")], routes: [] };
+    for (let i = 0; i < 2; i++) router.report("solo", http(502));
+    for (let i = 0; i < 3; i++) {
+      const p = router.plan(one, "gpt-4o");
+      expect(p).toMatchObject({ panic: true, candidates: [expect.objectContaining({ id: "solo" })] });
+      expect(router.begin("solo", { panic: true })).toBe(true); // concurrent requests all go through
+    }
+    expect(router.status("solo").inFlight).toBe(3);
   });
 
   test("all failing auth: 503 without Retry-After; a changed key brings the account back", () => {

@@ -22,6 +22,8 @@ export interface PlanOptions {
   sessionKey?: string;
   /** Only accounts of this provider (wins over a route's `target_provider`). */
   provider?: Provider;
+  /** false: never answer with a panic plan, throw instead (default: options.panicMode). */
+  panic?: boolean;
 }
 
 export interface RoutePlan {
@@ -35,6 +37,11 @@ export interface RoutePlan {
   strategy: RoutingStrategy;
   /** Pass to report() with the success so the session sticks to the account that served it. */
   stickyKey?: string;
+  /**
+   * Panic mode: no account was eligible, and `candidates` are the ones out only because of their breaker, the
+   * soonest to reopen first. Claim them with begin(id, { panic: true }).
+   */
+  panic?: boolean;
 }
 
 export interface Router {
@@ -42,11 +49,12 @@ export interface Router {
    * Picks the accounts for one request. Throws GatewayError 404 (`not_found`) when no enabled account
    * serves the model, 429 (`rate_limited`) when every serving account is rate-limited, 503
    * (`unavailable`) when they are all cooling, open or failing auth; `retryAfter` (seconds) is the
-   * earliest recovery when one is known.
+   * earliest recovery when one is known. In panic mode, accounts out only because of their breaker make a
+   * panic plan instead of the 503 (see RoutePlan.panic).
    */
   plan(config: RoutingTable, model: string, opts?: PlanOptions): RoutePlan;
   /** Claims a request slot on the account (see HealthRegistry.begin); skip the account when false. */
-  begin(accountId: string, opts?: { probe?: boolean }): boolean;
+  begin(accountId: string, opts?: { probe?: boolean; panic?: boolean }): boolean;
   /** Releases the slot taken by begin(); call exactly once per successful begin(). */
   end(accountId: string): void;
   /** Records an attempt's outcome. `stickyKey` (from the plan) with a success binds the session. */
@@ -117,28 +125,50 @@ export function createRouter(deps: RouterDeps): Router {
     for (const account of serving) {
       if (registry.eligible(account.id, accountFingerprint(account))) {
         const c = registry.candidate(account.id);
-        views.push({ account, recentlyFailed: c.recentlyFailed, ewmaTtfbMs: c.ewmaTtfbMs, inFlight: c.inFlight });
+        views.push({ account, probe: c.probe, recentlyFailed: c.recentlyFailed, ewmaTtfbMs: c.ewmaTtfbMs, inFlight: c.inFlight });
       } else {
         excluded.push({ account, status: registry.status(account.id) });
       }
     }
-    if (views.length === 0) throw unavailable(excluded, route.targetModel);
-
     const strategy = route.strategy ?? config.strategy ?? options.strategy ?? "health-first";
-    let ordered = orderCandidates(strategy, views, rotation).map((v) => v.account);
-
     const stickyKey = opts.sessionKey ? `${opts.sessionKey}\u0000${route.targetModel}` : undefined;
+    if (views.length === 0) {
+      const panic = (opts.panic ?? options.panicMode) ? panicCandidates(excluded) : [];
+      if (panic.length === 0) throw unavailable(excluded, route.targetModel);
+      return { targetModel: route.targetModel, candidates: panic, excluded, routeId: route.routeId, strategy, stickyKey, panic: true };
+    }
+
+    const orderedViews = orderCandidates(strategy, views, rotation);
+    let ordered = orderedViews.map((v) => v.account);
+
     if (stickyKey) {
       const boundId = sticky.get(stickyKey);
       const topTier = ordered[0].priority ?? 0;
       const bound = ordered.find((a) => a.id === boundId);
       // Stick while the account is fully healthy and in the best available tier: once a higher tier is
-      // back, the conversation returns to it (standby accounts are usually the costly ones).
+      // back, the conversation returns to it (standby accounts are usually the costly ones). A half-open
+      // account's probe (never the bound account: that one is healthy) still comes first: were every request
+      // sticky, it would otherwise never get one.
       if (bound && (bound.priority ?? 0) === topTier && registry.status(bound.id).state === "healthy") {
-        ordered = [bound, ...ordered.filter((a) => a !== bound)];
+        const rest = ordered.filter((a) => a !== bound);
+        ordered = orderedViews[0].probe ? [rest[0]!, bound, ...rest.slice(1)] : [bound, ...rest];
       }
     }
     return { targetModel: route.targetModel, candidates: ordered, excluded, routeId: route.routeId, strategy, stickyKey };
+  }
+
+  /**
+   * Panic mode (as Envoy's panic threshold): when every account is out, refusing the request helps no one, and a
+   * breaker opened by an old failure may be out of date. Accounts that are cooling down (the upstream said when to
+   * come back) or failing auth are not tried: those reasons do not go stale the same way.
+   */
+  function panicCandidates(excluded: RoutePlan["excluded"]): UpstreamAccount[] {
+    const out: { account: UpstreamAccount; until: number }[] = [];
+    for (const e of excluded) {
+      const until = registry.breakerOnlyUntil(e.account.id);
+      if (until !== undefined) out.push({ account: e.account, until });
+    }
+    return out.sort((a, b) => a.until - b.until).map((c) => c.account);
   }
 
   function unavailable(excluded: RoutePlan["excluded"], targetModel: string): GatewayError {

@@ -4,7 +4,6 @@ import { RoutingStrategy } from "../config/schema.ts";
 
 export { ROUTING_STRATEGIES, RoutingStrategy } from "../config/schema.ts";
 
-
 /**
  * Health, breaker, cooldown and sticky-routing settings. All durations are milliseconds (the config file
  * speaks seconds; whoever maps the file converts). Defaults are chosen for public LLM APIs where one bad
@@ -18,7 +17,10 @@ export const RoutingOptions = T.Object({
   errorRateThreshold: T.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.5 }),
   minRequestsInWindow: T.Integer({ minimum: 1, default: 10 }),
   windowMs: T.Integer({ minimum: 1000, default: 60_000 }),
-  /** First open period; doubles on every failed half-open probe, up to `maxOpenMs`. */
+  /**
+   * First open period; doubles on every failed half-open probe, up to `maxOpenMs`. Also how long health-first
+   * keeps an account that failed (without opening its breaker) behind the clean ones.
+   */
   baseOpenMs: T.Integer({ minimum: 0, default: 10_000 }),
   maxOpenMs: T.Integer({ minimum: 0, default: 300_000 }),
   /** A half-open probe that never reports is given up after this long, so the account is not stuck. */
@@ -33,6 +35,12 @@ export const RoutingOptions = T.Object({
   minCooldownMs: T.Integer({ minimum: 0, default: 1000 }),
   /** Ceiling for header-given cooldowns (a daily quota reset must not park an account for hours unseen). */
   maxCooldownMs: T.Integer({ minimum: 0, default: 900_000 }),
+  /**
+   * Panic mode: when no account for a model is eligible and some are out only because their breaker is open
+   * (not cooling, not failing auth), the request is tried on those, the one whose open period ends soonest first,
+   * instead of being refused. Off: such requests get 503 with Retry-After.
+   */
+  panicMode: T.Boolean({ default: true }),
   /** Weight of the newest sample in the time-to-first-byte moving average. */
   latencyAlpha: T.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.2 }),
   /** Sticky sessions: idle bindings expire after this long; at most this many are kept (oldest dropped). */

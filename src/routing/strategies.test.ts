@@ -15,6 +15,7 @@ const acct = (id: string, extra: Partial<UpstreamAccount> = {}): UpstreamAccount
 });
 const view = (account: UpstreamAccount, extra: Partial<CandidateView> = {}): CandidateView => ({
   account,
+  probe: false,
   recentlyFailed: false,
   inFlight: 0,
   ...extra,
@@ -70,5 +71,25 @@ describe("strategies", () => {
     const rot = createRotationState();
     const views = [view(acct("a"), { inFlight: 4 }), view(acct("b"), { inFlight: 1 }), view(acct("c"), { inFlight: 2 })];
     expect(ids(orderCandidates("least-in-flight", views, rot))).toBe("bca");
+  });
+
+  test("a half-open account with its probe free goes first in its tier, whatever the strategy; one per request", () => {
+    const views = [
+      view(acct("a")),
+      view(acct("b"), { probe: true, ewmaTtfbMs: 900, inFlight: 5 }),
+      view(acct("c"), { recentlyFailed: true }),
+      view(acct("d"), { probe: true }),
+      view(acct("backup", { priority: 1 }), { probe: true }),
+    ];
+    for (const s of ["health-first", "weighted-round-robin", "priority", "least-latency", "least-in-flight"] as const) {
+      const order = orderCandidates(s, views, createRotationState()).map((v) => v.account.id);
+      // The strategy picks which probe goes first (least-latency: the unmeasured d); the other waits at the end
+      // of its tier, and the tiers stay as they are.
+      const [first, other] = order[0] === "b" ? ["b", "d"] : ["d", "b"];
+      expect(order[0]).toBe(first);
+      expect(order.slice(-2)).toEqual([other, "backup"]);
+    }
+    // health-first: the account that failed recently is behind the clean one.
+    expect(ids(orderCandidates("health-first", views, createRotationState()))).toBe("bacdbackup");
   });
 });

@@ -1,13 +1,10 @@
 import type { UpstreamAccount } from "../config/schema.ts";
+import type { CandidateHealth } from "./health-registry.ts";
 import type { RoutingStrategy } from "./routing-options.ts";
 
-/** What a strategy may look at for one eligible account. */
-export interface CandidateView {
+/** What a strategy may look at for one eligible account: its health (see HealthRegistry.candidate) and the account. */
+export interface CandidateView extends CandidateHealth {
   account: UpstreamAccount;
-  /** Failed within the breaker window, or half-open: health-first puts these after clean accounts. */
-  recentlyFailed: boolean;
-  ewmaTtfbMs?: number;
-  inFlight: number;
 }
 
 /**
@@ -29,13 +26,16 @@ export function createRotationState(): RotationState {
  * Orders eligible accounts: priority tiers first (lower `priority` number = higher tier, always; a lower
  * tier is only reached when every account of the tiers above failed or is unavailable), then the strategy
  * inside each tier. Input order is config order.
+ * Whatever the strategy, a half-open account whose probe is free goes first in its tier: the request is its
+ * probe, and without one it would stay half-open for as long as the other accounts keep answering. Only one
+ * such account goes first (one request is not made to probe several); the others wait at the end of the tier.
  */
 export function orderCandidates(
   strategy: RoutingStrategy,
   views: readonly CandidateView[],
   rotation: RotationState,
 ): CandidateView[] {
-  if (views.length <= 1) return [...views]; // one account serves the model: nothing to order
+  if (views.length <= 1) return [...views]; // one account serves the model: nothing to order (it gets the probe too)
   const tiers = new Map<number, CandidateView[]>();
   for (const v of views) {
     const p = v.account.priority ?? 0;
@@ -44,8 +44,14 @@ export function orderCandidates(
     else tiers.set(p, [v]);
   }
   const out: CandidateView[] = [];
-  for (const p of [...tiers.keys()].sort((a, b) => a - b)) out.push(...orderTier(strategy, tiers.get(p)!, rotation));
+  for (const p of [...tiers.keys()].sort((a, b) => a - b)) out.push(...probeFirst(orderTier(strategy, tiers.get(p)!, rotation)));
   return out;
+}
+
+function probeFirst(tier: CandidateView[]): CandidateView[] {
+  if (!tier.some((v) => v.probe)) return tier;
+  const probes = tier.filter((v) => v.probe);
+  return [probes[0]!, ...tier.filter((v) => !v.probe), ...probes.slice(1)];
 }
 
 function orderTier(strategy: RoutingStrategy, tier: CandidateView[], rotation: RotationState): CandidateView[] {
@@ -62,7 +68,8 @@ function orderTier(strategy: RoutingStrategy, tier: CandidateView[], rotation: R
     case "least-in-flight":
       return stableSort(rotate(tier, key, rotation), (v) => v.inFlight);
     case "health-first": {
-      // Each group rotates on its own so clean accounts share the load evenly.
+      // Accounts that failed less than base_open_time ago go after the clean ones (probes are moved first
+      // afterwards). Each group rotates on its own so clean accounts share the load evenly.
       const n = nextTurn(key, rotation);
       return [...rotateBy(tier.filter((v) => !v.recentlyFailed), n), ...rotateBy(tier.filter((v) => v.recentlyFailed), n)];
     }
