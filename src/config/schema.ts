@@ -171,6 +171,11 @@ export const RoutingConfig = T.Object(
     ),
     /** Seconds between active health probes of failing accounts; 0 = off (health is learned from traffic only). */
     probe_interval: T.Number({ minimum: 0, default: 0 }),
+    /**
+     * When every account for a model is out and some only because their circuit breaker is open, try those (the
+     * soonest to reopen first) instead of refusing the request. false: answer 503 with Retry-After.
+     */
+    panic_mode: T.Boolean({ default: true }),
   },
   { default: {} },
 );

@@ -24,5 +24,6 @@ export function routingOptionsFromConfig(r: RoutingConfig): Partial<RoutingOptio
     maxCooldownMs: Math.max(ms(r.min_cooldown), ms(r.max_cooldown)),
     // Sticky off: no binding is ever stored (the proxy also stops computing session keys).
     stickyTtlMs: r.sticky.enabled ? ms(r.sticky.ttl) : 0,
+    panicMode: r.panic_mode,
   };
 }

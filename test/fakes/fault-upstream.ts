@@ -11,6 +11,7 @@ import type { Socket, TCPSocketListener } from "bun";
  */
 export type FaultMode =
   | "ok"
+  | "400"
   | "429"
   | "529"
   | "500"
@@ -25,8 +26,8 @@ export type FaultMode =
 
 export interface FaultStep {
   mode: FaultMode;
-  /** `retry-after` for 429/529/503 (429 defaults to "1"; the others send none unless given). */
-  retryAfter?: string;
+  /** `retry-after` for 429/529/503 (429 defaults to "1", null sends none; the others send none unless given). */
+  retryAfter?: string | null;
   /** Extra response headers (e.g. `anthropic-ratelimit-tokens-reset`). */
   headers?: Record<string, string>;
   /** Assistant text for success answers (default "Hello from the fault upstream."). */
@@ -223,10 +224,11 @@ export async function startFaultUpstream(initial: FaultMode | FaultStep = "ok"):
         startSse();
         for (const e of events.all) chunk(e);
         return endChunks();
+      case "400":
+        return sendJson(400, "Bad Request", error(400, "invalid_request_error", "the fault upstream rejects this request"));
       case "429":
-        return sendJson(429, "Too Many Requests", error(429, "rate_limit_error", "rate limited by the fault upstream"), {
-          "retry-after": step.retryAfter ?? "1",
-        });
+        return sendJson(429, "Too Many Requests", error(429, "rate_limit_error", "rate limited by the fault upstream"),
+          step.retryAfter === null ? {} : { "retry-after": step.retryAfter ?? "1" });
       case "529":
         return sendJson(529, "Overloaded", error(529, "overloaded_error", "Overloaded"), retryAfterHeader(step));
       case "500":
@@ -301,7 +303,7 @@ function toStep(mode: FaultMode | FaultStep): FaultStep {
 }
 
 function retryAfterHeader(step: FaultStep): Record<string, string> {
-  return step.retryAfter === undefined ? {} : { "retry-after": step.retryAfter };
+  return step.retryAfter == null ? {} : { "retry-after": step.retryAfter };
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {

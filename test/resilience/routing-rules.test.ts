@@ -82,18 +82,37 @@ describe("everything cooling or open", () => {
       expect(a.requests.length + b.requests.length).toBe(2);
     });
 
-    test(`${client}: overloaded and open → 503 with Retry-After = earliest recovery`, async () => {
+    test(`${client}: overloaded and failing → the last upstream answer (B's 500) is relayed, not the gateway's 503`, async () => {
       const a = await pool.start({ mode: "529", retryAfter: "20" });
       const b = await pool.start("500");
       const rig = makeRig([account("anthropic", a.url, "a"), account("openai-compatible", b.url, "b")], { patch: { routing: { base_open_time: 7 } } });
       const r = await rig.ask(client);
+      expect(r.status).toBe(500);
+      expect(errorType(client, r.json)).toBe(client === "openai" ? "server_error" : "api_error");
+      expect(r.json.error.message).toBe("internal error in the fault upstream");
+      expect(rig.router.status("up_a")).toMatchObject({ state: "cooling", reason: "overloaded" });
+      expect(rig.router.status("up_b")).toMatchObject({ state: "circuit_open", breaker: "open" });
+      // Panic mode (the default): B's breaker is all that keeps it out, so the next request is tried on it.
+      const again = await rig.ask(client);
+      expect(again.status).toBe(500);
+      expect([a.requests.length, b.requests.length]).toEqual([1, 2]);
+    });
+
+    test(`${client}: overloaded and open, panic mode off → no upstream is asked: 503 with Retry-After = earliest recovery`, async () => {
+      const a = await pool.start({ mode: "529", retryAfter: "20" });
+      const b = await pool.start("500");
+      const rig = makeRig([account("anthropic", a.url, "a"), account("openai-compatible", b.url, "b")], {
+        patch: { routing: { base_open_time: 7, panic_mode: false } },
+      });
+      expect((await rig.ask(client)).status).toBe(500);
+      const r = await rig.ask(client);
       expect(r.status).toBe(503);
       errorType(client, r.json);
+      expect(r.json.error.message).toContain("every upstream account for model fault-model is unavailable");
       const ra = Number(r.headers.get("retry-after"));
       expect(ra).toBeGreaterThanOrEqual(6);
       expect(ra).toBeLessThanOrEqual(7);
-      expect(rig.router.status("up_a")).toMatchObject({ state: "cooling", reason: "overloaded" });
-      expect(rig.router.status("up_b")).toMatchObject({ state: "circuit_open", breaker: "open" });
+      expect([a.requests.length, b.requests.length]).toEqual([1, 1]);
     });
   }
 });
