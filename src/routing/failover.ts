@@ -49,7 +49,8 @@ export type RouterPort = Pick<Router, "plan" | "begin" | "end" | "report">;
 const PANIC = { panic: true } as const;
 
 /**
- * Tries the plan's accounts in order until one answers. The attempt function must resolve only once it is
+ * Tries the plan's accounts in order until one answers (a panic plan's past their open breakers, see
+ * RoutePlan.panic). The attempt function must resolve only once it is
  * safe to commit (for a stream: after its first event arrived, before any byte went to the client) and must
  * throw on anything earlier. Errors that shouldFailover() rejects (client errors, client gone) are thrown at
  * once, without trying another account. When no account is left to try, the client gets:

@@ -29,7 +29,10 @@ export interface PlanOptions {
 export interface RoutePlan {
   /** Model name to send upstream (after model routes). */
   targetModel: string;
-  /** Eligible accounts, best first: try them in this order. Never empty. */
+  /**
+   * Eligible accounts, best first: try them in this order (a half-open account due its probe leads its tier, see
+   * orderCandidates). Never empty.
+   */
   candidates: UpstreamAccount[];
   /** Accounts that serve the model but are unavailable now, with their status (for logs). */
   excluded: { account: UpstreamAccount; status: AccountStatus }[];
@@ -70,8 +73,6 @@ export interface RouterDeps {
   /** Epoch milliseconds (reset headers are absolute times). */
   clock: () => number;
   options?: Partial<RoutingOptions>;
-  /** Share one registry between routers (e.g. across config reloads); default: a new one. */
-  registry?: HealthRegistry;
 }
 
 interface Served {
@@ -86,7 +87,8 @@ const SERVED_CACHE_SIZE = 1024;
 export function createRouter(deps: RouterDeps): Router {
   const { clock } = deps;
   const options = resolveRoutingOptions(deps.options);
-  const registry = deps.registry ?? createHealthRegistry({ clock, options });
+  // One per process (the router is built once; a reload passes new account lists, not a new router).
+  const registry = createHealthRegistry({ clock, options });
   const rotation = createRotationState();
   const sticky = createStickySessions({ clock, ttlMs: options.stickyTtlMs, maxEntries: options.stickyMaxEntries });
 

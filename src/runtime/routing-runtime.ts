@@ -21,7 +21,10 @@ export interface RoutingRuntime {
   router: Router;
   /** Undefined when routing.probe_interval is 0. */
   prober?: ActiveProber;
-  /** Call with every reloaded configuration: accounts removed from the file are forgotten. */
+  /**
+   * Call with every reloaded configuration: accounts removed from the file are forgotten, accounts that are
+   * routable again (enabled, or logged in again) start with a clean health record.
+   */
   onConfigChange(next: Config): void;
   start(): void;
   stop(): void;
@@ -30,7 +33,7 @@ export interface RoutingRuntime {
 /** The server's routing parts: the router from the file's `routing` section, the active prober, reload upkeep. */
 export function createRoutingRuntime(deps: RoutingRuntimeDeps): RoutingRuntime {
   const router = deps.router ?? createRouter({ clock: deps.clock, options: routingOptionsFromConfig(deps.initial.routing) });
-  let known = new Set(deps.initial.upstream_accounts.map((a) => a.id));
+  let known = routableById(deps.initial);
   const intervalMs = deps.initial.routing.probe_interval * 1000;
   const prober =
     intervalMs > 0
@@ -45,12 +48,20 @@ export function createRoutingRuntime(deps: RoutingRuntimeDeps): RoutingRuntime {
     router,
     prober,
     onConfigChange(next) {
-      const now = new Set(next.upstream_accounts.map((a) => a.id));
+      const now = routableById(next);
       // A removed account's breaker, cooldown and auth state must not haunt a new account given the same id.
-      for (const id of known) if (!now.has(id)) router.registry.forget(id);
+      for (const id of known.keys()) if (!now.has(id)) router.registry.forget(id);
+      // The operator enabled the account again (or logged it in again) after dealing with whatever made it fail:
+      // it is tried at once, not held back by failures from before.
+      for (const [id, routable] of now) if (routable && known.get(id) === false) router.registry.reset(id);
       known = now;
     },
     start: () => prober?.start(),
     stop: () => prober?.stop(),
   };
+}
+
+/** Each account id with whether routing may use it (enabled, not waiting for a new login). */
+function routableById(config: Config): Map<string, boolean> {
+  return new Map(config.upstream_accounts.map((a) => [a.id, a.status !== "disabled" && !a.oauth?.needs_reauth]));
 }

@@ -1,7 +1,8 @@
 /**
- * Runtime state shared by every request (rate-limit counters, breaker and cooldown state, OAuth refresh
- * locks). One small interface, two backends: in-process memory (default) and, later, Redis so several
- * gateway instances share it. Methods are async so the Redis backend fits; the memory backend answers
+ * Runtime state shared by every request: the gateway keys' rate-limit windows and the OAuth refresh locks.
+ * Account health (breakers, cooldowns, auth failures) is not kept here: the router's HealthRegistry holds it in
+ * the process's memory. One small interface so a shared backend (Redis) can stand in for the in-process one
+ * when several gateway instances must agree; methods are async for that reason, and the memory backend answers
  * with already-resolved promises.
  */
 export interface StateStore {
