@@ -294,6 +294,19 @@ describe("router.plan: strategies and sticky sessions", () => {
     expect(router.plan(config, "gpt-4o", { sessionKey: "s1" }).stickyKey).not.toBe(router.plan(config, "gpt-4o-mini", { sessionKey: "s1" }).stickyKey);
   });
 
+  test("a half-open account's probe comes before a sticky binding (every request sticky must not starve it)", () => {
+    const { router, advance } = setup();
+    const p = router.plan(config, "gpt-4o", { sessionKey: "s" });
+    router.report("b", { kind: "success" }, p.stickyKey);
+    router.report("a", http(500));
+    router.report("a", http(500)); // open
+    expect(ids(router.plan(config, "gpt-4o", { sessionKey: "s" }).candidates)[0]).toBe("b");
+    advance(10_000);
+    expect(ids(router.plan(config, "gpt-4o", { sessionKey: "s" }).candidates).slice(0, 2)).toEqual(["a", "b"]);
+    router.begin("a"); // the probe is out: the session is back on b
+    expect(ids(router.plan(config, "gpt-4o", { sessionKey: "s" }).candidates)[0]).toBe("b");
+  });
+
   test("a sticky account in a lower tier yields once the higher tier is back", () => {
     const { router, advance } = setup();
     const cfg = { accounts: [acct("main", "openai"), acct("backup", "openai", { priority: 1 })], routes: [] };
