@@ -1,6 +1,6 @@
 import { Command, Option } from "clipanion";
 import { BaseCommand } from "./base-command.ts";
-import { probeHealth } from "./probe-health.ts";
+import { healthExitCode, probeHealth } from "./probe-health.ts";
 
 export class HealthCommand extends BaseCommand {
   static override paths = [["health"]];
@@ -30,6 +30,6 @@ export class HealthCommand extends BaseCommand {
           .map((a) => `  ${names.get(a.id) ?? a.id}: ${a.state}${a.until ? ` until ${new Date(a.until).toISOString()}` : ""}`),
       ].join("\n"),
     );
-    return report.status === "ok" || report.status === "degraded" ? 0 : 1;
+    return healthExitCode(probe);
   }
 }

@@ -1,3 +1,4 @@
+import { openProxyUrl } from "../config/proxy-credentials.ts";
 import type { Cipher } from "../config/secrets.ts";
 import { maskSecret } from "../config/secrets.ts";
 import type { Config, GatewayKey, OAuthSettings, UpstreamAccount } from "../config/schema.ts";
@@ -33,16 +34,25 @@ function oauthView(oauth: OAuthSettings, cipher: Cipher, where: string): OAuthSe
   };
 }
 
-/** `http://user:secret@proxy:3128` → `http://user:****@proxy:3128`: proxy URLs may carry credentials. */
+/**
+ * `http://user:secret@proxy:3128` → `http://user:****@proxy:3128`: proxy URLs may carry credentials. A user name
+ * without a password is masked instead (some proxies take a token as the user name).
+ */
 export function maskUrlCredentials(value: string): string {
   try {
     const url = new URL(value);
-    if (!url.password) return value;
-    url.password = "****";
+    if (url.password) url.password = "****";
+    else if (url.username) url.username = "****";
+    else return value;
     return url.toString();
   } catch {
     return value;
   }
+}
+
+/** A stored proxy setting as shown: opened when sealed (the cipher is asked for only then), credentials masked. */
+export function proxyView(value: string, field: string, cipher: () => Cipher): string {
+  return maskUrlCredentials(openProxyUrl(value, field, cipher));
 }
 
 /** The whole configuration as `config show` prints it. */
@@ -53,8 +63,8 @@ export function configView(config: Config, cipher: Cipher): Record<string, unkno
     upstream_accounts: config.upstream_accounts.map((a) => accountView(a, cipher)),
     environment: {
       ...config.environment,
-      http_proxy: maskUrlCredentials(config.environment.http_proxy),
-      https_proxy: maskUrlCredentials(config.environment.https_proxy),
+      http_proxy: proxyView(config.environment.http_proxy, "http_proxy", () => cipher),
+      https_proxy: proxyView(config.environment.https_proxy, "https_proxy", () => cipher),
     },
   };
 }

@@ -55,3 +55,12 @@ export async function probeHealth(fetch: FetchLike, host: string, port: number, 
     return { up: false, url, error: `${why} at ${url}` };
   }
 }
+
+/**
+ * The exit code `health`, `status` and `server status` share: 0 when a gateway answers ok or degraded; 1 when
+ * nothing answers, it answers unhealthy, or what answers is not a gateway. Scripts can use any of the three.
+ */
+export function healthExitCode(probe: ProbeResult): 0 | 1 {
+  if (!probe.up || !probe.report) return 1;
+  return probe.report.status === "ok" || probe.report.status === "degraded" ? 0 : 1;
+}

@@ -1,5 +1,5 @@
 import type { Readable, Writable } from "node:stream";
-import { Builtins, Cli, UsageError, type CommandClass } from "clipanion";
+import { Builtins, UsageError, type Cli, type CommandClass } from "clipanion";
 import { VERSION } from "../version.ts";
 import { ApiKeyAddCommand } from "./apikey/add.ts";
 import { ApiKeyDisableCommand } from "./apikey/disable.ts";
@@ -15,6 +15,7 @@ import { EnvListCommand } from "./env/list.ts";
 import { EnvSetCommand } from "./env/set.ts";
 import { EnvShowCommand } from "./env/show.ts";
 import { EnvUnsetCommand } from "./env/unset.ts";
+import { GatewayCli } from "./gateway-cli.ts";
 import { groupHelpCommand } from "./group-help.ts";
 import { HealthCommand } from "./health.ts";
 import { OAuthRefreshCommand } from "./oauth/refresh.ts";
@@ -104,9 +105,31 @@ function longestKnownPath(words: string[]): string[] {
   return best;
 }
 
+/** `help`, `help apikey`, `help apikey add` → `--help`, `apikey --help`, `apikey add --help`. */
+function helpWord(argv: string[]): string[] {
+  if (argv[0] !== "help") return argv;
+  const rest = argv.slice(1);
+  return [...rest, "--help"];
+}
+
+/**
+ * `--rpm -5` → `--rpm=-5`. clipanion takes a word starting with `-` for an option, so a negative number after an
+ * option would be "not enough arguments"; bound to the option, the command sees it and can accept it (a priority)
+ * or refuse it by name (a rate). No option name starts with a digit, so nothing else changes meaning.
+ */
+function withNegativeValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (const arg of argv) {
+    const prev = out.at(-1);
+    if (/^-\d/.test(arg) && prev !== undefined && /^--[a-z][a-z-]*$/.test(prev) && !out.includes("--")) out[out.length - 1] = `${prev}=${arg}`;
+    else out.push(arg);
+  }
+  return out;
+}
+
 /** Builds the CLI with every command registered. */
 export function buildCli(colors: boolean): Cli<CliContext> {
-  const cli = new Cli<CliContext>({
+  const cli = new GatewayCli({
     binaryName: BINARY_NAME,
     binaryLabel: "LLM Gateway",
     binaryVersion: VERSION,
@@ -120,7 +143,8 @@ export function buildCli(colors: boolean): Cli<CliContext> {
  * Runs one CLI invocation and returns its exit code; never calls process.exit, so tests run it in-process.
  * Parse errors from clipanion become one line on stderr and exit 2 (reportError), like our own usage errors.
  */
-export async function runCli(argv: string[], ctx: RunCliContext): Promise<number> {
+export async function runCli(input: string[], ctx: RunCliContext): Promise<number> {
+  const argv = withNegativeValues(helpWord(input));
   const colors = Boolean(ctx.stdout.isTTY) && !ctx.env.NO_COLOR && ctx.env.TERM !== "dumb";
   const cli = buildCli(colors);
   const context: CliContext = {

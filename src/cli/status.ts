@@ -3,13 +3,16 @@ import { BaseCommand } from "./base-command.ts";
 import { keyState } from "./apikey/key-state.ts";
 import { formatTable } from "./format-table.ts";
 import { accountHealthView, authFailureNotice, fetchAccountHealth, healthLabel } from "./account-health-view.ts";
+import { healthExitCode } from "./probe-health.ts";
 
 export class StatusCommand extends BaseCommand {
   static override paths = [["status"]];
   static override usage = Command.Usage({
     category: "General",
     description: "overview: gateway keys, upstream accounts and their health, routes, whether the server is up",
-    details: "Health comes from the running server's /health; when it does not answer, account health is unknown.",
+    details:
+      "Health comes from the running server's /health; when it does not answer, account health is unknown. " +
+      "Exit code 0 when the gateway answers ok or degraded; 1 when it is unhealthy or nothing answers (as `health`).",
   });
 
   json = Option.Boolean("--json", false, { description: "Print one JSON document" });
@@ -74,6 +77,7 @@ export class StatusCommand extends BaseCommand {
       }
       return lines.join("\n");
     });
+    return healthExitCode(probe);
   }
 }
 

@@ -4,7 +4,8 @@ import YAML from "yaml";
 import { ConfigError } from "../errors.ts";
 import { lockPath } from "./paths.ts";
 import type { Config } from "./schema.ts";
-import { createCipher, loadMasterKey, type Cipher } from "./secrets.ts";
+import { sealProxyCredentials } from "./proxy-credentials.ts";
+import { createCipher, holdsSealedValues, loadMasterKey, sealedSalt, type Cipher } from "./secrets.ts";
 import { parseConfig } from "./validate.ts";
 
 const LOCK_STALE_MS = 10_000;
@@ -46,6 +47,11 @@ export class ConfigStore {
     } catch (e) {
       throw new ConfigError(`${this.path} is not valid YAML`, [(e as Error).message.split("\n")[0]!]);
     }
+    // An emptied file (`echo > config.yaml`, a write cut short) would otherwise load as the defaults: no keys,
+    // no accounts. Only a missing file means "start from the defaults".
+    if (raw === null || raw === undefined) {
+      throw new ConfigError(`${this.path} is empty (no settings at all); restore it, or delete it to start from the defaults`);
+    }
     return parseOrThrow(raw, this.path);
   }
 
@@ -60,9 +66,24 @@ export class ConfigStore {
     });
   }
 
+  /**
+   * The master key's cipher, made on first use. New sealed values share the salt the file's values already
+   * use; no master key is generated beside a file that holds sealed values.
+   */
   get cipher(): Cipher {
-    this.#cipher ??= createCipher(loadMasterKey(this.path, this.env));
+    if (!this.#cipher) {
+      const text = this.rawText();
+      this.#cipher = createCipher(loadMasterKey(this.path, this.env, () => holdsSealedValues(text)), { salt: sealedSalt(text) });
+    }
     return this.#cipher;
+  }
+
+  private rawText(): string {
+    try {
+      return readFileSync(this.path, "utf8");
+    } catch {
+      return "";
+    }
   }
 
   /** A cheap fingerprint of the file to notice changes (mtime, size, inode). */
@@ -99,9 +120,12 @@ export class ConfigStore {
     const dir = dirname(this.path);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const tmp = `${this.path}.${process.pid}.${Date.now()}.tmp`;
+    // A proxy URL with credentials is sealed on every write, so one stored in the clear (by hand or by an older
+    // version) is encrypted by the next change.
+    const sealed = sealProxyCredentials(config, () => this.cipher);
     const fd = openSync(tmp, "w", 0o600);
     try {
-      writeSync(fd, YAML.stringify(config, { lineWidth: 0 }));
+      writeSync(fd, YAML.stringify(sealed, { lineWidth: 0 }));
       fsyncSync(fd);
     } finally {
       closeSync(fd);

@@ -1,20 +1,40 @@
+import { openProxyCredentials } from "../config/proxy-credentials.ts";
 import type { Config, UpstreamAccount } from "../config/schema.ts";
 import type { ConfigStore } from "../config/store.ts";
 import type { Logger } from "../server/logger.ts";
 
 /**
- * The configuration in force for a running server: the last valid version of the file. CLI changes apply
- * within the store's poll interval; an invalid edit is logged and the last good configuration stays.
+ * The configuration in force for a running server: the last valid version of the file, its proxy URLs opened
+ * (in memory only). CLI changes apply within the store's poll interval; an invalid edit (bad YAML, an unknown key,
+ * an emptied or cut-short file, a value the master key cannot open) is logged once and the last good
+ * configuration stays.
  */
 export interface LiveConfig {
   current(): Config;
   stop(): void;
 }
 
+/** A configuration as the running server uses it: sealed proxy URLs opened. Throws ConfigError when they cannot be. */
+export const runtimeConfig = (store: ConfigStore, config: Config): Config => openProxyCredentials(config, () => store.cipher);
+
 export function watchConfig(store: ConfigStore, initial: Config, log: Logger, onChange?: (c: Config) => void): LiveConfig {
   let current = initial;
+  // The same rejection is logged once, however often the file is touched while it stays broken.
+  let lastRejection: string | undefined;
+  const reject = (err: Error) => {
+    if (err.message === lastRejection) return;
+    lastRejection = err.message;
+    log.log("error", "configuration change rejected; keeping the last good configuration", { error: err.message });
+  };
   const stop = store.watch(
-    (next) => {
+    (loaded) => {
+      let next: Config;
+      try {
+        next = runtimeConfig(store, loaded);
+      } catch (e) {
+        return reject(e as Error);
+      }
+      lastRejection = undefined;
       current = next;
       log.setLevel(next.logging.level, next.logging.format);
       log.log("info", "configuration reloaded", {
@@ -24,7 +44,7 @@ export function watchConfig(store: ConfigStore, initial: Config, log: Logger, on
       });
       onChange?.(next);
     },
-    (err) => log.log("error", "configuration change rejected; keeping the last good configuration", { error: err.message }),
+    reject,
   );
   return { current: () => current, stop };
 }

@@ -9,7 +9,7 @@ import { createApp } from "../server/create-app.ts";
 import { createLogger, type LogSink } from "../server/logger.ts";
 import { createUpstreamCredentials } from "./oauth-credentials.ts";
 import { createRoutingRuntime } from "./routing-runtime.ts";
-import { watchConfig } from "./runtime-config.ts";
+import { runtimeConfig, watchConfig } from "./runtime-config.ts";
 import { createUsageMeter } from "../usage/usage-meter.ts";
 
 export interface ServerOptions {
@@ -28,15 +28,18 @@ export interface RunningServer {
   url: string;
   port: number;
   hostname: string;
-  /** Stops accepting, lets requests and streams in flight finish for up to `graceMs`, then closes the rest. */
-  shutdown(graceMs: number): Promise<{ forced: boolean }>;
+  /**
+   * Stops accepting, lets requests and streams in flight finish for up to `graceMs`, then closes the rest.
+   * `signal` (what asked for the stop) goes into the log line.
+   */
+  shutdown(graceMs: number, signal?: string): Promise<{ forced: boolean }>;
 }
 
 /** Builds everything a gateway process needs from its configuration file and starts listening. */
 export function startServer(opts: ServerOptions): RunningServer {
   const clock = opts.clock ?? Date.now;
   const networkFetch = opts.fetch ?? createNetworkFetch();
-  const initial = opts.store.load();
+  const initial = runtimeConfig(opts.store, opts.store.load());
   const log = createLogger({ level: initial.logging.level, format: initial.logging.format, sink: opts.logSink, clock });
   // Routing first: the reload callback forgets removed accounts (its lazy deps are read only later).
   const routing = createRoutingRuntime({
@@ -87,12 +90,16 @@ export function startServer(opts: ServerOptions): RunningServer {
   const hostname = server.hostname ?? "0.0.0.0";
   const port = server.port ?? 0;
   const shownHost = hostname.includes(":") ? `[${hostname}]` : hostname;
+  const url = `http://${shownHost}:${port}`;
+  // The log is JSON lines (or the pretty format): the start and stop lines are lines of it like any other.
+  log.lifecycle(`listening on ${url}`, { url, version: opts.version, config: opts.store.path });
 
   return {
-    url: `http://${shownHost}:${port}`,
+    url,
     port,
     hostname,
-    async shutdown(graceMs) {
+    async shutdown(graceMs, signal) {
+      log.lifecycle("stopping: finishing requests in flight", { ...(signal && { signal }), grace_s: graceMs / 1000 });
       live.stop();
       routing.stop();
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -105,8 +112,8 @@ export function startServer(opts: ServerOptions): RunningServer {
       if (forced) await server.stop(true);
       await credentials.stop();
       await state.close();
-      log.log("info", "server stopped", { forced });
-      log.flush();
+      // forced: the grace period ran out and the remaining connections were closed.
+      log.lifecycle("stopped", { forced });
       return { forced };
     },
   };

@@ -7,6 +7,11 @@ const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 4
 
 export interface Logger {
   log(level: LogLevel, msg: string, fields?: Record<string, unknown>): void;
+  /**
+   * A line of the process's life (listening, stopping, stopped): written at level info whatever the configured
+   * level (a `--port 0` start must say its address), and flushed at once.
+   */
+  lifecycle(msg: string, fields?: Record<string, unknown>): void;
   setLevel(level: LogLevel, format?: "json" | "pretty"): void;
   flush(): void;
 }
@@ -30,20 +35,27 @@ export function createLogger(opts: { level: LogLevel; format: "json" | "pretty";
     opts.sink.write(text);
   };
 
+  const render = (lvl: LogLevel, msg: string, fields: Record<string, unknown> | undefined) => {
+    const time = isoTime(clock());
+    return format === "json"
+      ? jsonLine(time, lvl, msg, fields)
+      : `${time} ${lvl.toUpperCase().padEnd(5)} ${msg}${fields ? ` ${Object.entries(fields).map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`).join(" ")}` : ""}`;
+  };
+
   return {
     log(lvl, msg, fields) {
       if (RANK[lvl] < level) return;
-      const time = isoTime(clock());
-      const line =
-        format === "json"
-          ? jsonLine(time, lvl, msg, fields)
-          : `${time} ${lvl.toUpperCase().padEnd(5)} ${msg}${fields ? ` ${Object.entries(fields).map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`).join(" ")}` : ""}`;
+      const line = render(lvl, msg, fields);
       buffer.push(line + "\n");
       if (buffer.length >= 256) flush();
       else if (!scheduled) {
         scheduled = true;
         setTimeout(flush, 20).unref?.();
       }
+    },
+    lifecycle(msg, fields) {
+      buffer.push(render("info", msg, fields) + "\n");
+      flush();
     },
     setLevel(lvl, fmt) {
       level = RANK[lvl];
@@ -76,4 +88,4 @@ function isoTime(ms: number): string {
 }
 
 /** A logger that drops everything (tests that do not look at logs). */
-export const silentLogger: Logger = { log() {}, setLevel() {}, flush() {} };
+export const silentLogger: Logger = { log() {}, lifecycle() {}, setLevel() {}, flush() {} };

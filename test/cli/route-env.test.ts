@@ -1,4 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { ConfigStore } from "../../src/config/store.ts";
 import { sandbox, type Sandbox } from "./cli-harness.ts";
 
 let sb: Sandbox;
@@ -48,13 +50,41 @@ describe("env", () => {
     expect((await sb.run(["env", "list", "--json"])).json()).toEqual({ http_proxy: "", https_proxy: "http://proxy:3129", no_proxy: "localhost,127.0.0.1,::1" });
   });
 
-  test("proxy credentials are stored but never printed", async () => {
-    await sb.run(["env", "set", "--https-proxy", "http://me:hunter2@proxy:3128"]);
-    expect(await Bun.file(sb.config).text()).toContain("hunter2");
-    for (const args of [["env", "list"], ["env", "list", "--json"], ["env", "show", "--name", "https_proxy"], ["config", "show"]]) {
+  test("a proxy URL with credentials is stored encrypted and never printed", async () => {
+    await sb.run(["env", "set", "--https-proxy", "http://me:hunter2@proxy:3128", "--http-proxy", "http://proxy:3128"]);
+    const file = await Bun.file(sb.config).text();
+    expect(file).not.toContain("hunter2");
+    const stored = new ConfigStore(sb.config, sb.env).read().environment;
+    expect(stored.https_proxy).toMatch(/^enc:v1:/);
+    expect(new ConfigStore(sb.config, sb.env).cipher.decrypt(stored.https_proxy, "t")).toBe("http://me:hunter2@proxy:3128");
+    // Without credentials there is nothing to hide: it stays readable in the file.
+    expect(stored.http_proxy).toBe("http://proxy:3128");
+    for (const args of [["env", "list"], ["env", "list", "--json"], ["env", "show", "--name", "https_proxy"], ["config", "show"], ["config", "show", "--json"]]) {
       const out = (await sb.run(args)).stdout;
       expect(out).not.toContain("hunter2");
+      expect(out).not.toContain("enc:v1:");
       expect(out).toContain("me:****@proxy:3128");
     }
+    expect((await sb.run(["env", "set", "--https-proxy", "http://me:hunter2@proxy:3128"])).stdout).toBe("https_proxy = http://me:****@proxy:3128/\n");
+  });
+
+  test("a token given as the proxy's user name is encrypted and masked too", async () => {
+    await sb.run(["env", "set", "--http-proxy", "http://tok-123456@proxy:3128"]);
+    expect(await Bun.file(sb.config).text()).not.toContain("tok-123456");
+    expect((await sb.run(["env", "show", "--name", "http_proxy"])).stdout).toBe("http://****@proxy:3128/\n");
+  });
+
+  test("a password stored in the clear (older versions, hand edits) keeps working and is encrypted by the next write", async () => {
+    await sb.run(["env", "list"]);
+    const legacy = (await Bun.file(sb.config).text()).replace(/http_proxy: ""/, 'http_proxy: "http://old:pass-in-clear@proxy:3128"');
+    writeFileSync(sb.config, legacy);
+    expect((await sb.run(["env", "show", "--name", "http_proxy"])).stdout).toBe("http://old:****@proxy:3128/\n");
+    expect((await sb.run(["config", "validate"])).code).toBe(0);
+    // Any change rewrites the file: the password is sealed then.
+    expect((await sb.run(["apikey", "add", "--name", "k"])).code).toBe(0);
+    const file = await Bun.file(sb.config).text();
+    expect(file).not.toContain("pass-in-clear");
+    const store = new ConfigStore(sb.config, sb.env);
+    expect(store.cipher.decrypt(store.read().environment.http_proxy, "t")).toBe("http://old:pass-in-clear@proxy:3128");
   });
 });

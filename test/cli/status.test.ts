@@ -22,7 +22,7 @@ describe("status", () => {
   test("server down: keys, accounts with unknown health, routes", async () => {
     await seed();
     const r = await sb.run(["status", "--json"]);
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(1);
     const doc = r.json();
     expect(doc.server).toMatchObject({ up: false, url: "http://127.0.0.1:3847/health" });
     expect(doc.keys).toEqual({ total: 2, active: 1 });
@@ -71,6 +71,7 @@ describe("status", () => {
         c.server.port = server.port!;
       });
       const r = await sb.run(["status", "--json"], { fetch: (url, init) => fetch(url, init) });
+      expect(r.code).toBe(1);
       expect(r.json().server).toMatchObject({ up: true, status: "unhealthy", url: `http://127.0.0.1:${server.port}/health` });
     } finally {
       server.stop(true);
@@ -82,4 +83,24 @@ describe("status", () => {
     expect(healthUrl("::", 2)).toBe("http://[::1]:2/health");
     expect(healthUrl("localhost", 3)).toBe("http://localhost:3/health");
   });
+});
+
+describe("exit codes: status, server status and health agree", () => {
+  const answering = (status: string): FetchLike => async () =>
+    Response.json({ status, version: "0.1.0", uptime_s: 1, accounts: { healthy: 0, total: 0, items: [] } }, { status: status === "unhealthy" ? 503 : 200 });
+  const cases: [string, FetchLike | undefined, number][] = [
+    ["nothing answers", undefined, 1],
+    ["ok", answering("ok"), 0],
+    ["degraded (some accounts down, requests still served)", answering("degraded"), 0],
+    ["unhealthy", answering("unhealthy"), 1],
+    ["something that is not a gateway answers", async () => new Response("<html>", { status: 200 }), 1],
+  ];
+  for (const [what, fetch, code] of cases) {
+    test(`${what} → ${code}`, async () => {
+      for (const command of [["status"], ["status", "--json"], ["server", "status"], ["health"], ["health", "--json"]]) {
+        const r = await sb.run(command, { fetch });
+        expect({ command, code: r.code }).toEqual({ command, code });
+      }
+    });
+  }
 });

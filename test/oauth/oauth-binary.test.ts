@@ -92,7 +92,7 @@ test("compiled binary: OAuth login by pasting the code, a request with the token
   const logs = collect(server.stdout);
   const serverErr = collect(server.stderr);
   try {
-    const base = (await logs.until(/listening on (http:\/\/\S+)/))[1]!;
+    const base = (await logs.until(/listening on (http:\/\/[^\s"]+)/))[1]!;
     const ask = () =>
       fetch(`${base}/v1/messages`, {
         method: "POST",

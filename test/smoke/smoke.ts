@@ -1,11 +1,13 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 /**
- * The smoke test of a gateway executable (the compiled binary, or `bun src/main.ts`): temp config, a key and a
- * mock account added through the CLI, the server started on a free port, /health, /swagger/json and
- * /v1/chat/completions called, then SIGTERM and a check of the exit code. The start-time settings are left unset, so
+ * The smoke test of a gateway executable (the compiled binary, or `bun src/main.ts`): temp config, a key, a mock
+ * account and a proxy with a password added through the CLI (the password must not reach the file), the server
+ * started on a free port, /health, /swagger/json and /v1/chat/completions called, `status` asked (exit 0 while up),
+ * then SIGTERM, a check of the exit code, that every line the server wrote is a JSON line, and `status` again
+ * (exit 1 once down). The start-time settings are left unset, so
  * `server start` relaunches itself (src/process/relaunch.ts): the process that answers must be the one started, with
  * the settings in its environment, and SIGTERM must reach it.
  */
@@ -13,8 +15,9 @@ export async function smoke(command: string[], log: (line: string) => void = () 
   const dir = mkdtempSync(join(tmpdir(), "lgw-smoke-"));
   const config = join(dir, "config.yaml");
   const env = { ...process.env, LLM_GATEWAY_CONFIG: config, HOME: dir, BUN_CONFIG_MAX_HTTP_REQUESTS: undefined, BUN_JSC_forceRAMSize: undefined };
+  const run = (...args: string[]) => Bun.spawnSync([...command, ...args], { env, stdout: "pipe", stderr: "pipe" });
   const cli = (...args: string[]) => {
-    const p = Bun.spawnSync([...command, ...args], { env, stdout: "pipe", stderr: "pipe" });
+    const p = run(...args);
     if (p.exitCode !== 0) throw new Error(`${args.join(" ")} exited ${p.exitCode}: ${p.stderr.toString()}`);
     return p.stdout.toString();
   };
@@ -22,10 +25,14 @@ export async function smoke(command: string[], log: (line: string) => void = () 
   try {
     const key = JSON.parse(cli("apikey", "add", "--name", "smoke", "--json")).key as string;
     cli("upstream", "add", "--type", "api-key", "--provider", "mock", "--name", "mock", "--json");
-    log("key and mock account added");
+    // A proxy that never applies (mock accounts make no network call) but must be stored sealed and opened at start.
+    cli("env", "set", "--http-proxy", "http://smoke:proxy-pass-123@127.0.0.1:9");
+    if (readFileSync(config, "utf8").includes("proxy-pass-123")) throw new Error("the proxy password is in the config file");
+    log("key, mock account and proxy added");
 
     server = Bun.spawn([...command, "server", "start", "--host", "127.0.0.1", "--port", "0"], { env, stdout: "pipe", stderr: "pipe" });
-    const url = await listeningUrl(server.stdout as ReadableStream<Uint8Array>);
+    const output = serverOutput(server.stdout as ReadableStream<Uint8Array>);
+    const url = await output.url;
     log(`server at ${url}`);
     const environ = `/proc/${server.pid}/environ`;
     if (existsSync(environ)) {
@@ -55,9 +62,22 @@ export async function smoke(command: string[], log: (line: string) => void = () 
     }
     log(`chat answered: ${body.choices[0]!.message.content}`);
 
+    // `status` asks the configured address: a copy of the config names the port the server picked.
+    const atPort = withPort(config, dir, new URL(url).port);
+    const status = () => Bun.spawnSync([...command, "status", "--config", atPort], { env, stdout: "pipe", stderr: "pipe" }).exitCode;
+    const upCode = status();
+    if (upCode !== 0) throw new Error(`status exited ${upCode} with the server up`);
+
     server.kill("SIGTERM");
     const code = await server.exited;
     if (code !== 0) throw new Error(`server exited ${code} after SIGTERM`);
+    const lines = (await output.text).trimEnd().split("\n");
+    const bad = lines.find((line) => !isJsonLine(line));
+    if (bad !== undefined) throw new Error(`the server wrote a line that is not JSON: ${bad}`);
+    const msgs = lines.map((line) => (JSON.parse(line) as { msg: string }).msg);
+    for (const m of ["stopping: finishing requests in flight", "stopped"]) if (!msgs.includes(m)) throw new Error(`no "${m}" line in the log`);
+    const downCode = status();
+    if (downCode !== 1) throw new Error(`status exited ${downCode} with the server down`);
     log("server stopped cleanly");
   } finally {
     if (server && server.exitCode === null) server.kill("SIGKILL");
@@ -65,21 +85,42 @@ export async function smoke(command: string[], log: (line: string) => void = () 
   }
 }
 
-/** Reads the server's stdout until it prints its address, then keeps draining it so the server never blocks. */
-export async function listeningUrl(stdout: ReadableStream<Uint8Array>): Promise<string> {
-  const reader = stdout.getReader();
-  const decoder = new TextDecoder();
-  let text = "";
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) throw new Error(`server exited before listening: ${text}`);
-    text += decoder.decode(value, { stream: true });
-    const m = /listening on (http:\/\/\S+)/.exec(text);
-    if (m) {
-      void (async () => {
-        while (!(await reader.read()).done);
-      })().catch(() => {});
-      return m[1]!;
+/**
+ * Reads the server's stdout to its end (so the server never blocks on a full pipe): `url` once the log's
+ * `listening on` line is there, `text` (everything) once the process closed it.
+ */
+export function serverOutput(stdout: ReadableStream<Uint8Array>): { url: Promise<string>; text: Promise<string> } {
+  let found: (url: string) => void = () => {};
+  let failed: (e: Error) => void = () => {};
+  const url = new Promise<string>((resolve, reject) => {
+    found = resolve;
+    failed = reject;
+  });
+  const text = (async () => {
+    const decoder = new TextDecoder();
+    let all = "";
+    for await (const chunk of stdout) {
+      all += decoder.decode(chunk, { stream: true });
+      const m = /listening on (http:\/\/[^\s"]+)/.exec(all);
+      if (m) found(m[1]!);
     }
+    failed(new Error(`server exited before listening: ${all}`));
+    return all;
+  })();
+  return { url, text };
+}
+
+function isJsonLine(line: string): boolean {
+  try {
+    return typeof JSON.parse(line) === "object";
+  } catch {
+    return false;
   }
+}
+
+/** A copy of the config with the server's port (the one a `--port 0` start picked), for `health` / `status`. */
+function withPort(config: string, dir: string, port: string): string {
+  const copy = join(dir, "at-port.yaml");
+  writeFileSync(copy, readFileSync(config, "utf8").replace(/^  port: \d+$/m, `  port: ${port}`));
+  return copy;
 }

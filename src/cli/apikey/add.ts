@@ -2,6 +2,7 @@ import { Command, Option } from "clipanion";
 import { PERMISSIONS, type GatewayKey, type Permission } from "../../config/schema.ts";
 import { generateGatewayKey, hashKey } from "../../config/secrets.ts";
 import { BaseCommand } from "../base-command.ts";
+import { assertNameFree } from "../find-item.ts";
 import { keyView } from "../mask-secrets.ts";
 import { newId } from "../new-id.ts";
 import { parseDuration } from "../parse-duration.ts";
@@ -22,6 +23,7 @@ export class ApiKeyAddCommand extends BaseCommand {
   expiresIn = Option.String("--expires-in", { description: "Lifetime: 30d, 12h, 90m, 3600s" });
   rpm = Option.String("--rpm", { description: "Requests per minute (0 or absent: unlimited)" });
   json = Option.Boolean("--json", false, { description: "Print one JSON document" });
+  force = Option.Boolean("--force", false, { description: "Add the key even when another key has the same name" });
 
   run() {
     const name = this.required("--name", this.name).trim();
@@ -46,7 +48,10 @@ export class ApiKeyAddCommand extends BaseCommand {
       ...(expires_at !== undefined && { expires_at }),
       ...(rpm !== undefined && { rate_limit_rpm: rpm }),
     };
-    this.store().update((c) => void c.gateway_keys.push(key));
+    this.store().update((c) => {
+      assertNameFree(c.gateway_keys, name, "a gateway key", this.force);
+      c.gateway_keys.push(key);
+    });
 
     this.output(this.json, { ...keyView(key), key: raw }, () =>
       [

@@ -8,7 +8,9 @@ export class EnvSetCommand extends BaseCommand {
   static override usage = Command.Usage({
     category: "Environment",
     description: "set proxy settings for every outbound call",
-    details: "An empty value clears a proxy. A running server picks the change up without a restart.",
+    details:
+      "An empty value clears a proxy. A proxy URL with a user name or password is stored encrypted, like upstream keys, and shown masked. " +
+      "A running server picks the change up without a restart.",
     examples: [["A corporate proxy", "$0 env set --http-proxy http://proxy:3128 --https-proxy http://proxy:3128 --no-proxy localhost,127.0.0.1,.internal"]],
   });
 

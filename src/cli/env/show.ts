@@ -1,6 +1,6 @@
 import { Command, Option } from "clipanion";
 import { BaseCommand } from "../base-command.ts";
-import { maskUrlCredentials } from "../mask-secrets.ts";
+import { proxyView } from "../mask-secrets.ts";
 import { parseEnvName } from "./env-name.ts";
 
 export class EnvShowCommand extends BaseCommand {
@@ -16,7 +16,8 @@ export class EnvShowCommand extends BaseCommand {
 
   run() {
     const name = parseEnvName(this.required("--name", this.name));
-    const value = maskUrlCredentials(this.store().load().environment[name]);
+    const store = this.store();
+    const value = proxyView(store.load().environment[name], name, () => store.cipher);
     this.output(this.json, { name, value }, () => value || "(unset)");
   }
 }

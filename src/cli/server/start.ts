@@ -1,4 +1,5 @@
 import { Command, Option } from "clipanion";
+import type { ConfigStore } from "../../config/store.ts";
 import { startServer } from "../../runtime/start-server.ts";
 import { VERSION } from "../../version.ts";
 import { BaseCommand } from "../base-command.ts";
@@ -26,8 +27,8 @@ export class ServerStartCommand extends BaseCommand {
     for (const a of config.upstream_accounts) if (a.api_key) store.cipher.decrypt(a.api_key, `upstream_accounts[${a.name}].api_key`);
 
     const stdout = this.context.stdout;
+    // Everything the server says, its address and its stop included, is a line of its log (JSON by default).
     const server = startServer({ store, host: this.host, port, version: VERSION, logSink: { write: (t) => stdout.write(t) } });
-    this.print(`llm-gateway ${VERSION} listening on ${server.url} (config ${store.path})`);
 
     const signal = await new Promise<NodeJS.Signals>((resolve) => {
       // Later signals are ignored while draining: a terminal's Ctrl-C reaches both this process and a relaunching
@@ -41,9 +42,16 @@ export class ServerStartCommand extends BaseCommand {
       process.on("SIGINT", on);
       process.on("SIGTERM", on);
     });
-    this.print(`received ${signal}: finishing requests in flight (up to ${config.server.shutdown_grace}s)`);
-    const { forced } = await server.shutdown(store.read().server.shutdown_grace * 1000);
-    this.print(forced ? "stopped (grace period over; remaining connections closed)" : "stopped");
+    await server.shutdown(graceSeconds(store, config.server.shutdown_grace) * 1000, signal);
     return 0;
+  }
+}
+
+/** The grace period as the file says now (it may have changed since the start); the start's when it cannot be read. */
+function graceSeconds(store: ConfigStore, atStart: number): number {
+  try {
+    return store.read().server.shutdown_grace;
+  } catch {
+    return atStart;
   }
 }

@@ -1,13 +1,13 @@
 import { Command, Option } from "clipanion";
 import { BaseCommand } from "../base-command.ts";
-import { probeHealth } from "../probe-health.ts";
+import { healthExitCode, probeHealth } from "../probe-health.ts";
 
 export class ServerStatusCommand extends BaseCommand {
   static override paths = [["server", "status"]];
   static override usage = Command.Usage({
     category: "Server",
     description: "Say whether a gateway answers on the configured address, with a configuration summary",
-    details: "Exit code 0 when a gateway answers, 1 when nothing does.",
+    details: "Exit code 0 when the gateway answers ok or degraded; 1 when it is unhealthy or nothing answers (as `health`).",
   });
 
   json = Option.Boolean("--json", false, { description: "Print one JSON document" });
@@ -38,6 +38,6 @@ export class ServerStatusCommand extends BaseCommand {
         `routes:   ${summary.routes}`,
       ].join("\n"),
     );
-    return probe.up ? 0 : 1;
+    return healthExitCode(probe);
   }
 }

@@ -2,6 +2,7 @@ import { Command, Option } from "clipanion";
 import { PROVIDERS, type OAuthSettings, type Provider, type UpstreamAccount } from "../../config/schema.ts";
 import { resolveOAuthClient } from "../../oauth/defaults.ts";
 import { BaseCommand } from "../base-command.ts";
+import { assertNameFree } from "../find-item.ts";
 import { accountView } from "../mask-secrets.ts";
 import { newId } from "../new-id.ts";
 import { loginAccount } from "../oauth/login-account.ts";
@@ -40,6 +41,7 @@ export class UpstreamAddCommand extends BaseCommand {
   priority = Option.String("--priority", { description: "Tier: lower is tried first (default 0)" });
   apiVersion = Option.String("--api-version", { description: "Azure api-version" });
   json = Option.Boolean("--json", false, { description: "Print one JSON document" });
+  force = Option.Boolean("--force", false, { description: "Add the account even when another account has the same name" });
   code = Option.String("--code", { description: "OAuth: the CODE#STATE shown after approving (finishes a login of this name that is waiting)" });
   authorizeUrl = Option.String("--authorize-url", { description: "OAuth: authorize endpoint (default: the provider's)" });
   tokenUrl = Option.String("--token-url", { description: "OAuth: token endpoint (default: the provider's)" });
@@ -85,7 +87,10 @@ export class UpstreamAddCommand extends BaseCommand {
       created_at: new Date().toISOString(),
       ...(this.apiVersion !== undefined && { api_version: this.apiVersion }),
     };
-    store.update((c) => void c.upstream_accounts.push(account));
+    store.update((c) => {
+      assertNameFree(c.upstream_accounts, name, "an upstream account", this.force);
+      c.upstream_accounts.push(account);
+    });
 
     const view = accountView(account, store.cipher);
     this.output(this.json, view, () => `Added upstream account ${account.id}\n${formatAccount(view)}`);
@@ -151,7 +156,10 @@ export class UpstreamAddCommand extends BaseCommand {
       created_at: new Date().toISOString(),
       oauth,
     };
-    store.update((c) => void c.upstream_accounts.push(account));
+    store.update((c) => {
+      assertNameFree(c.upstream_accounts, name, "an upstream account", this.force);
+      c.upstream_accounts.push(account);
+    });
     let login: Awaited<ReturnType<typeof loginAccount>>;
     try {
       login = await loginAccount(this, account, undefined);
