@@ -1,10 +1,11 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError } from "../errors.ts";
 import { masterKeyPath } from "./paths.ts";
-import { createCipher, generateGatewayKey, hashesEqual, hashKey, isSealed, loadMasterKey, maskSecret } from "./secrets.ts";
+import { createCipher, generateGatewayKey, hashesEqual, hashKey, isSealed, loadMasterKey, maskSecret, sealedSalt } from "./secrets.ts";
 import { ConfigStore } from "./store.ts";
 
 let dir: string;
@@ -47,6 +48,45 @@ describe("secrets", () => {
     expect(statSync(masterKeyPath(config)).mode & 0o777).toBe(0o600);
     const fromEnv = loadMasterKey(config, { LLM_GATEWAY_MASTER_KEY: "f".repeat(64) });
     expect(fromEnv.kind === "bytes" && fromEnv.key.toString("hex")).toBe("f".repeat(64));
+  });
+
+  test("no master key is made beside a config that holds sealed values: the missing file is named", () => {
+    const config = join(dir, "config.yaml");
+    expect(() => loadMasterKey(config, {}, () => true)).toThrow(
+      `the master key file ${masterKeyPath(config)} is missing, and ${config} holds encrypted values`,
+    );
+    expect(existsSync(masterKeyPath(config))).toBe(false);
+  });
+
+  test("a passphrase goes through scrypt with a salt (enc:v2); one cipher keeps one salt", () => {
+    const pass = loadMasterKey(join(dir, "c.yaml"), { LLM_GATEWAY_MASTER_KEY: "correct horse battery staple" });
+    expect(pass.kind).toBe("passphrase");
+    const c = createCipher(pass);
+    const a = c.encrypt("sk-one");
+    const b = c.encrypt("sk-two");
+    expect(a).toMatch(/^enc:v2:[A-Za-z0-9_-]{22}:[A-Za-z0-9_-]+:[A-Za-z0-9_-]+$/);
+    expect(sealedSalt(a)).toBe(sealedSalt(b));
+    expect(c.decrypt(a, "x")).toBe("sk-one");
+    // A fresh cipher (another process) opens it, and seals new values with the salt it is given.
+    const other = createCipher(pass, { salt: sealedSalt(a) });
+    expect(other.decrypt(b, "x")).toBe("sk-two");
+    expect(sealedSalt(other.encrypt("sk-three"))).toBe(sealedSalt(a));
+    // Not the old single SHA-256: that key does not open it.
+    const sha = createHash("sha256").update("correct horse battery staple").digest();
+    expect(() => createCipher(sha).decrypt(a, "x")).toThrow(/wrong master key/);
+    expect(() => createCipher(loadMasterKey(join(dir, "c.yaml"), { LLM_GATEWAY_MASTER_KEY: "another passphrase" })).decrypt(a, "x")).toThrow(/wrong master key/);
+  });
+
+  test("values sealed under the old passphrase derivation (one SHA-256, enc:v1) stay readable", () => {
+    const sha = createHash("sha256").update("old passphrase").digest();
+    const old = createCipher(sha).encrypt("sk-sealed-long-ago");
+    expect(old.startsWith("enc:v1:")).toBe(true);
+    const now = createCipher(loadMasterKey(join(dir, "c.yaml"), { LLM_GATEWAY_MASTER_KEY: "old passphrase" }));
+    expect(now.decrypt(old, "x")).toBe("sk-sealed-long-ago");
+  });
+
+  test("a value from a newer version says so", () => {
+    expect(() => createCipher(Buffer.alloc(32)).decrypt("enc:v9:abc:def", "f")).toThrow(/sealed by a newer llm-gateway \(enc:v9:…\)/);
   });
 
   test("the config file never holds the plaintext of a sealed secret", () => {

@@ -47,7 +47,7 @@ function keyFromEnv(value: string): MasterKey {
   if (/^[0-9a-fA-F]{64}$/.test(value)) return { kind: "bytes", key: Buffer.from(value, "hex"), source };
   const b = Buffer.from(value, "base64");
   if (b.length === 32 && /^[A-Za-z0-9+/_-]+=*$/.test(value)) return { kind: "bytes", key: b, source };
-  return { kind: "passphrase", passphrase: value, source: `${source} (a passphrase)` };
+  return { kind: "passphrase", passphrase: value, source: `the passphrase in ${source}` };
 }
 
 /**
@@ -102,7 +102,7 @@ export function createCipher(master: MasterKey | Buffer, opts: { salt?: string }
   };
   let salt = opts.salt;
   const wrongKey = (where: string) =>
-    new ConfigError(`cannot decrypt ${where}: wrong master key (${mk.source} is not the key it was sealed with) or a damaged value`);
+    new ConfigError(`cannot decrypt ${where}: wrong master key (${mk.source} is not the one it was sealed with) or a damaged value`);
 
   return {
     encrypt(plain) {

@@ -82,6 +82,21 @@ describe("apikey", () => {
     expect((await sb.run(["apikey", "list", "--json"])).json()).toEqual([]);
   });
 
+  test("a name already taken is refused (exit 2, nothing written) unless --force", async () => {
+    const first = (await sb.run(["apikey", "add", "--name", "team", "--json"])).json();
+    const before = await Bun.file(sb.config).text();
+    for (const name of ["team", "TEAM"]) {
+      const r = await sb.run(["apikey", "add", "--name", name]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(`error: a gateway key named "team" already exists (${first.id}); choose another --name, or add --force to add one more\n`);
+      expect(r.stdout).toBe("");
+    }
+    expect(await Bun.file(sb.config).text()).toBe(before);
+    expect((await sb.run(["apikey", "add", "--name", "team", "--force"])).code).toBe(0);
+    expect((await sb.run(["apikey", "list", "--json"])).json()).toHaveLength(2);
+    expect((await sb.run(["apikey", "show", "team"])).stderr).toContain('2 gateway keys are named "team"; use the id');
+  });
+
   test("an unknown id is an error naming it (exit 1), for every verb", async () => {
     for (const verb of ["show", "remove", "enable", "disable"]) {
       const r = await sb.run(["apikey", verb, "key_nope"]);

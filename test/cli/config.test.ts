@@ -1,7 +1,10 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import YAML from "yaml";
+import { masterKeyPath } from "../../src/config/paths.ts";
+import { createCipher } from "../../src/config/secrets.ts";
 import { sandbox, type Sandbox } from "./cli-harness.ts";
 
 let sb: Sandbox;
@@ -60,6 +63,102 @@ describe("a bad file", () => {
     const r = await sb.run(["config", "validate"]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("is not valid YAML");
+  });
+});
+
+describe("unknown keys at any depth", () => {
+  const TYPOS = `server:
+  prot: 8080
+proxy:
+  total_timeot: 30
+routing:
+  stratgy: priority
+  sticky:
+    enabeld: false
+upstream_accounts:
+  - id: up_1
+    name: x
+    provider: mock
+    created_at: now
+    wieght: 3
+surver:
+  port: 1
+`;
+
+  test("are errors naming the path, with the key that was probably meant", async () => {
+    writeFileSync(sb.config, TYPOS);
+    for (const args of [["config", "validate"], ["apikey", "list"]]) {
+      const r = await sb.run(args);
+      expect(r.code).toBe(1);
+      for (const line of [
+        'server.prot: unknown key (did you mean "port"?)',
+        'proxy.total_timeot: unknown key (did you mean "total_timeout"?)',
+        'routing.stratgy: unknown key (did you mean "strategy"?)',
+        'routing.sticky.enabeld: unknown key (did you mean "enabled"?)',
+        'upstream_accounts[0].wieght: unknown key (did you mean "weight"?)',
+        'surver: unknown key (did you mean "server"?)',
+      ]) {
+        expect(r.stderr).toContain(line);
+      }
+    }
+    expect(await Bun.file(sb.config).text()).toBe(TYPOS);
+  });
+
+  test("nothing close: the keys that exist are listed", async () => {
+    writeFileSync(sb.config, "logging:\n  colour: true\n");
+    expect((await sb.run(["config", "validate"])).stderr).toContain("logging.colour: unknown key (expected one of level, format)");
+  });
+});
+
+describe("an empty file", () => {
+  for (const [what, text] of [["emptied (echo > config.yaml)", "\n"], ["zero bytes", ""], ["comments only", "# all gone\n"]] as const) {
+    test(`${what}: validate says it is empty; commands refuse it and leave it alone`, async () => {
+      writeFileSync(sb.config, text);
+      const v = await sb.run(["config", "validate"]);
+      expect(v.code).toBe(1);
+      expect(v.stderr).toContain(`${sb.config} is empty`);
+      const add = await sb.run(["apikey", "add", "--name", "k"]);
+      expect(add.code).toBe(1);
+      expect(add.stderr).toContain("is empty");
+      expect(await Bun.file(sb.config).text()).toBe(text);
+    });
+  }
+});
+
+describe("the master key", () => {
+  const noEnvKey = { LLM_GATEWAY_MASTER_KEY: undefined };
+
+  test("a missing master.key is named, and no new key is made beside encrypted values", async () => {
+    expect((await sb.run(["upstream", "add", "--provider", "openai", "--name", "oa", "--key", "sk-0123456789-secret"], { env: noEnvKey })).code).toBe(0);
+    const keyFile = masterKeyPath(sb.config);
+    expect(existsSync(keyFile)).toBe(true);
+    rmSync(keyFile);
+    for (const args of [["upstream", "list"], ["config", "show"], ["upstream", "add", "--provider", "openai", "--name", "oa2", "--key", "sk-9876543210-other"]]) {
+      const r = await sb.run(args, { env: noEnvKey });
+      expect({ args, code: r.code }).toEqual({ args, code: 1 });
+      expect(r.stderr).toContain(`the master key file ${keyFile} is missing`);
+      expect(r.stderr).toContain("LLM_GATEWAY_MASTER_KEY");
+      expect(r.stderr).not.toContain("wrong master key");
+      expect(existsSync(keyFile)).toBe(false);
+    }
+    // Commands that touch no secret still work.
+    expect((await sb.run(["apikey", "add", "--name", "k"], { env: noEnvKey })).code).toBe(0);
+    expect(existsSync(keyFile)).toBe(false);
+  });
+
+  test("a passphrase: values sealed through scrypt (enc:v2); values sealed under the old SHA-256 derivation still open", async () => {
+    const passphrase = { LLM_GATEWAY_MASTER_KEY: "a long passphrase, not 32 bytes" };
+    await sb.run(["upstream", "add", "--provider", "openai", "--name", "new", "--key", "sk-new-0123456789"], { env: passphrase });
+    const file = await Bun.file(sb.config).text();
+    expect(file).toMatch(/api_key: enc:v2:/);
+    const old = createCipher(createHash("sha256").update(passphrase.LLM_GATEWAY_MASTER_KEY).digest()).encrypt("sk-old-0123456789");
+    writeFileSync(sb.config, file.replace(/(\n  - id: [^\n]+\n    name: new\n)/, `\n  - id: up_old\n    name: old\n    type: api-key\n    provider: openai\n    api_key: ${old}\n    weight: 1\n    priority: 0\n    status: active\n    created_at: now$1`));
+    const list = await sb.run(["upstream", "list", "--json"], { env: passphrase });
+    expect(list.code).toBe(0);
+    expect(list.json().map((a: { name: string; api_key: string }) => [a.name, a.api_key])).toEqual([["old", "sk-old…6789"], ["new", "sk-new…6789"]]);
+    const wrong = await sb.run(["upstream", "list"], { env: { LLM_GATEWAY_MASTER_KEY: "not the passphrase" } });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain("wrong master key (the passphrase in LLM_GATEWAY_MASTER_KEY is not the one it was sealed with)");
   });
 });
 

@@ -48,6 +48,35 @@ describe("--help", () => {
     expect(existsSync(sb.config)).toBe(false);
   });
 
+  test("option values are named (PATH, N, URL…), never clipanion's #0", async () => {
+    const outputs = [(await sb.run(["--help"])).stdout];
+    for (const command of COMMANDS) outputs.push((await sb.run([...command.split(" "), "--help"])).stdout);
+    for (const out of outputs) expect(out).not.toContain("#0");
+    const top = outputs[0]!;
+    expect(top).toContain("llm-gateway config validate [--config PATH] [--file PATH]");
+    const add = (await sb.run(["apikey", "add", "--help"])).stdout;
+    expect(add).toMatch(/^  --rpm N\s+Requests per minute/m);
+    expect(add).toMatch(/^  --expires-in DURATION\s/m);
+    expect((await sb.run(["upstream", "add", "--help"])).stdout).toMatch(/^  --base-url URL\s/m);
+    expect((await sb.run(["env", "set", "--help"])).stdout).toMatch(/^  --http-proxy URL\s/m);
+  });
+
+  test("`help` is a command: help, help <group>, help <group> <command>", async () => {
+    const top = await sb.run(["help"]);
+    expect(top.code).toBe(0);
+    expect(top.stdout).toBe((await sb.run(["--help"])).stdout);
+    const group = await sb.run(["help", "apikey"]);
+    expect(group.code).toBe(0);
+    expect(group.stdout).toContain("Usage: llm-gateway apikey <command>");
+    const command = await sb.run(["help", "apikey", "add"]);
+    expect(command.code).toBe(0);
+    expect(command.stdout).toBe((await sb.run(["apikey", "add", "--help"])).stdout);
+    const unknown = await sb.run(["help", "nope"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown command "nope"');
+    expect(existsSync(sb.config)).toBe(false);
+  });
+
   test("`bun src/main.ts --help` exits 0 in a real process", async () => {
     const proc = Bun.spawn(["bun", join(import.meta.dir, "../../src/main.ts"), "--help"], {
       env: { ...process.env, ...sb.env },
@@ -72,6 +101,10 @@ describe("usage errors print one line and exit 2", () => {
     ["missing required option", ["apikey", "add"], /missing --name/],
     ["bad integer", ["apikey", "add", "--name", "x", "--rpm", "ten"], /--rpm expects an integer/],
     ["negative rpm", ["apikey", "add", "--name", "x", "--rpm=-1"], /--rpm must be at least 0/],
+    ["negative rpm as its own word", ["apikey", "add", "--name", "x", "--rpm", "-5"], /^error: --rpm must be at least 0, got -5$/m],
+    ["negative weight", ["upstream", "add", "--provider", "mock", "--name", "x", "--weight", "-2"], /--weight must be at least 0, got -2/],
+    ["negative port", ["server", "start", "--port", "-1"], /--port must be at least 0, got -1/],
+    ["negative duration", ["apikey", "add", "--name", "x", "--expires-in", "-5d"], /--expires-in expects a duration/],
     ["bad permission", ["apikey", "add", "--name", "x", "--permissions", "read,root"], /unknown permission "root"/],
     ["bad duration", ["apikey", "add", "--name", "x", "--expires-in", "soon"], /--expires-in expects a duration/],
     ["bad provider", ["upstream", "add", "--provider", "acme", "--name", "x", "--key", "k"], /unknown provider "acme"/],
@@ -101,6 +134,11 @@ describe("usage errors print one line and exit 2", () => {
     await sb.run(["apikey", "add", "--name", "x", "--permissions", "root"]);
     expect(await Bun.file(sb.config).text()).toBe(before);
   });
+});
+
+test("a negative number is a value where negative is valid (priorities)", async () => {
+  expect((await sb.run(["upstream", "add", "--provider", "mock", "--name", "m", "--priority", "-1", "--json"])).json().priority).toBe(-1);
+  expect((await sb.run(["route", "add", "--from", "a", "--to", "b", "--priority", "-5", "--json"])).json().priority).toBe(-5);
 });
 
 test("version prints the package version, --json as one document", async () => {

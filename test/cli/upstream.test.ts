@@ -74,6 +74,22 @@ describe("upstream", () => {
     expect(r.stderr).toContain(`no upstream account with id "${a.id}"`);
   });
 
+  test("a name already taken is refused (exit 2, nothing written) unless --force; OAuth accounts too", async () => {
+    const first = (await sb.run(["upstream", "add", "--provider", "mock", "--name", "prod", "--json"])).json();
+    const before = await Bun.file(sb.config).text();
+    for (const args of [
+      ["upstream", "add", "--provider", "openai", "--name", "Prod", "--key", "sk-0123456789abc"],
+      ["upstream", "add", "--type", "oauth", "--provider", "anthropic", "--name", "prod"],
+    ]) {
+      const r = await sb.run(args);
+      expect({ args, code: r.code }).toEqual({ args, code: 2 });
+      expect(r.stderr).toBe(`error: an upstream account named "prod" already exists (${first.id}); choose another --name, or add --force to add one more\n`);
+    }
+    expect(await Bun.file(sb.config).text()).toBe(before);
+    expect((await sb.run(["upstream", "add", "--provider", "mock", "--name", "prod", "--force"])).code).toBe(0);
+    expect((await sb.run(["upstream", "list", "--json"])).json()).toHaveLength(2);
+  });
+
   test("a wrong master key gives a clear error (exit 1) and no secret", async () => {
     await sb.run(["upstream", "add", "--provider", "openai", "--name", "oa", "--key", "sk-secret-value-0001"]);
     for (const args of [["upstream", "list"], ["upstream", "show", "oa"], ["config", "show"]]) {
