@@ -1,6 +1,8 @@
 /**
  * Picks the outbound proxy for a URL from the configuration's `environment` section
- * (http_proxy / https_proxy, skipped for hosts matching no_proxy).
+ * (http_proxy / https_proxy, skipped for hosts matching no_proxy). The running server's configuration holds these
+ * opened: a URL with credentials is sealed in the file and decrypted once per reload (src/runtime/runtime-config.ts),
+ * so nothing here decrypts per request.
  */
 export interface ProxyEnvironment {
   http_proxy: string;

@@ -79,7 +79,9 @@ describe("env", () => {
     const legacy = (await Bun.file(sb.config).text()).replace(/http_proxy: ""/, 'http_proxy: "http://old:pass-in-clear@proxy:3128"');
     writeFileSync(sb.config, legacy);
     expect((await sb.run(["env", "show", "--name", "http_proxy"])).stdout).toBe("http://old:****@proxy:3128/\n");
-    expect((await sb.run(["config", "validate"])).code).toBe(0);
+    const validate = await sb.run(["config", "validate"]);
+    expect(validate.code).toBe(0);
+    expect(validate.stderr).toBe("warning: environment.http_proxy holds credentials in plain text; the next change through the CLI encrypts them\n");
     // Any change rewrites the file: the password is sealed then.
     expect((await sb.run(["apikey", "add", "--name", "k"])).code).toBe(0);
     const file = await Bun.file(sb.config).text();

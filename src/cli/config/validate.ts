@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { Command, Option } from "clipanion";
+import { hasCredentials } from "../../config/proxy-credentials.ts";
 import { isSealed } from "../../config/secrets.ts";
 import { ConfigStore } from "../../config/store.ts";
 import { ConfigError } from "../../errors.ts";
@@ -12,7 +13,9 @@ export class ConfigValidateCommand extends BaseCommand {
   static override usage = Command.Usage({
     category: "Configuration",
     description: "check a configuration file and list every error with its path (exit 1 when invalid)",
-    details: "Never creates or changes the file. Also flags secrets stored in plain text.",
+    details:
+      "Never creates or changes the file. Unknown keys at any depth are errors (with the key probably meant), and so is an empty file. " +
+      "Also flags secrets stored in plain text.",
     examples: [["Check an edited copy before installing it", "$0 config validate --file ./config.new.yaml"]],
   });
 
@@ -25,6 +28,13 @@ export class ConfigValidateCommand extends BaseCommand {
     const config = new ConfigStore(path, this.context.env).read();
     const plain = plaintextSecrets(config);
     if (plain.length) throw new ConfigError(`invalid configuration in ${path}:`, plain);
+    // Still valid (the server reads them), but not as the file should hold them.
+    for (const field of ["http_proxy", "https_proxy"] as const) {
+      const value = config.environment[field];
+      if (value && !isSealed(value) && hasCredentials(value)) {
+        this.context.stderr.write(`warning: environment.${field} holds credentials in plain text; the next change through the CLI encrypts them\n`);
+      }
+    }
     this.print(
       `${path} is valid (gateway keys: ${config.gateway_keys.length}, upstream accounts: ${config.upstream_accounts.length}, model routes: ${config.model_routes.length})`,
     );
