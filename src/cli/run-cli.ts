@@ -106,25 +106,31 @@ function longestKnownPath(words: string[]): string[] {
 }
 
 /** `help`, `help apikey`, `help apikey add` → `--help`, `apikey --help`, `apikey add --help`. */
-function helpWord(argv: string[]): string[] {
-  if (argv[0] !== "help") return argv;
-  const rest = argv.slice(1);
-  return [...rest, "--help"];
-}
+const helpWord = (argv: string[]): string[] => (argv[0] === "help" ? [...argv.slice(1), "--help"] : argv);
 
 /**
  * `--rpm -5` → `--rpm=-5`. clipanion takes a word starting with `-` for an option, so a negative number after an
  * option would be "not enough arguments"; bound to the option, the command sees it and can accept it (a priority)
- * or refuse it by name (a rate). No option name starts with a digit, so nothing else changes meaning.
+ * or refuse it by name (a rate). Only options that take a value are bound (`valueOptions`, asked for only when such
+ * a word is there); no option name starts with a digit, so nothing else changes meaning.
  */
-function withNegativeValues(argv: string[]): string[] {
+function withNegativeValues(argv: string[], valueOptions: () => Set<string>): string[] {
   const out: string[] = [];
   for (const arg of argv) {
     const prev = out.at(-1);
-    if (/^-\d/.test(arg) && prev !== undefined && /^--[a-z][a-z-]*$/.test(prev) && !out.includes("--")) out[out.length - 1] = `${prev}=${arg}`;
+    if (/^-\d/.test(arg) && prev !== undefined && !out.includes("--") && valueOptions().has(prev)) out[out.length - 1] = `${prev}=${arg}`;
     else out.push(arg);
   }
   return out;
+}
+
+/** Every option name that takes a value, in any command (`--rpm`, `--config`…). */
+function optionsWithValues(cli: Cli<CliContext>): Set<string> {
+  const names = new Set<string>();
+  for (const d of cli.definitions()) {
+    for (const o of d.options) if (o.definition.includes(" ")) for (const n of o.definition.split(" ")[0]!.split(",")) names.add(n);
+  }
+  return names;
 }
 
 /** Builds the CLI with every command registered. */
@@ -144,9 +150,10 @@ export function buildCli(colors: boolean): Cli<CliContext> {
  * Parse errors from clipanion become one line on stderr and exit 2 (reportError), like our own usage errors.
  */
 export async function runCli(input: string[], ctx: RunCliContext): Promise<number> {
-  const argv = withNegativeValues(helpWord(input));
   const colors = Boolean(ctx.stdout.isTTY) && !ctx.env.NO_COLOR && ctx.env.TERM !== "dumb";
   const cli = buildCli(colors);
+  let valueOptions: Set<string> | undefined;
+  const argv = withNegativeValues(helpWord(input), () => (valueOptions ??= optionsWithValues(cli)));
   const context: CliContext = {
     // clipanion types these as Node streams; commands only call write() and read stdin through readStdin().
     stdout: ctx.stdout as unknown as Writable,
