@@ -74,7 +74,7 @@ function unknownKeys(schema: TSchema, value: unknown, path: string): string[] {
 }
 
 /** The known key a typo most likely meant: within a third of its length in edits (a swap counts as one). */
-export function closestKey(typed: string, known: string[]): string | undefined {
+function closestKey(typed: string, known: string[]): string | undefined {
   const word = typed.toLowerCase();
   let best: string | undefined;
   let bestDistance = Math.max(1, Math.floor(word.length / 3)) + 1;
