@@ -68,6 +68,16 @@ describe("ConfigStore", () => {
     expect(readFileSync(path, "utf8")).toBe(bad);
   });
 
+  test("an existing empty file is an error, not the defaults; only a missing file is created", () => {
+    require("node:fs").mkdirSync(join(dir, "sub"), { recursive: true });
+    for (const text of ["", "\n", "  \n# only a comment\n"]) {
+      writeFileSync(path, text);
+      expect(() => new ConfigStore(path, env).load()).toThrow(`${path} is empty`);
+      expect(() => new ConfigStore(path, env).update(() => {})).toThrow(`${path} is empty`);
+      expect(readFileSync(path, "utf8")).toBe(text);
+    }
+  });
+
   test("invalid YAML is reported as such", () => {
     require("node:fs").mkdirSync(join(dir, "sub"), { recursive: true });
     writeFileSync(path, "server: [unclosed\n");
@@ -86,7 +96,9 @@ describe("ConfigStore", () => {
     expect(ids.length).toBe(100);
     expect(new Set(ids).size).toBe(100);
     expect(existsSync(`${path}.lock`)).toBe(false);
-  });
+    // Two processes, each running 50 locked, fsynced read-modify-writes: seconds on a busy 2-core machine. The test is
+    // about lost updates, not speed, so it gets room beyond the default 5 s.
+  }, 30_000);
 
   test("watch delivers valid changes and reports invalid ones while keeping the last good config", async () => {
     const store = new ConfigStore(path, env);
