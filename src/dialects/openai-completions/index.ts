@@ -2,9 +2,11 @@
 import type { Dialect } from "../types.ts";
 import { decodeUpstreamError } from "../shared/upstream-error.ts";
 import { encodeOpenAIError, encodeOpenAIStreamError } from "../openai-chat/errors.ts";
-import { decodeCompletionsRequest, encodeCompletionsRequest } from "./request.ts";
+import { decodeCompletionsRequest } from "./decode-request.ts";
+import { encodeCompletionsRequest } from "./encode-request.ts";
 import { decodeCompletionsResponse, encodeCompletionsResponse } from "./response.ts";
-import { createCompletionsStreamDecoder, createCompletionsStreamEncoder } from "./stream.ts";
+import { createCompletionsStreamDecoder } from "./decode-stream.ts";
+import { createCompletionsStreamEncoder } from "./encode-stream.ts";
 
 export function createOpenAICompletionsDialect(): Dialect {
   return {
