@@ -109,7 +109,7 @@ describe("Anthropic client -> Anthropic upstream (passthrough)", () => {
   });
 
   test("tool round trip with thinking: §5.6 reply, then thinking + tool_use echoed back unmodified", async () => {
-    h.upstream.enqueue({ json: fixtureJson("anthropic-message-tool-use.json") });
+    h.upstream.enqueue({ json: fixtureJson("anthropic-messages/response-tool-use.json") });
     const messages: Anthropic.MessageParam[] = [{ role: "user", content: "Weather in Paris?" }];
     const params = { model: "claude-sonnet-4-5", max_tokens: 4096, thinking: { type: "enabled" as const, budget_tokens: 2048 }, tools: [weatherTool] };
     const first = await anthropic.messages.create({ ...params, messages });
@@ -192,7 +192,7 @@ describe("Anthropic client -> Anthropic upstream (passthrough)", () => {
   });
 
   test("streaming: §5.7 fixture through finalMessage(), stream bytes identical to the upstream's", async () => {
-    const sse = fixtureText("anthropic-tool-use.sse");
+    const sse = fixtureText("anthropic-messages/tool-use-stream.sse");
     h.upstream.enqueue({ sse, headers: { "request-id": "req_stream_1", "anthropic-ratelimit-tokens-remaining": "7000" } });
     const stream = anthropic.messages.stream({ model: "claude-opus-4-8", max_tokens: 500, messages: [{ role: "user", content: "Weather in Paris?" }], tools: [weatherTool] });
     const final = await stream.finalMessage();

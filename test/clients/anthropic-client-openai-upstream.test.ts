@@ -124,7 +124,7 @@ describe("Anthropic client -> OpenAI upstream", () => {
 
   test("tool round trip: tools/tool_choice mapped, tool_calls -> tool_use with parsed input, tool_result -> tool message", async () => {
     // Turn 1: §2.4 response with a tool call.
-    h.upstream.enqueue({ json: fixtureJson("openai-chat-tool-calls.json") });
+    h.upstream.enqueue({ json: fixtureJson("openai-chat/response-tool-calls.json") });
     const messages: Anthropic.MessageParam[] = [{ role: "user", content: "Weather in Shanghai?" }];
     const first = await anthropic.messages.create({
       model: "gpt-4o",
@@ -196,7 +196,7 @@ describe("Anthropic client -> OpenAI upstream", () => {
   });
 
   test("tool_choice any -> required, disable_parallel_tool_use -> parallel_tool_calls:false (§8.1 reverse)", async () => {
-    h.upstream.enqueue({ json: fixtureJson("openai-chat-tool-calls.json") });
+    h.upstream.enqueue({ json: fixtureJson("openai-chat/response-tool-calls.json") });
     await anthropic.messages.create({
       model: "gpt-4o",
       max_tokens: 50,
@@ -350,7 +350,7 @@ describe("Anthropic client -> OpenAI upstream", () => {
   });
 
   test("streaming: §2.5 fixture through messages.stream().finalMessage(), usage from the trailing usage chunk", async () => {
-    h.upstream.enqueue({ sse: fixtureText("openai-text.sse") });
+    h.upstream.enqueue({ sse: fixtureText("openai-chat/text-stream.sse") });
     const stream = anthropic.messages.stream({ model: "gpt-4o", max_tokens: 64, messages: [{ role: "user", content: "Where is the Golden Gate?" }] });
     let text = "";
     stream.on("text", (t) => void (text += t));

@@ -108,10 +108,18 @@ export function startHarness(provider: Extract<Provider, "anthropic" | "openai" 
 }
 
 const FIXTURES = join(import.meta.dir, "__fixtures__");
+const DIALECTS = join(import.meta.dir, "../../src/dialects");
 
-/** A recorded wire fixture's text (`.sse`). */
-export const fixtureText = (name: string) => readFileSync(join(FIXTURES, name), "utf8");
-/** A recorded wire fixture parsed as JSON (`.json`). */
+/**
+ * A recorded wire fixture's text (`.sse`): `name` from test/clients/__fixtures__, or `dialect/name` for the samples
+ * the dialect tests use too (src/dialects/<dialect>/__fixtures__), kept once.
+ */
+export const fixtureText = (name: string) => {
+  const slash = name.indexOf("/");
+  const path = slash < 0 ? join(FIXTURES, name) : join(DIALECTS, name.slice(0, slash), "__fixtures__", name.slice(slash + 1));
+  return readFileSync(path, "utf8");
+};
+/** A recorded wire fixture parsed as JSON (`.json`), named as for fixtureText. */
 export const fixtureJson = (name: string): any => JSON.parse(fixtureText(name));
 
 /** Builds an Anthropic Messages SSE stream from event objects (`event:` line = data.type). */

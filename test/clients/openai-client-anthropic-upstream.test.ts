@@ -121,7 +121,7 @@ describe("OpenAI client -> Anthropic upstream", () => {
 
   test("tool round trip: tools/tool_choice mapped, tool_use -> tool_calls, tool result back as a user tool_result", async () => {
     // Turn 1: the model calls the tool (§5.6 response, thinking + text + tool_use).
-    h.upstream.enqueue({ json: fixtureJson("anthropic-message-tool-use.json") });
+    h.upstream.enqueue({ json: fixtureJson("anthropic-messages/response-tool-use.json") });
     const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: "user", content: "Weather in Paris?" }];
     const first = await openai.chat.completions.create({
       model: "claude-sonnet-4-5",
@@ -373,7 +373,7 @@ describe("OpenAI client -> Anthropic upstream", () => {
   });
 
   test("streaming: §5.7 fixture through chat.completions.stream().finalChatCompletion(), §8.8 chunks, usage", async () => {
-    h.upstream.enqueue({ sse: fixtureText("anthropic-tool-use.sse") });
+    h.upstream.enqueue({ sse: fixtureText("anthropic-messages/tool-use-stream.sse") });
     const stream = openai.chat.completions.stream({
       model: "claude-opus-4-8",
       messages: [{ role: "user", content: "Weather in Paris?" }],

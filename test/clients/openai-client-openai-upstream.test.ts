@@ -73,7 +73,7 @@ describe("OpenAI client -> OpenAI upstream (passthrough)", () => {
   });
 
   test("tool round trip: tool_calls come back with ids and JSON-string arguments; the tool message goes up untouched", async () => {
-    h.upstream.enqueue({ json: fixtureJson("openai-chat-tool-calls.json") });
+    h.upstream.enqueue({ json: fixtureJson("openai-chat/response-tool-calls.json") });
     const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: "user", content: "Weather in Shanghai?" }];
     const first = await openai.chat.completions.create({ model: "gpt-4o", messages, tools: [weatherTool], tool_choice: "required" });
     expectForwardedUntouched();
@@ -164,7 +164,7 @@ describe("OpenAI client -> OpenAI upstream (passthrough)", () => {
   });
 
   test("streaming: §2.5 fixture through finalChatCompletion(), stream bytes identical to the upstream's", async () => {
-    const sse = fixtureText("openai-text.sse");
+    const sse = fixtureText("openai-chat/text-stream.sse");
     h.upstream.enqueue({ sse });
     const final = await openai.chat.completions
       .stream({ model: "gpt-4o", messages: [{ role: "user", content: "Golden Gate?" }], stream_options: { include_usage: true } })
