@@ -1,6 +1,6 @@
 /**
- * Stop / finish reason mapping (WIRE_FORMATS.md §8.6). Each dialect value has its own canonical
- * value so that same-dialect round trips are exact; cross-dialect mapping happens here only.
+ * Stop / finish reason mapping (src/dialects/README.md "Stop reasons"). Each dialect value has its own canonical
+ * value, so the mapping to the other dialect starts from the real reason; it happens here only.
  */
 import type { StopReason } from "./model.ts";
 
@@ -20,7 +20,7 @@ const TO_ANTHROPIC: Record<StopReason, string> = {
   length: "max_tokens",
   tool_calls: "tool_use",
   function_call: "tool_use",
-  // §8.6: content_filter -> refusal is the semantically correct one.
+  // Other gateways map content_filter to stop_sequence or end_turn; refusal is what it means.
   content_filter: "refusal",
   refusal: "refusal",
   pause: "pause_turn",
@@ -56,7 +56,7 @@ export const stopReasonFromOpenAI = (v: unknown): StopReason | null =>
   typeof v === "string" ? (FROM_OPENAI[v] ?? "stop") : null;
 
 /**
- * `hasToolCalls`: §8.6 edge — some servers say `stop` although the output holds tool calls, and
+ * `hasToolCalls`: some OpenAI-compatible servers say `stop` although the output holds tool calls, and
  * Anthropic clients only run tools on `tool_use`. Null (stream ended without a reason) -> end_turn.
  */
 export function stopReasonToAnthropic(r: StopReason | null, hasToolCalls = false): string {
@@ -64,12 +64,12 @@ export function stopReasonToAnthropic(r: StopReason | null, hasToolCalls = false
   return r === null ? "end_turn" : TO_ANTHROPIC[r];
 }
 
-/** Legacy Completions has no tool calls: `tool_calls` cannot occur there (§10.2), `stop` is used. */
 export function stopReasonToOpenAI(r: StopReason | null, hasToolCalls = false): string {
   if (hasToolCalls && (r === null || r === "stop")) return "tool_calls";
   return r === null ? "stop" : TO_OPENAI[r];
 }
 
+/** Legacy Completions has no tool calls (none are ever sent for it): `stop` stands in for `tool_calls`. */
 export function stopReasonToCompletions(r: StopReason | null): string {
   const v = stopReasonToOpenAI(r);
   return v === "tool_calls" || v === "function_call" ? "stop" : v;

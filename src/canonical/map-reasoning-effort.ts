@@ -1,5 +1,5 @@
 /**
- * reasoning_effort <-> Anthropic thinking budget (WIRE_FORMATS.md §8.1).
+ * reasoning_effort <-> Anthropic thinking budget (src/dialects/README.md "reasoning_effort ↔ thinking").
  *
  * | reasoning_effort | thinking                                   |
  * |------------------|--------------------------------------------|
@@ -11,7 +11,7 @@
  * Why these numbers: low/medium/high are LiteLLM's constants, which is what most OpenAI-speaking
  * tools already expect from Claude; xhigh/max double `high`.
  *
- * Reverse (budget -> effort): < 2048 low, < 8192 medium, else high (the §8.1 thresholds).
+ * Reverse (budget -> effort): < 2048 low, < 8192 medium, else high (the common thresholds of other gateways).
  */
 export const EFFORT_BUDGETS: Record<string, number | undefined> = {
   none: undefined,

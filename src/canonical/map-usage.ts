@@ -1,5 +1,5 @@
 /**
- * Usage mapping (WIRE_FORMATS.md §8.7). Canonical usage has OpenAI's inclusive semantics:
+ * Usage mapping (src/dialects/README.md "Usage"). Canonical usage has OpenAI's inclusive semantics:
  * `inputTokens` = all prompt tokens (uncached + cache read + cache write), `outputTokens`
  * includes reasoning tokens. Anthropic's `input_tokens` is the uncached part only.
  */
@@ -18,11 +18,10 @@ export function usageFromAnthropic(u: unknown): Usage {
   if (o.cache_creation_input_tokens != null) usage.cacheWriteTokens = write;
   const thinking = obj(o.output_tokens_details)?.thinking_tokens;
   if (typeof thinking === "number") usage.reasoningTokens = thinking;
-  if (obj(u)) usage.raw = o;
   return usage;
 }
 
-/** Always numeric input/output tokens: Claude Code crashes on a missing `output_tokens` (§8.7). */
+/** Always numeric input/output tokens: Claude Code crashes on a missing `output_tokens`. */
 export function usageToAnthropic(u: Usage): Record<string, unknown> {
   const read = u.cacheReadTokens ?? 0;
   const write = u.cacheWriteTokens ?? 0;
@@ -46,7 +45,6 @@ export function usageFromOpenAI(u: unknown): Usage {
   }
   const cd = obj(o.completion_tokens_details);
   if (cd && typeof cd.reasoning_tokens === "number") usage.reasoningTokens = cd.reasoning_tokens;
-  if (obj(u)) usage.raw = o;
   return usage;
 }
 
@@ -57,14 +55,14 @@ export function usageToOpenAI(u: Usage): Record<string, unknown> {
     total_tokens: u.inputTokens + u.outputTokens,
   };
   const pd: Record<string, number> = { cached_tokens: u.cacheReadTokens ?? 0 };
-  // Non-standard but widespread (§2.4 "newer responses may also carry"): lets clients see cache writes.
+  // Newer OpenAI responses carry it too; it lets clients see cache writes.
   if (u.cacheWriteTokens) pd.cache_write_tokens = u.cacheWriteTokens;
   out.prompt_tokens_details = pd;
   if (u.reasoningTokens !== undefined) out.completion_tokens_details = { reasoning_tokens: u.reasoningTokens };
   return out;
 }
 
-/** Legacy Completions usage has only the three totals (§3). */
+/** Legacy Completions usage has only the three totals. */
 export function usageToCompletions(u: Usage): Record<string, unknown> {
   return { prompt_tokens: u.inputTokens, completion_tokens: u.outputTokens, total_tokens: u.inputTokens + u.outputTokens };
 }

@@ -1,16 +1,14 @@
 /**
- * The canonical model: one lossless superset of the client/upstream dialects (WIRE_FORMATS.md §10).
- * Every dialect decodes into it and encodes from it. The schema is the type (house rule 3);
- * the schemas are also used by tests to check that decoders only produce valid canonical data.
+ * The canonical model: what a request or answer means, in a superset of the dialects' features (ordered content
+ * blocks per message, thinking with its signature, per-block cache hints, usage split into uncached / cache-read /
+ * cache-written / reasoning counts, a stop reason for every dialect's value). A client dialect decodes into it and
+ * another dialect encodes from it; same-dialect traffic never comes here (its bytes are piped). The schema is the
+ * type; tests also use it to check that decoders only produce valid canonical data.
  *
- * Lossless round trips (A -> canonical -> A) rely on three devices:
- *  - `origin`: the dialect a request/response was decoded from. Encoders of the same dialect are
- *    faithful (they re-emit what came in); encoders of another dialect apply the cross-dialect
- *    fixes of WIRE_FORMATS.md §8 (clamping, dropping, merging).
- *  - `extra`: fields of the origin dialect with no canonical meaning. Only the encoder of the
- *    origin dialect writes them back; other encoders drop them (the reason: they mean nothing there).
- *  - wire-form hints (`contentForm`, `stopForm`, `maxTokensField`, ...): how a value was spelled
- *    when a dialect has several spellings for the same meaning.
+ *  - `origin`: the dialect a request was decoded from (named in the reasons of dropped fields).
+ *  - `extra` (request and tools): fields of the origin dialect with no canonical meaning. The encoders of another
+ *    dialect drop them and report each one through `EncodeRequestOptions.onAdjust`.
+ * See src/dialects/README.md for the conversions built on it.
  */
 import { Type, type Static, type TSchema } from "@sinclair/typebox";
 
@@ -21,9 +19,10 @@ export const DialectNameSchema = Type.Union([
 ]);
 export type DialectName = Static<typeof DialectNameSchema>;
 
+/** Fields of the origin dialect with no canonical meaning, reported when dropped. */
 const Extra = Type.Optional(Type.Record(Type.String(), Type.Unknown()));
 
-/** Anthropic prompt-cache breakpoint (§5.5); also accepted on OpenAI parts (non-standard, §8.2 step 8). */
+/** Anthropic prompt-cache breakpoint; Claude-aware OpenAI clients send it on parts too (non-standard), and it is kept for Anthropic. */
 export const CacheControlSchema = Type.Object(
   { type: Type.String(), ttl: Type.Optional(Type.String()) },
   { additionalProperties: true },
@@ -46,7 +45,6 @@ export const TextBlockSchema = Type.Object({
   type: Type.Literal("text"),
   text: Type.String(),
   cacheControl: CC,
-  extra: Extra,
 });
 export const ImageBlockSchema = Type.Object({
   type: Type.Literal("image"),
@@ -54,7 +52,6 @@ export const ImageBlockSchema = Type.Object({
   /** OpenAI `image_url.detail`; no equivalent elsewhere (dropped towards Anthropic). */
   detail: Type.Optional(Type.String()),
   cacheControl: CC,
-  extra: Extra,
 });
 export const DocumentBlockSchema = Type.Object({
   type: Type.Literal("document"),
@@ -64,32 +61,28 @@ export const DocumentBlockSchema = Type.Object({
   title: Type.Optional(Type.String()),
   context: Type.Optional(Type.String()),
   cacheControl: CC,
-  extra: Extra,
 });
 export const AudioBlockSchema = Type.Object({
   type: Type.Literal("audio"),
   data: Type.String(),
   format: Type.String(),
-  extra: Extra,
 });
-/** A block of a dialect the canonical model does not model (server tools, search results...). Same-dialect only. */
+/** A block of a dialect the canonical model does not model (server tools, search results...): no other dialect can express it, so encoders drop it (reported). */
 export const RawBlockSchema = Type.Object({
   type: Type.Literal("raw"),
   dialect: DialectNameSchema,
   value: Type.Unknown(),
 });
-export const RefusalBlockSchema = Type.Object({ type: Type.Literal("refusal"), text: Type.String(), extra: Extra });
+export const RefusalBlockSchema = Type.Object({ type: Type.Literal("refusal"), text: Type.String() });
 export const ThinkingBlockSchema = Type.Object({
   type: Type.Literal("thinking"),
   text: Type.String(),
-  /** Anthropic signature; must be sent back unmodified (§5.3). Absent when the source had none. */
+  /** Anthropic signature; Anthropic rejects a thinking block whose signature or text was changed. Absent when the source had none. */
   signature: Type.Optional(Type.String()),
-  extra: Extra,
 });
 export const RedactedThinkingBlockSchema = Type.Object({
   type: Type.Literal("redacted_thinking"),
   data: Type.String(),
-  extra: Extra,
 });
 export const ToolCallBlockSchema = Type.Object({
   type: Type.Literal("tool_call"),
@@ -98,7 +91,6 @@ export const ToolCallBlockSchema = Type.Object({
   /** JSON text (OpenAI's spelling). Anthropic `input` objects are stringified once at decode. */
   arguments: Type.String(),
   cacheControl: CC,
-  extra: Extra,
 });
 
 export const ToolResultContentBlockSchema = Type.Union([
@@ -113,11 +105,10 @@ export const ToolResultBlockSchema = Type.Object({
   type: Type.Literal("tool_result"),
   toolCallId: Type.String(),
   content: Type.Array(ToolResultContentBlockSchema),
-  /** The wire content was a plain string (then `content` holds at most one text block). */
+  /** The wire content was a plain string (then `content` holds at most one text block); an Anthropic upstream gets a string too. */
   contentString: Type.Optional(Type.Boolean()),
   isError: Type.Optional(Type.Boolean()),
   cacheControl: CC,
-  extra: Extra,
 });
 
 export const BlockSchema = Type.Union([
@@ -142,18 +133,6 @@ export type ToolResultBlock = Static<typeof ToolResultBlockSchema>;
 export type RawBlock = Static<typeof RawBlockSchema>;
 
 /**
- * How `content` was spelled on the wire: an array (default), a plain string (then at most one
- * text block, or none for ""), `null`, or absent.
- */
-export const ContentFormSchema = Type.Union([
-  Type.Literal("parts"),
-  Type.Literal("string"),
-  Type.Literal("null"),
-  Type.Literal("absent"),
-]);
-export type ContentForm = Static<typeof ContentFormSchema>;
-
-/**
  * Roles: `system`/`developer` messages keep their position (OpenAI; Claude Code's mid-conversation
  * system messages). `tool` messages hold exactly one tool_result block (OpenAI); Anthropic puts
  * tool_result blocks in `user` messages instead. Both spellings are canonical; encoders convert.
@@ -167,8 +146,6 @@ export const MessageSchema = Type.Object({
     Type.Literal("tool"),
   ]),
   content: Type.Array(BlockSchema),
-  contentForm: Type.Optional(ContentFormSchema),
-  extra: Extra,
 });
 export type Message = Static<typeof MessageSchema>;
 export type Role = Message["role"];
@@ -219,20 +196,14 @@ export const RequestSchema = Type.Object({
   stream: Type.Boolean(),
   /** Anthropic top-level `system` (OpenAI keeps system messages in `messages`). */
   system: Type.Optional(Type.Array(TextBlockSchema)),
-  /** `system` was a plain string on the wire. */
-  systemString: Type.Optional(Type.Boolean()),
   messages: Type.Array(MessageSchema),
   maxTokens: Type.Optional(Type.Number()),
-  /** Which OpenAI field carried `maxTokens`. */
-  maxTokensField: Type.Optional(Type.Union([Type.Literal("max_tokens"), Type.Literal("max_completion_tokens")])),
   temperature: Type.Optional(Type.Number()),
   topP: Type.Optional(Type.Number()),
   topK: Type.Optional(Type.Number()),
   n: Type.Optional(Type.Number()),
   seed: Type.Optional(Type.Number()),
   stop: Type.Optional(Type.Array(Type.String())),
-  /** OpenAI `stop` was a single string (still valid, §8.1). */
-  stopString: Type.Optional(Type.Boolean()),
   presencePenalty: Type.Optional(Type.Number()),
   frequencyPenalty: Type.Optional(Type.Number()),
   logitBias: Type.Optional(Type.Record(Type.String(), Type.Number())),
@@ -257,8 +228,8 @@ export const RequestSchema = Type.Object({
 export type CanonicalRequest = Static<typeof RequestSchema>;
 
 /**
- * Stop reasons, rich enough for every dialect (§10): each dialect's value maps to one of these
- * and back, so same-dialect round trips are exact. See src/canonical/map-finish-reason.ts.
+ * Stop reasons, rich enough for every dialect: each dialect's value has its own canonical value, so a conversion
+ * picks the closest value of the other dialect from the real reason (src/canonical/map-finish-reason.ts).
  */
 export const StopReasonSchema = Type.Union([
   Type.Literal("stop"),
@@ -276,7 +247,7 @@ export type StopReason = Static<typeof StopReasonSchema>;
 /**
  * Usage with OpenAI's inclusive semantics: `inputTokens` counts every prompt token, cached
  * (`cacheReadTokens`) and cache-written (`cacheWriteTokens`) ones included; `outputTokens`
- * includes `reasoningTokens`. See src/canonical/map-usage.ts (§8.7).
+ * includes `reasoningTokens`. See src/canonical/map-usage.ts.
  */
 export const UsageSchema = Type.Object({
   inputTokens: Type.Number(),
@@ -284,13 +255,10 @@ export const UsageSchema = Type.Object({
   cacheReadTokens: Type.Optional(Type.Number()),
   cacheWriteTokens: Type.Optional(Type.Number()),
   reasoningTokens: Type.Optional(Type.Number()),
-  /** The upstream's usage object as received, re-emitted verbatim to a client of the same dialect. */
-  raw: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
 });
 export type Usage = Static<typeof UsageSchema>;
 
 export const ResponseSchema = Type.Object({
-  origin: Type.Optional(DialectNameSchema),
   id: Type.String(),
   model: Type.String(),
   created: Type.Optional(Type.Number()),
@@ -299,7 +267,6 @@ export const ResponseSchema = Type.Object({
   /** The matched stop sequence when the upstream says which (Anthropic). */
   stopSequence: Type.Optional(Type.Union([Type.String(), Type.Null()])),
   usage: UsageSchema,
-  extra: Extra,
 });
 export type CanonicalResponse = Static<typeof ResponseSchema>;
 

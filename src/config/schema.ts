@@ -114,6 +114,10 @@ export const UpstreamAccount = T.Object({
   created_at: T.String(),
   /** Azure: api-version query parameter. */
   api_version: T.Optional(T.String()),
+  /** Requests converted from another dialect get their token limit clamped to this (the models' maximum). */
+  max_output_tokens: T.Optional(T.Integer({ minimum: 1 })),
+  /** false: the account's models do not reason, so converted requests to it carry no reasoning_effort. */
+  reasoning: T.Optional(T.Boolean()),
   oauth: T.Optional(OAuthSettings),
 });
 export type UpstreamAccount = Static<typeof UpstreamAccount>;

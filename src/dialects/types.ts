@@ -20,23 +20,22 @@ export interface EncodeContext {
   includeUsage?: boolean;
 }
 
+/** How a request converted from another dialect is shaped for one upstream account. */
 export interface EncodeRequestOptions {
   /** Upstream model name. */
   model: string;
   /** Anthropic requires max_tokens; used when the client gave none. */
   defaultMaxTokens: number;
-  /** OpenAI upstreams: which field carries the token limit when the client's own spelling is unknown
-   * (cross-dialect). Default `max_tokens` (known by every OpenAI-compatible server); use
-   * `max_completion_tokens` for OpenAI reasoning models and new Azure api-versions (§2.2, §7.1). */
+  /** OpenAI upstreams: which field carries the token limit. Default `max_tokens` (known by every OpenAI-compatible
+   * server); OpenAI's own reasoning models reject it and want `max_completion_tokens`, which older Azure
+   * api-versions do not know. */
   maxTokensField?: "max_tokens" | "max_completion_tokens";
-  /** Clamp the token limit to this value (models reject limits above their maximum; CLIENT_TRAFFIC). */
+  /** The account's `max_output_tokens`: the token limit is clamped to it (models reject limits above their
+   * maximum, and Claude Code asks for 32000 or 128000). */
   maxOutputTokens?: number;
-  /** OpenAI upstreams: send reasoning parameters (reasoning_effort). False for models without reasoning,
-   * which reject them. Default true. */
+  /** The account's `reasoning`: false drops reasoning_effort towards an OpenAI-dialect upstream, whose models
+   * without reasoning reject it (Claude Code always sends an effort). Default true. */
   reasoning?: boolean;
-  /** OpenAI-compatible upstreams that want thinking text back in history (DeepSeek, Kimi): send
-   * assistant `reasoning_content`. Default false (OpenAI itself does not know the field). */
-  sendReasoningContent?: boolean;
   /** Called for every field deliberately dropped or changed while encoding (for a log line). */
   onAdjust?: (field: string, reason: string) => void;
 }
@@ -82,7 +81,7 @@ export interface Dialect {
   name: DialectName;
   /** Client body -> canonical; throws GatewayError 400 naming the field (param) on bad input. */
   decodeRequest(body: unknown): CanonicalRequest;
-  /** Canonical -> upstream body (stream flag; OpenAI: stream_options.include_usage always true when streaming). */
+  /** Canonical request of another dialect -> upstream body (stream flag; OpenAI: stream_options.include_usage always true when streaming). */
   encodeRequest(req: CanonicalRequest, opts: EncodeRequestOptions): Record<string, unknown>;
   /** Upstream JSON -> canonical. */
   decodeResponse(body: unknown): CanonicalResponse;
@@ -91,7 +90,7 @@ export interface Dialect {
   streamDecoder(): StreamDecoder;
   /** Canonical events -> client SSE text ([DONE] only for OpenAI dialects). */
   streamEncoder(ctx: EncodeContext): StreamEncoder;
-  /** WIRE §2.6 / §5.8 shapes. */
+  /** The dialect's error body and status (src/dialects/README.md "Errors"). */
   encodeError(err: GatewayError): { status: number; body: Record<string, unknown> };
   /** In-stream error SSE text for this dialect. */
   encodeStreamError(err: GatewayError): string;

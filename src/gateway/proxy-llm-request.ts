@@ -117,6 +117,8 @@ export async function proxyLlmRequest(deps: ProxyDeps, input: ProxyInput): Promi
           model: targetModel,
           defaultMaxTokens: config.proxy.default_max_tokens,
           maxTokensField: spec.maxTokensField,
+          maxOutputTokens: account.max_output_tokens,
+          reasoning: account.reasoning,
           onAdjust: (field, reason) => ((input.logFields.adjusted ??= []) as string[]).push(`${field}: ${reason}`),
         }),
       );

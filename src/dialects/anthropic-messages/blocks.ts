@@ -1,19 +1,11 @@
 /**
- * Anthropic content blocks <-> canonical blocks (WIRE_FORMATS.md §5.3). Unknown block types
- * (server_tool_use, web_search_tool_result, search_result, ...) become raw blocks that only an
- * Anthropic encoder re-emits. Unknown fields of known blocks (citations, ...) ride in `extra`.
+ * Anthropic content blocks <-> canonical blocks (src/dialects/README.md "Anthropic Messages"). Unknown block
+ * types (server_tool_use, web_search_tool_result, search_result, ...) become raw blocks, which no other dialect
+ * can express. Unknown fields of known blocks (citations, ...) have no meaning elsewhere and are not kept.
  */
 import { invalidRequest } from "../../errors.ts";
 import type { Block, CacheControl, MediaSource, ToolResultContentBlock } from "../../canonical/model.ts";
-import { applyExtra, extraOf, isObj, tryParseJson, type Json } from "../shared/json-shape.ts";
-
-const K_TEXT = new Set(["type", "text", "cache_control"]);
-const K_IMAGE = new Set(["type", "source", "cache_control"]);
-const K_DOC = new Set(["type", "source", "title", "context", "cache_control"]);
-const K_TOOL_USE = new Set(["type", "id", "name", "input", "cache_control"]);
-const K_TOOL_RESULT = new Set(["type", "tool_use_id", "content", "is_error", "cache_control"]);
-const K_THINKING = new Set(["type", "thinking", "signature"]);
-const K_REDACTED = new Set(["type", "data"]);
+import { isObj, tryParseJson, type Json } from "../shared/json-shape.ts";
 
 const str = (b: Json, key: string, path: string): string => {
   const v = b[key];
@@ -58,11 +50,9 @@ export function encodeSource(s: MediaSource): Json {
   }
 }
 
-function withCommon<T extends Record<string, unknown>>(out: T, b: Json, known: Set<string>): T {
+function withCache<T extends Record<string, unknown>>(out: T, b: Json): T {
   const cc = cacheOf(b);
   if (cc) (out as Json).cacheControl = cc;
-  const extra = extraOf(b, known);
-  if (extra) (out as Json).extra = extra;
   return out;
 }
 
@@ -70,11 +60,11 @@ export function decodeBlock(b: unknown, path: string): Block {
   if (!isObj(b) || typeof b.type !== "string") throw invalidRequest(`${path}: expected a content block`, path);
   switch (b.type) {
     case "text":
-      return withCommon({ type: "text", text: str(b, "text", path) }, b, K_TEXT);
+      return withCache({ type: "text", text: str(b, "text", path) }, b);
     case "image": {
       const source = decodeSource(b.source);
       if (!source) break;
-      return withCommon({ type: "image", source }, b, K_IMAGE);
+      return withCache({ type: "image", source }, b);
     }
     case "document": {
       const source = decodeSource(b.source);
@@ -82,19 +72,10 @@ export function decodeBlock(b: unknown, path: string): Block {
       const out: Json = { type: "document", source };
       if (typeof b.title === "string") out.title = b.title;
       if (typeof b.context === "string") out.context = b.context;
-      return withCommon(out, b, K_DOC) as Block;
+      return withCache(out, b) as Block;
     }
     case "tool_use": {
-      return withCommon(
-        {
-          type: "tool_call",
-          id: str(b, "id", path),
-          name: str(b, "name", path),
-          arguments: JSON.stringify(b.input ?? {}),
-        },
-        b,
-        K_TOOL_USE,
-      );
+      return withCache({ type: "tool_call", id: str(b, "id", path), name: str(b, "name", path), arguments: JSON.stringify(b.input ?? {}) }, b);
     }
     case "tool_result": {
       const out: Json = { type: "tool_result", toolCallId: str(b, "tool_use_id", path), content: [] };
@@ -105,21 +86,15 @@ export function decodeBlock(b: unknown, path: string): Block {
         out.content = b.content.map((c, i) => decodeToolResultContent(c, `${path}.content[${i}]`));
       }
       if (typeof b.is_error === "boolean") out.isError = b.is_error;
-      return withCommon(out, b, K_TOOL_RESULT) as Block;
+      return withCache(out, b) as Block;
     }
     case "thinking": {
       const out: Json = { type: "thinking", text: str(b, "thinking", path) };
       if (typeof b.signature === "string") out.signature = b.signature;
-      const extra = extraOf(b, K_THINKING);
-      if (extra) out.extra = extra;
       return out as Block;
     }
-    case "redacted_thinking": {
-      const out: Json = { type: "redacted_thinking", data: str(b, "data", path) };
-      const extra = extraOf(b, K_REDACTED);
-      if (extra) out.extra = extra;
-      return out as Block;
-    }
+    case "redacted_thinking":
+      return { type: "redacted_thinking", data: str(b, "data", path) };
   }
   return { type: "raw", dialect: "anthropic-messages", value: b };
 }
@@ -131,28 +106,28 @@ function decodeToolResultContent(c: unknown, path: string): ToolResultContentBlo
 }
 
 /**
- * `faithful`: the block came from an Anthropic client/upstream; write its extra fields back.
- * Returns undefined for blocks with no Anthropic form (dropped by the caller, reason at the call).
+ * Canonical block (from another dialect) -> Anthropic block. Returns undefined for blocks with no Anthropic form
+ * (dropped by the caller, reason at the call).
  */
-export function encodeBlock(b: Block, faithful: boolean): Json | undefined {
+export function encodeBlock(b: Block): Json | undefined {
   let out: Json;
   switch (b.type) {
     case "text":
       out = { type: "text", text: b.text };
       break;
     case "refusal":
-      // An OpenAI assistant refusal part is plain assistant text for Anthropic (§8.2).
+      // An OpenAI assistant refusal part is plain assistant text for Anthropic.
       return { type: "text", text: b.text };
     case "image":
-      // `detail` is OpenAI-only (§8.2): dropped.
+      // `detail` is OpenAI-only: dropped.
       out = { type: "image", source: encodeSource(b.source) };
       break;
     case "document":
       out = { type: "document", source: encodeSource(b.source) };
-      if (b.title !== undefined) out.title = b.title;
-      if (b.context !== undefined) out.context = b.context;
       // OpenAI `file.filename` becomes the document title when none was given.
-      else if (!faithful && b.filename !== undefined && b.title === undefined) out.title = b.filename;
+      if (b.title !== undefined) out.title = b.title;
+      else if (b.filename !== undefined) out.title = b.filename;
+      if (b.context !== undefined) out.context = b.context;
       break;
     case "audio":
       return undefined;
@@ -164,7 +139,7 @@ export function encodeBlock(b: Block, faithful: boolean): Json | undefined {
       break;
     case "tool_call": {
       const input = tryParseJson(b.arguments === "" ? "{}" : b.arguments);
-      // tool_use.input must be an object (§8.2, pitfall 22): invalid model JSON is wrapped, never sent as a string.
+      // tool_use.input must be an object: invalid JSON arguments from a model are wrapped, never sent as a string.
       out = { type: "tool_use", id: b.id, name: b.name, input: isObj(input) ? input : { _raw: b.arguments } };
       break;
     }
@@ -175,7 +150,7 @@ export function encodeBlock(b: Block, faithful: boolean): Json | undefined {
       } else if (b.content.length > 0 || b.contentString) {
         const parts: Json[] = [];
         for (const c of b.content) {
-          const e = encodeBlock(c, faithful);
+          const e = encodeBlock(c);
           if (e) parts.push(e);
         }
         out.content = parts;
@@ -184,9 +159,8 @@ export function encodeBlock(b: Block, faithful: boolean): Json | undefined {
       break;
     }
     case "raw":
-      return b.dialect === "anthropic-messages" ? (b.value as Json) : undefined;
+      return undefined;
   }
   if ("cacheControl" in b && b.cacheControl) out.cache_control = b.cacheControl;
-  if (faithful && "extra" in b) applyExtra(out, b.extra);
   return out;
 }

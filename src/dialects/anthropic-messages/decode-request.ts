@@ -1,4 +1,4 @@
-/** Anthropic Messages client body -> canonical request (WIRE_FORMATS.md §5.2–5.5). */
+/** Anthropic Messages client body -> canonical request (src/dialects/README.md "Anthropic Messages"). */
 import { invalidRequest } from "../../errors.ts";
 import type { CanonicalRequest, Message, TextBlock, ThinkingConfig, Tool } from "../../canonical/model.ts";
 import { extraOf, isObj, type Json } from "../shared/json-shape.ts";
@@ -8,19 +8,17 @@ import { AnthropicRequestSchema } from "./schema.ts";
 
 const validate = createValidator(AnthropicRequestSchema);
 
-/** Fields given a canonical meaning; every other top-level field (service_tier, container,
- * mcp_servers, context_management, inference_geo, newer ones) rides in `extra` to an Anthropic upstream. */
+/** Fields given a canonical meaning; every other top-level field (service_tier, container, mcp_servers,
+ * context_management, inference_geo, newer ones) goes to `extra`, to be reported as dropped. */
 const KNOWN = new Set([
   "model", "max_tokens", "messages", "system", "stop_sequences", "temperature", "top_p", "top_k",
   "stream", "metadata", "tools", "tool_choice", "thinking", "output_config",
 ]);
-const K_MESSAGE = new Set(["role", "content"]);
 const K_TOOL = new Set(["name", "description", "input_schema", "cache_control"]);
 const K_THINKING = new Set(["type", "budget_tokens", "display"]);
 
 function decodeSystem(system: string | Json[], req: CanonicalRequest) {
   if (typeof system === "string") {
-    req.systemString = true;
     req.system = system === "" ? [] : [{ type: "text", text: system }];
     return;
   }
@@ -41,7 +39,7 @@ function decodeTool(t: Json, i: number): Tool | undefined {
     tool.inputSchema = t.input_schema;
   }
   if (isObj(t.cache_control)) tool.cacheControl = t.cache_control as Tool["cacheControl"];
-  // `strict`, `defer_loading`, `eager_input_streaming`, `input_examples`, `type:"custom"`: Anthropic-only, kept in extra.
+  // `strict`, `defer_loading`, `eager_input_streaming`, `input_examples`, `type:"custom"`: Anthropic-only, reported when dropped.
   const extra = extraOf(t, K_TOOL);
   if (extra) tool.extra = extra;
   return tool;
@@ -54,7 +52,7 @@ function decodeThinking(t: Json): ThinkingConfig | undefined {
   else if (t.type === "adaptive") out = { type: "adaptive" };
   if (!out) return undefined;
   if (typeof t.display === "string" && out.type !== "disabled") out.display = t.display;
-  // Any other key makes the object not canonical: the caller keeps it whole in extra.
+  // Any other key makes the object not canonical: the caller puts it whole in extra (reported when dropped).
   return extraOf(t, K_THINKING) ? undefined : out;
 }
 
@@ -68,7 +66,6 @@ export function decodeAnthropicRequest(body: unknown): CanonicalRequest {
     messages: [],
   };
   const extra: Json = extraOf(b, KNOWN) ?? {};
-  if (b.stream === false) extra.stream = false; // keeps an explicit `stream:false` on a faithful re-encode
   if (b.system !== undefined) decodeSystem(b.system as string | Json[], req);
 
   const msgs = b.messages as Json[];
@@ -76,14 +73,11 @@ export function decodeAnthropicRequest(body: unknown): CanonicalRequest {
     const m = msgs[i]!;
     const msg: Message = { role: m.role as Message["role"], content: [] };
     if (typeof m.content === "string") {
-      msg.contentForm = "string";
       if (m.content !== "") msg.content.push({ type: "text", text: m.content });
     } else {
       const blocks = m.content as unknown[];
       for (let j = 0; j < blocks.length; j++) msg.content.push(decodeBlock(blocks[j], `messages[${i}].content[${j}]`));
     }
-    const me = extraOf(m, K_MESSAGE);
-    if (me) msg.extra = me;
     req.messages.push(msg);
   }
 
@@ -97,8 +91,7 @@ export function decodeAnthropicRequest(body: unknown): CanonicalRequest {
     const md = b.metadata as Json;
     if (typeof md.user_id === "string") req.sessionKey = md.user_id;
     const rest = extraOf(md, new Set(["user_id"]));
-    // `metadata` minus user_id (and an explicit user_id:null) is kept for a faithful re-encode.
-    if (rest || md.user_id === null || Object.keys(md).length === 0) extra.metadata = { ...rest, ...(md.user_id === null ? { user_id: null } : {}) };
+    if (rest) extra.metadata = rest;
   }
 
   if (b.tools !== undefined) {
@@ -110,11 +103,7 @@ export function decodeAnthropicRequest(body: unknown): CanonicalRequest {
       else raw.push(t);
     });
     req.tools = tools;
-    if (raw.length) {
-      req.rawTools = raw;
-      // Order between canonical and server tools matters for prompt caching; kept for faithful re-encode.
-      extra.__toolOrder = (b.tools as Json[]).map((t) => (typeof t.type === "string" && t.type !== "custom" ? 1 : 0));
-    }
+    if (raw.length) req.rawTools = raw;
   }
 
   if (b.tool_choice !== undefined) {
@@ -144,7 +133,7 @@ export function decodeAnthropicRequest(body: unknown): CanonicalRequest {
         req.responseFormat = { type: "json_schema", schema: v.schema };
       } else rest[k] = v;
     }
-    if (Object.keys(rest).length || Object.keys(oc).length === 0) extra.output_config = rest;
+    if (Object.keys(rest).length) extra.output_config = rest;
   }
 
   if (Object.keys(extra).length) req.extra = extra;

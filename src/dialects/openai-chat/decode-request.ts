@@ -1,4 +1,4 @@
-/** OpenAI Chat Completions client body -> canonical request (WIRE_FORMATS.md §2.2, §2.3). */
+/** OpenAI Chat Completions client body -> canonical request (src/dialects/README.md "OpenAI Chat Completions"). */
 import { invalidRequest } from "../../errors.ts";
 import type { Block, CanonicalRequest, Message, ResponseFormat, ThinkingConfig, Tool, ToolChoice } from "../../canonical/model.ts";
 import { extraOf, isObj, type Json } from "../shared/json-shape.ts";
@@ -10,28 +10,27 @@ const validate = createValidator(OpenAIChatRequestSchema);
 
 /** Fields with a canonical meaning. Everything else (metadata, store, service_tier, modalities, audio,
  * prediction, verbosity, web_search_options, prompt_cache_key, safety_identifier, functions, ...)
- * rides in `extra`: passed through to OpenAI upstreams, dropped (reported) for others. */
+ * goes to `extra`, to be reported as dropped. */
 const KNOWN = new Set([
   "model", "messages", "max_tokens", "max_completion_tokens", "temperature", "top_p", "n", "stop", "seed",
   "user", "stream", "stream_options", "presence_penalty", "frequency_penalty", "logit_bias", "logprobs",
   "top_logprobs", "tools", "tool_choice", "parallel_tool_calls", "response_format", "reasoning_effort",
   "top_k", "thinking",
 ]);
-const K_MSG = new Set(["role", "content", "tool_calls", "tool_call_id", "reasoning_content", "thinking_blocks"]);
-const K_CALL = new Set(["id", "type", "function"]);
 const K_FN = new Set(["name", "description", "parameters", "strict"]);
 const K_TOOL_OUTER = new Set(["type", "function", "cache_control"]);
 
-function decodeContent(c: unknown, path: string, msg: Message) {
-  if (c === undefined) msg.contentForm = "absent";
-  else if (c === null) msg.contentForm = "null";
-  else if (typeof c === "string") {
-    msg.contentForm = "string";
-    if (c !== "") msg.content.push({ type: "text", text: c });
-  } else (c as unknown[]).forEach((p, i) => msg.content.push(decodePart(p, `${path}[${i}]`)));
+/** Appends the blocks of a message's `content` (string, parts, null or absent) to `out`. */
+function decodeContent(c: unknown, path: string, out: Block[]) {
+  if (typeof c === "string") {
+    if (c !== "") out.push({ type: "text", text: c });
+  } else if (Array.isArray(c)) c.forEach((p, i) => out.push(decodePart(p, `${path}[${i}]`)));
 }
 
-/** Thinking echoed back by the client: LiteLLM's `thinking_blocks` (with signatures) or `reasoning_content` (§8.2.1). */
+/**
+ * Thinking echoed back by the client: LiteLLM's `thinking_blocks` (with signatures, which Anthropic needs back
+ * unmodified) or plain `reasoning_content` (src/dialects/README.md "Thinking through OpenAI clients").
+ */
 function decodeThinking(m: Json, path: string, msg: Message) {
   if (Array.isArray(m.thinking_blocks)) {
     m.thinking_blocks.forEach((t, i) => {
@@ -56,14 +55,14 @@ function decodeMessage(m: Json, i: number): Message {
   const msg: Message = { role: m.role as Message["role"], content: [] };
   if (m.role === "tool") {
     if (typeof m.tool_call_id !== "string") throw invalidRequest(`${path}.tool_call_id: required for tool messages`, `${path}.tool_call_id`);
-    const inner: Message = { role: "tool", content: [] };
-    decodeContent(m.content, `${path}.content`, inner);
-    const result: Block = { type: "tool_result", toolCallId: m.tool_call_id, content: inner.content as never };
-    if (inner.contentForm === "string") result.contentString = true;
+    const content: Block[] = [];
+    decodeContent(m.content, `${path}.content`, content);
+    const result: Block = { type: "tool_result", toolCallId: m.tool_call_id, content: content as never };
+    if (typeof m.content === "string") result.contentString = true;
     msg.content.push(result);
   } else {
     if (m.role === "assistant") decodeThinking(m, path, msg);
-    decodeContent(m.content, `${path}.content`, msg);
+    decodeContent(m.content, `${path}.content`, msg.content);
     if (m.role === "assistant" && Array.isArray(m.tool_calls)) {
       (m.tool_calls as Json[]).forEach((tc) => {
         const fn = tc.function as Json | undefined;
@@ -71,16 +70,10 @@ function decodeMessage(m: Json, i: number): Message {
           msg.content.push({ type: "raw", dialect: "openai-chat", value: tc });
           return;
         }
-        const b: Block = { type: "tool_call", id: tc.id as string, name: fn.name as string, arguments: fn.arguments as string };
-        const extra = extraOf(tc, K_CALL);
-        const fnExtra = extraOf(fn, new Set(["name", "arguments"]));
-        if (extra || fnExtra || tc.type === undefined) b.extra = { ...extra, ...(fnExtra ? { __function: fnExtra } : {}), ...(tc.type === undefined ? { __noType: true } : {}) };
-        msg.content.push(b);
+        msg.content.push({ type: "tool_call", id: tc.id as string, name: fn.name as string, arguments: fn.arguments as string });
       });
     }
   }
-  const extra = extraOf(m, K_MSG);
-  if (extra) msg.extra = extra;
   return msg;
 }
 
@@ -93,7 +86,7 @@ function decodeTool(t: Json): Tool | undefined {
   if (typeof fn.strict === "boolean") tool.strict = fn.strict;
   const extra = extraOf(fn, K_FN);
   const outer = extraOf(t, K_TOOL_OUTER);
-  if (extra || outer) tool.extra = { ...extra, ...(outer ? { __outer: outer } : {}) };
+  if (extra || outer) tool.extra = { ...outer, ...extra };
   // Non-standard cache_control on a tool (Claude-aware clients) is kept for an Anthropic upstream.
   if (isObj(t.cache_control)) tool.cacheControl = t.cache_control as Tool["cacheControl"];
   return tool;
@@ -106,7 +99,7 @@ export function decodeToolChoice(tc: unknown): ToolChoice | undefined {
     return { type: "tool", name: tc.function.name };
   }
   if (typeof tc === "string") throw invalidRequest(`tool_choice: unknown value ${JSON.stringify(tc)}`, "tool_choice");
-  return undefined; // allowed_tools and future forms: kept in extra for OpenAI upstreams
+  return undefined; // allowed_tools and future forms: put in extra, reported as dropped
 }
 
 function decodeResponseFormat(rf: Json): ResponseFormat | undefined {
@@ -145,43 +138,29 @@ export function decodeOpenAIChatRequest(body: unknown): CanonicalRequest {
     messages: (b.messages as Json[]).map(decodeMessage),
   };
   const extra: Json = extraOf(b, KNOWN) ?? {};
-  const keepNull = (k: string) => { if (b[k] === null) extra[k] = null; };
 
-  if (b.stream === false || b.stream === null) extra.stream = b.stream;
+  // `max_completion_tokens` is the current name; a client that sends both means it.
   if (typeof b.max_completion_tokens === "number") {
     req.maxTokens = b.max_completion_tokens;
-    req.maxTokensField = "max_completion_tokens";
-    if (b.max_tokens !== undefined) extra.max_tokens = b.max_tokens;
-  } else if (typeof b.max_tokens === "number") {
-    req.maxTokens = b.max_tokens;
-    req.maxTokensField = "max_tokens";
-    keepNull("max_completion_tokens");
-  } else {
-    keepNull("max_tokens");
-    keepNull("max_completion_tokens");
-  }
+    if (b.max_tokens != null) extra.max_tokens = b.max_tokens;
+  } else if (typeof b.max_tokens === "number") req.maxTokens = b.max_tokens;
   for (const [k, f] of [["temperature", "temperature"], ["top_p", "topP"], ["n", "n"], ["seed", "seed"], ["presence_penalty", "presencePenalty"], ["frequency_penalty", "frequencyPenalty"], ["top_logprobs", "topLogprobs"], ["top_k", "topK"]] as const) {
     if (typeof b[k] === "number") (req as Json)[f] = b[k];
-    else if (b[k] !== undefined) extra[k] = b[k];
+    else if (b[k] != null) extra[k] = b[k];
   }
   if (typeof b.logprobs === "boolean") req.logprobs = b.logprobs;
-  else if (b.logprobs !== undefined) extra.logprobs = b.logprobs;
+  else if (b.logprobs != null) extra.logprobs = b.logprobs;
   if (isObj(b.logit_bias) && Object.values(b.logit_bias).every((v) => typeof v === "number")) req.logitBias = b.logit_bias as Record<string, number>;
-  else if (b.logit_bias !== undefined) extra.logit_bias = b.logit_bias;
-  if (typeof b.stop === "string") {
-    req.stop = [b.stop];
-    req.stopString = true;
-  } else if (Array.isArray(b.stop)) req.stop = b.stop as string[];
-  else keepNull("stop");
+  else if (b.logit_bias != null) extra.logit_bias = b.logit_bias;
+  if (typeof b.stop === "string") req.stop = [b.stop];
+  else if (Array.isArray(b.stop)) req.stop = b.stop as string[];
   if (typeof b.user === "string") req.sessionKey = b.user;
 
-  if (b.stream_options !== undefined) {
+  if (isObj(b.stream_options)) {
     const so = b.stream_options;
-    if (isObj(so)) {
-      if (typeof so.include_usage === "boolean") req.includeUsage = so.include_usage;
-      const rest = extraOf(so, new Set(["include_usage"]));
-      if (rest || Object.keys(so).length === 0) extra.stream_options = rest ?? {};
-    } else extra.stream_options = so;
+    if (typeof so.include_usage === "boolean") req.includeUsage = so.include_usage;
+    const rest = extraOf(so, new Set(["include_usage"]));
+    if (rest) extra.stream_options = rest;
   }
 
   if (b.tools !== undefined) {
@@ -193,10 +172,7 @@ export function decodeOpenAIChatRequest(body: unknown): CanonicalRequest {
       else raw.push(t);
     }
     req.tools = tools;
-    if (raw.length) {
-      req.rawTools = raw;
-      extra.__toolOrder = (b.tools as Json[]).map((t) => (decodeTool(t) ? 0 : 1));
-    }
+    if (raw.length) req.rawTools = raw;
   }
   if (b.tool_choice !== undefined) {
     const tc = decodeToolChoice(b.tool_choice);
@@ -210,7 +186,6 @@ export function decodeOpenAIChatRequest(body: unknown): CanonicalRequest {
     else extra.response_format = b.response_format;
   }
   if (typeof b.reasoning_effort === "string") req.reasoningEffort = b.reasoning_effort;
-  else keepNull("reasoning_effort");
   if (b.thinking !== undefined) {
     const t = decodeThinkingParam(b.thinking);
     if (t) req.thinking = t;

@@ -1,13 +1,9 @@
-/** OpenAI Chat Completions response <-> canonical response (WIRE_FORMATS.md §2.4, §8.4). */
+/** OpenAI Chat Completions response <-> canonical response (src/dialects/README.md "OpenAI Chat Completions"). */
 import type { Block, CanonicalResponse } from "../../canonical/model.ts";
 import { stopReasonFromOpenAI, stopReasonToOpenAI } from "../../canonical/map-finish-reason.ts";
 import { usageFromOpenAI, usageToOpenAI } from "../../canonical/map-usage.ts";
 import type { EncodeContext } from "../types.ts";
-import { applyExtra, extraOf, isObj, type Json } from "../shared/json-shape.ts";
-
-const K_TOP = new Set(["id", "object", "created", "model", "choices", "usage"]);
-const K_CHOICE = new Set(["index", "message", "finish_reason"]);
-const K_MESSAGE = new Set(["role", "content", "refusal", "tool_calls", "reasoning_content", "reasoning", "thinking_blocks"]);
+import { isObj, type Json } from "../shared/json-shape.ts";
 
 export const newChatCompletionId = () => `chatcmpl-gw${crypto.randomUUID().replace(/-/g, "").slice(0, 24)}`;
 
@@ -23,7 +19,7 @@ export function decodeAssistantMessage(m: Json): Block[] {
       } else if (isObj(t) && t.type === "redacted_thinking" && typeof t.data === "string") content.push({ type: "redacted_thinking", data: t.data });
     }
   } else {
-    // Non-standard reasoning text: `reasoning_content` (DeepSeek, LiteLLM) or `reasoning` (OpenRouter) (§2.5).
+    // Non-standard reasoning text: `reasoning_content` (DeepSeek, LiteLLM, many compatible servers) or `reasoning` (OpenRouter).
     const r = typeof m.reasoning_content === "string" ? m.reasoning_content : typeof m.reasoning === "string" ? m.reasoning : undefined;
     if (r) content.push({ type: "thinking", text: r });
   }
@@ -44,11 +40,10 @@ export function decodeAssistantMessage(m: Json): Block[] {
 export function decodeOpenAIChatResponse(body: unknown): CanonicalResponse {
   const b: Json = isObj(body) ? body : {};
   const choices = Array.isArray(b.choices) ? b.choices : [];
-  // n > 1 responses: the canonical response carries choice 0 (the other choices ride in extra).
+  // n > 1 responses: the canonical response carries choice 0 (Anthropic clients cannot ask for more).
   const choice: Json = (choices.find((c) => isObj(c) && (c.index ?? 0) === 0) as Json | undefined) ?? {};
   const message: Json = isObj(choice.message) ? choice.message : {};
   const res: CanonicalResponse = {
-    origin: "openai-chat",
     id: typeof b.id === "string" ? b.id : "",
     model: typeof b.model === "string" ? b.model : "",
     content: decodeAssistantMessage(message),
@@ -56,18 +51,10 @@ export function decodeOpenAIChatResponse(body: unknown): CanonicalResponse {
     usage: usageFromOpenAI(b.usage),
   };
   if (typeof b.created === "number") res.created = b.created;
-  const extra: Json = extraOf(b, K_TOP) ?? {};
-  const ce = extraOf(choice, K_CHOICE);
-  if (ce) extra.__choice = ce;
-  const me = extraOf(message, K_MESSAGE);
-  if (me) extra.__message = me;
-  if (choices.length > 1) extra.__otherChoices = choices.filter((c) => c !== choice);
-  if (Object.keys(extra).length) res.extra = extra;
   return res;
 }
 
 export function encodeOpenAIChatResponse(res: CanonicalResponse, ctx: EncodeContext): Record<string, unknown> {
-  const faithful = res.origin === "openai-chat";
   let text = "";
   let hasText = false;
   let refusal: string | null = null;
@@ -101,25 +88,19 @@ export function encodeOpenAIChatResponse(res: CanonicalResponse, ctx: EncodeCont
   }
   const message: Json = { role: "assistant", content: hasText ? text : null, refusal };
   if (reasoning !== undefined) message.reasoning_content = reasoning;
-  // Signed thinking goes out as LiteLLM's thinking_blocks so the client can send it back (§8.2.1).
+  // Signed thinking goes out as LiteLLM's thinking_blocks so the client can send it back, signature intact
+  // (src/dialects/README.md "Thinking through OpenAI clients").
   if (signed) message.thinking_blocks = thinking;
   if (calls.length) message.tool_calls = calls;
-  if (faithful) applyExtra(message, res.extra?.__message as Json | undefined);
-  else message.annotations = [];
+  // Real OpenAI responses carry it on every message (empty: no citations).
+  message.annotations = [];
   const choice: Json = { index: 0, message, logprobs: null, finish_reason: stopReasonToOpenAI(res.stopReason, calls.length > 0) };
-  if (faithful) applyExtra(choice, res.extra?.__choice as Json | undefined);
-  const id = res.id ? (faithful || res.id.startsWith("chatcmpl") ? res.id : `chatcmpl-${res.id}`) : (ctx.id ?? newChatCompletionId());
-  const out: Json = {
-    id,
+  return {
+    id: res.id ? (res.id.startsWith("chatcmpl") ? res.id : `chatcmpl-${res.id}`) : (ctx.id ?? newChatCompletionId()),
     object: "chat.completion",
     created: res.created ?? ctx.created ?? Math.floor(Date.now() / 1000),
     model: ctx.model,
-    choices: faithful && Array.isArray(res.extra?.__otherChoices) ? [choice, ...(res.extra.__otherChoices as Json[])] : [choice],
-    usage: faithful && res.usage.raw ? res.usage.raw : usageToOpenAI(res.usage),
+    choices: [choice],
+    usage: usageToOpenAI(res.usage),
   };
-  if (faithful && res.extra) {
-    const { __choice: _c, __message: _m, __otherChoices: _o, ...rest } = res.extra;
-    applyExtra(out, rest);
-  }
-  return out;
 }

@@ -1,9 +1,12 @@
-/** Canonical request -> legacy Completions upstream body (WIRE_FORMATS.md §3, §10.2). */
+/**
+ * Canonical request (from a chat or Anthropic client) -> legacy Completions upstream body: the conversation
+ * flattened into one transcript prompt. No provider converts to legacy completions today (a completions client
+ * is piped to an upstream that speaks it); this is the dialect's half of the contract for one that will.
+ */
 import { invalidRequest } from "../../errors.ts";
 import type { CanonicalRequest } from "../../canonical/model.ts";
 import type { EncodeRequestOptions } from "../types.ts";
-import { applyExtra, reportDroppedExtra, type Json } from "../shared/json-shape.ts";
-import { LEGACY_DEFAULT_MAX_TOKENS } from "./decode-request.ts";
+import { reportDroppedExtra, type Json } from "../shared/json-shape.ts";
 
 /** Chat history flattened to one prompt (for completions-only upstreams): a plain transcript. */
 function promptFromMessages(req: CanonicalRequest, adjust: EncodeRequestOptions["onAdjust"]): string {
@@ -30,27 +33,15 @@ function promptFromMessages(req: CanonicalRequest, adjust: EncodeRequestOptions[
 }
 
 export function encodeCompletionsRequest(req: CanonicalRequest, opts: EncodeRequestOptions): Record<string, unknown> {
-  const faithful = req.origin === "openai-completions";
   const adjust = opts.onAdjust;
-  const out: Json = { model: opts.model };
-  if (faithful && req.extra?.prompt !== undefined) out.prompt = req.extra.prompt;
-  else if (faithful && req.messages.length === 1) {
-    const text = req.messages[0]!.content.map((b) => (b.type === "text" ? b.text : "")).join("");
-    out.prompt = req.extra?.__promptArray ? [text] : text;
-  } else out.prompt = promptFromMessages(req, adjust);
-
-  const defaulted = faithful && req.extra?.__maxTokensDefault !== undefined && req.maxTokens === LEGACY_DEFAULT_MAX_TOKENS;
-  if (defaulted) {
-    if (req.extra!.__maxTokensDefault === null) out.max_tokens = null;
-  } else {
-    // The legacy default of 16 tokens would silently truncate a converted chat request (§3).
-    let max = req.maxTokens ?? opts.defaultMaxTokens;
-    if (opts.maxOutputTokens !== undefined && max > opts.maxOutputTokens) {
-      adjust?.("max_tokens", `clamped from ${max} to the model limit ${opts.maxOutputTokens}`);
-      max = opts.maxOutputTokens;
-    }
-    out.max_tokens = max;
+  const out: Json = { model: opts.model, prompt: promptFromMessages(req, adjust) };
+  // The legacy default of 16 tokens would silently truncate a converted chat request: the limit is always stated.
+  let max = req.maxTokens ?? opts.defaultMaxTokens;
+  if (opts.maxOutputTokens !== undefined && max > opts.maxOutputTokens) {
+    adjust?.("max_tokens", `clamped from ${max} to the account's max_output_tokens ${opts.maxOutputTokens}`);
+    max = opts.maxOutputTokens;
   }
+  out.max_tokens = max;
   if (req.temperature !== undefined) out.temperature = req.temperature;
   if (req.topP !== undefined) out.top_p = req.topP;
   if (req.n !== undefined) out.n = req.n;
@@ -59,24 +50,17 @@ export function encodeCompletionsRequest(req: CanonicalRequest, opts: EncodeRequ
   if (req.frequencyPenalty !== undefined) out.frequency_penalty = req.frequencyPenalty;
   if (req.logitBias !== undefined) out.logit_bias = req.logitBias;
   if (req.logprobs) out.logprobs = Math.min(5, req.topLogprobs ?? 0);
-  if (req.stop !== undefined) out.stop = faithful && req.stopString && req.stop.length === 1 ? req.stop[0] : req.stop.slice(0, 4);
+  // The legacy API takes at most 4 stop sequences.
+  if (req.stop !== undefined) out.stop = req.stop.slice(0, 4);
   if (req.sessionKey !== undefined) out.user = req.sessionKey;
-  if (!faithful) {
-    if (req.tools?.length || req.rawTools?.length) adjust?.("tools", "legacy completions has no tools");
-    if (req.responseFormat && req.responseFormat.type !== "text") adjust?.("response_format", "legacy completions has no structured output");
-    if (req.reasoningEffort !== undefined || req.thinking) adjust?.("reasoning_effort", "legacy completions has no reasoning control");
-    if (req.topK !== undefined) adjust?.("top_k", "OpenAI has no top_k");
-  }
+  if (req.tools?.length || req.rawTools?.length) adjust?.("tools", "legacy completions has no tools");
+  if (req.responseFormat && req.responseFormat.type !== "text") adjust?.("response_format", "legacy completions has no structured output");
+  if (req.reasoningEffort !== undefined || req.thinking) adjust?.("reasoning_effort", "legacy completions has no reasoning control");
+  if (req.topK !== undefined) adjust?.("top_k", "OpenAI has no top_k");
   if (req.stream) {
     out.stream = true;
-    const rest = faithful && req.extra?.stream_options ? (req.extra.stream_options as Json) : {};
-    out.stream_options = { ...rest, include_usage: true };
+    out.stream_options = { include_usage: true };
   }
-  if (faithful) {
-    const { prompt: _p, __promptArray: _a, __maxTokensDefault: _m, stream_options: _s, ...rest } = req.extra ?? {};
-    applyExtra(out, rest);
-  } else {
-    reportDroppedExtra(req.extra, `a field of ${req.origin} with no completions equivalent`, adjust);
-  }
+  reportDroppedExtra(req.extra, `a field of ${req.origin} with no completions equivalent`, adjust);
   return out;
 }

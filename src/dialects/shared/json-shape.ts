@@ -12,12 +12,6 @@ export function extraOf(o: Json, known: ReadonlySet<string>): Json | undefined {
   return extra;
 }
 
-/** Copies `extra` into `target` without overwriting keys the encoder already set. */
-export function applyExtra(target: Json, extra: Json | undefined): void {
-  if (!extra) return;
-  for (const k in extra) if (!(k in target)) target[k] = extra[k];
-}
-
 /** Parses JSON text; on failure returns undefined (callers decide the fallback). */
 export function tryParseJson(text: string): unknown {
   try {
@@ -28,8 +22,8 @@ export function tryParseJson(text: string): unknown {
 }
 
 /**
- * Cross-dialect encoders drop the origin dialect's extra fields (they mean nothing to the target);
- * each one is reported so the server can log it. Keys starting with `__` are internal wire hints.
+ * Encoders drop the origin dialect's extra fields (they mean nothing to the target); each one is reported
+ * so the server can log it.
  */
 export function reportDroppedExtra(
   extra: Json | undefined,
@@ -37,5 +31,5 @@ export function reportDroppedExtra(
   adjust: ((field: string, reason: string) => void) | undefined,
 ): void {
   if (!extra || !adjust) return;
-  for (const k in extra) if (!k.startsWith("__") && k !== "stream") adjust(k, reason);
+  for (const k in extra) adjust(k, reason);
 }
