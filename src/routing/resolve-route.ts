@@ -2,7 +2,7 @@ import type { ModelRoute, Provider } from "../config/schema.ts";
 import { matchModel } from "./match-model.ts";
 import type { RoutingStrategy } from "./routing-options.ts";
 
-/** A model route as the router reads it; `strategy` is optional so config can add it per route later. */
+/** A model route as the router reads it: the config's ModelRoute, whose optional `strategy` orders the accounts of the requests it matches. */
 export type RouteRule = ModelRoute & { strategy?: RoutingStrategy };
 
 export interface ResolvedRoute {
