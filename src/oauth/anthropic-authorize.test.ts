@@ -5,7 +5,7 @@ import { OAuthError } from "./oauth-error.ts";
 import { codeChallengeS256 } from "./pkce.ts";
 
 describe("startAuthorization", () => {
-  test("builds the authorize URL with the seed's parameters (§12.2)", () => {
+  test("builds the authorize URL with the parameters of Anthropic's own login", () => {
     const s = startAuthorization(ANTHROPIC_OAUTH_DEFAULTS);
     const url = new URL(s.url);
     expect(`${url.origin}${url.pathname}`).toBe("https://claude.ai/oauth/authorize");

@@ -12,8 +12,8 @@ export interface AuthorizationSession {
 }
 
 /**
- * Starts the PKCE login: a fresh verifier, challenge and state, and the authorize URL with the parameters the
- * seed and relays send (WIRE_FORMATS §12.2). `code=true` makes claude.ai show the code on its callback page.
+ * Starts the PKCE login: a fresh verifier, challenge and state, and the authorize URL with the parameters of
+ * Anthropic's own login (src/oauth/README.md). `code=true` makes claude.ai show the code on its callback page.
  */
 export function startAuthorization(client: OAuthClientConfig, random: RandomBytes = cryptoRandomBytes): AuthorizationSession {
   if (!client.authorizeUrl || !client.redirectUri) {
@@ -39,7 +39,7 @@ export function startAuthorization(client: OAuthClientConfig, random: RandomByte
 /**
  * Reads what the user pasted: `CODE#STATE` as claude.ai's callback page shows it, or a whole callback URL with
  * `?code=…&state=…`. Whitespace and quotes around it are dropped; anything after a second `#` or an `&` in the
- * code part is not part of the code (§12.2 "strip anything after #/&").
+ * code part is not part of the code.
  */
 export function parsePastedCode(input: string): { code: string; state?: string } {
   const text = input.trim().replace(/^["']|["']$/g, "");
@@ -64,7 +64,10 @@ export function parsePastedCode(input: string): { code: string; state?: string }
   return { code, state };
 }
 
-/** Rejects a missing or different state (RFC 6749 §10.12: the seed never checked it). Constant-time compare. */
+/**
+ * Rejects a missing or different state (RFC 6749 §10.12): without the check, a code someone else obtained could
+ * log the account into their session. Constant-time compare.
+ */
 export function verifyState(session: Pick<AuthorizationSession, "state">, received: string | undefined): void {
   if (!received) {
     throw new OAuthError(400, "invalid_request", "invalid_state", "the pasted code has no state; paste the whole CODE#STATE value");

@@ -3,7 +3,7 @@ import { ConfigError } from "../errors.ts";
 import { ANTHROPIC_OAUTH_DEFAULTS, QWEN_OAUTH_DEFAULTS, resolveOAuthClient } from "./defaults.ts";
 
 describe("resolveOAuthClient", () => {
-  test("Anthropic defaults are the seed's; every endpoint can be overridden per account", () => {
+  test("Anthropic defaults are those of Anthropic's own login; every endpoint can be overridden per account", () => {
     expect(resolveOAuthClient({ id: "a", provider: "anthropic" })).toEqual(ANTHROPIC_OAUTH_DEFAULTS);
     const c = resolveOAuthClient({
       id: "a",

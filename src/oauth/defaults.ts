@@ -3,11 +3,11 @@ import type { OAuthSettings } from "../config/schema.ts";
 import type { OAuthAccountRef, OAuthClientConfig } from "./types.ts";
 
 /**
- * The seed's Anthropic OAuth constants (SEED_ANALYSIS "OAuth"; WIRE_FORMATS §12.2). The issue asks for the
- * seed's values by default; every one of them can be overridden per account (`upstream_accounts[].oauth`).
- * [verify] claude-relay-service reports console.anthropic.com moved to platform.claude.com and that the old
- * host answers 404 for refresh; if that happens set `oauth.token_url` to ANTHROPIC_NEWER_HOSTS.tokenUrl (and
- * the redirect URI to ANTHROPIC_NEWER_HOSTS.redirectUri, as the code must be issued for the same redirect).
+ * Anthropic's OAuth settings, those of its own CLI login (and of the Go gateway this project replaces); every one
+ * can be overridden per account (`upstream_accounts[].oauth`). See src/oauth/README.md "Anthropic (PKCE, code
+ * paste)": should the console host stop answering refreshes, set `oauth.token_url` to
+ * ANTHROPIC_NEWER_HOSTS.tokenUrl and the redirect URI to ANTHROPIC_NEWER_HOSTS.redirectUri (a code is issued for
+ * one redirect URI).
  */
 export const ANTHROPIC_OAUTH_DEFAULTS: OAuthClientConfig = {
   flow: "authorization-code",
@@ -20,16 +20,16 @@ export const ANTHROPIC_OAUTH_DEFAULTS: OAuthClientConfig = {
   devicePkce: false,
 };
 
-/** [verify] Newer hosts seen in claude-relay-service (WIRE_FORMATS §12.2); not the default. */
+/** The hosts newer relays use (not confirmed against Anthropic); not the default. */
 export const ANTHROPIC_NEWER_HOSTS = {
   tokenUrl: "https://platform.claude.com/v1/oauth/token",
   redirectUri: "https://platform.claude.com/oauth/code/callback",
 } as const;
 
 /**
- * Qwen's device flow at chat.qwen.ai, as public ports of qwen-code use it: form bodies, a PKCE challenge on the
- * device request and the verifier on each poll, refresh as a form `grant_type=refresh_token`.
- * [verify] endpoints, client id and scopes are taken from third-party code, not from Qwen documentation.
+ * Qwen's device flow at chat.qwen.ai, as Qwen's own CLI (qwen-code) uses it: form bodies, a PKCE challenge on the
+ * device request and the verifier on each poll, refresh as a form `grant_type=refresh_token`. Qwen documents these
+ * values nowhere else (src/oauth/README.md "Device-code login").
  */
 export const QWEN_OAUTH_DEFAULTS: OAuthClientConfig = {
   flow: "device-code",
@@ -57,8 +57,8 @@ function applyOverrides(base: OAuthClientConfig, s: OAuthSettings | undefined): 
 
 /**
  * The OAuth client settings for an account: the provider's defaults (Anthropic: PKCE code paste; an
- * openai-compatible account: Qwen's device flow, the seed's only other OAuth account) with the account's
- * overrides. Other providers have no defaults and need `token_url` and `client_id` set explicitly.
+ * openai-compatible account: Qwen's device flow, the other OAuth login the replaced gateway offered) with the
+ * account's overrides. Other providers have no defaults and need `token_url` and `client_id` set explicitly.
  */
 export function resolveOAuthClient(account: Pick<OAuthAccountRef, "id" | "provider" | "oauth">): OAuthClientConfig {
   const s = account.oauth;

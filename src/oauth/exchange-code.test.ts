@@ -17,7 +17,7 @@ let client: OAuthClientConfig;
 beforeEach(() => {
   now = 1_700_000_000_000;
   fake = startFakeOAuthServer({ clock, codeTtlMs: 10 * 60_000, accessTtlSec: 28_800 });
-  // Per-account overrides point the seed's Anthropic flow at the fake server.
+  // Per-account overrides point the Anthropic flow at the fake server.
   client = resolveOAuthClient({
     id: "acc",
     provider: "anthropic",

@@ -14,8 +14,8 @@ export interface ExchangeCodeInput {
 }
 
 /**
- * Authorization-code exchange with a JSON body as the relays send it (WIRE_FORMATS §12.2): grant_type, code,
- * state, client_id, redirect_uri, code_verifier. Call only after the state was checked.
+ * Authorization-code exchange: grant_type, code, state, client_id, redirect_uri, code_verifier, as JSON for
+ * Anthropic (src/oauth/README.md "Anthropic (PKCE, code paste)"). Call only after the state was checked.
  */
 export async function exchangeCode(input: ExchangeCodeInput): Promise<OAuthTokens> {
   const { client } = input;

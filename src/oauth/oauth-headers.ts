@@ -1,6 +1,6 @@
 /**
- * The beta flag that lets the Messages API accept an OAuth bearer token (WIRE_FORMATS §12.1). It is the only
- * flag added: nothing here makes the gateway look like another client (no claude-code flag, user agent or x-app).
+ * The beta flag that lets the Messages API accept an OAuth bearer token. It is the only flag added: nothing here
+ * makes the gateway look like another client (no claude-code flag, user agent or x-app; src/oauth/README.md).
  */
 export const ANTHROPIC_OAUTH_BETA = "oauth-2025-04-20";
 

@@ -20,7 +20,7 @@ export function codeChallengeS256(verifier: string): string {
 
 /**
  * RFC 7636 §4.1: a verifier of 43–128 unreserved characters. 32 random bytes in base64url give 43 characters,
- * as the relays do (§12.2); `bytes` may raise it up to 96 bytes (128 characters).
+ * as Anthropic's own login does; `bytes` may raise it up to 96 bytes (128 characters).
  */
 export function createPkcePair(random: RandomBytes = cryptoRandomBytes, bytes = 32): PkcePair {
   if (bytes < 32 || bytes > 96) throw new RangeError("PKCE verifier must come from 32 to 96 random bytes");

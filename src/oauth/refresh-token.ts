@@ -3,7 +3,7 @@ import type { Clock, OAuthClientConfig, OAuthTokens } from "./types.ts";
 import type { FetchFn } from "../transport/upstream-fetch.ts";
 
 /**
- * One refresh_token grant (WIRE_FORMATS §12.3; JSON for Anthropic, form for RFC servers such as Qwen).
+ * One refresh_token grant (JSON for Anthropic, a form for RFC servers such as Qwen; src/oauth/README.md).
  * The answer may carry a rotated refresh token; when it does not, the old one is kept. The caller must persist
  * the result before using the new access token, because the old refresh token is now spent.
  */

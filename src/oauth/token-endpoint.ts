@@ -22,7 +22,10 @@ export const TokenErrorResponse = T.Object({
   error_description: T.Optional(T.String()),
 });
 
-/** Used when the server leaves out `expires_in`: an hour, as qwen-code assumes [verify]. */
+/**
+ * Used when the server leaves out `expires_in`: an hour. Qwen's own CLI leaves the expiry unknown then; an hour
+ * makes the gateway refresh early rather than use a token until it fails.
+ */
 const DEFAULT_EXPIRES_IN_S = 3600;
 
 /** Errors after which only a new login helps. */

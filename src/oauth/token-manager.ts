@@ -36,7 +36,7 @@ export interface TokenManagerOptions {
   persistence: TokenPersistence;
   /** Shared state; its `tryLock` serialises refreshes of one account across gateway instances. */
   store: StateStore;
-  /** Refresh when less than this is left. Default 5 minutes (the seed's margin, §12.3). */
+  /** Refresh when less than this is left. Default 5 minutes, the margin of the Go gateway this project replaces. */
   marginMs?: number;
   /** How long a refresh lock may be held. Default 30 s; the refresh call itself times out at 2/3 of it. */
   lockTtlMs?: number;

@@ -7,7 +7,10 @@ export interface OAuthTokens {
   refreshToken?: string;
   /** Epoch milliseconds. */
   expiresAt: number;
-  /** Qwen answers with the API host the token is good for (`resource_url`) [verify]; others leave it out. */
+  /**
+   * Qwen's token answers (login and refresh) may name the API host the token is good for, `resource_url` (such as
+   * `portal.qwen.ai`, no scheme or path; the login turns it into the account's base URL); others leave it out.
+   */
   resourceUrl?: string;
 }
 
@@ -30,7 +33,7 @@ export interface OAuthClientConfig {
   deviceCodeUrl?: string;
   /** Space-separated, as sent on the wire. */
   scopes: string;
-  /** Anthropic's token endpoint takes JSON (§12.2); RFC 6749/8628 servers such as Qwen's take a form. */
+  /** Anthropic's token endpoint takes JSON; RFC 6749/8628 servers such as Qwen's take a form. */
   bodyEncoding: "json" | "form";
   /** Device flow: send a PKCE challenge with the device request and the verifier with each poll (Qwen does). */
   devicePkce: boolean;
