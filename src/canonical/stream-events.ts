@@ -3,7 +3,7 @@
  * Plain TypeScript types, not TypeBox: they never cross a trust boundary (decoders build them
  * from already-parsed upstream data) and they are on the per-token hot path.
  *
- * Ordering guaranteed by every decoder (the Anthropic rules of WIRE_FORMATS.md §5.7/§8.9):
+ * Ordering guaranteed by every decoder (Anthropic's stream rules, src/dialects/README.md "Anthropic Messages"):
  *  - `start` first, exactly once (decoders synthesise it when the upstream has none);
  *  - blocks strictly sequential: `block_start(i)`, deltas for `i`, `block_stop(i)`, then `i+1`;
  *    indices contiguous from 0;

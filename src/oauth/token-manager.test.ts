@@ -4,7 +4,6 @@ import { createMemoryStore } from "../state/memory-store.ts";
 import type { StateStore } from "../state/types.ts";
 import { startFakeOAuthServer, type FakeOAuthServer } from "../../test/fakes/oauth-server.ts";
 import { OAuthReauthRequiredError } from "./oauth-error.ts";
-import { oauthRequestHeaders } from "./oauth-headers.ts";
 import { createTokenManager, type IntervalTimer, type TokenManagerEvent, type TokenManagerOptions, type TokenPersistence } from "./token-manager.ts";
 import type { OAuthAccountRef, OAuthTokens } from "./types.ts";
 import type { FetchFn } from "../transport/upstream-fetch.ts";
@@ -220,35 +219,6 @@ describe("getAccessToken", () => {
 });
 
 describe("401 from the upstream", () => {
-  test("withAuthRetry: one refresh, one retry, OAuth headers on both", async () => {
-    const initial = tokensFromFake(60 * MIN);
-    const mem = memoryPersistence(initial);
-    const m = manager(mem.persistence);
-    fake.revokeAccessToken(initial.accessToken);
-    const seen: string[] = [];
-    const res = await m.withAuthRetry(account, (token) => {
-      seen.push(token);
-      return fetch(fake.messagesUrl, {
-        method: "POST",
-        headers: oauthRequestHeaders({ provider: "anthropic", accessToken: token, clientAnthropicBeta: "x-beta" }),
-        body: "{}",
-      });
-    });
-    expect(res.status).toBe(200);
-    expect(((await res.json()) as { beta: string }).beta).toBe("x-beta,oauth-2025-04-20");
-    expect(seen).toEqual([initial.accessToken, mem.data.get("acc-1")!.accessToken]);
-    expect(fake.counts.messages).toBe(2);
-    expect(fake.counts.refreshes).toBe(1);
-  });
-
-  test("a retry that fails again is returned, not retried forever", async () => {
-    const mem = memoryPersistence(tokensFromFake(60 * MIN));
-    const m = manager(mem.persistence);
-    const res = await m.withAuthRetry(account, async () => new Response("no", { status: 401 }));
-    expect(res.status).toBe(401);
-    expect(fake.counts.refreshes).toBe(1);
-  });
-
   test("onUnauthorized: concurrent callers share one refresh; a token already replaced is not refreshed again", async () => {
     const initial = tokensFromFake(60 * MIN);
     const mem = memoryPersistence(initial);

@@ -64,8 +64,6 @@ export interface TokenManager {
   refreshNow(account: OAuthAccountRef): Promise<{ expiresAt: number }>;
   /** After the upstream answered 401 to `failedToken`: refreshes once, unless someone already replaced that token. */
   onUnauthorized(account: OAuthAccountRef, failedToken: string): Promise<string>;
-  /** Sends with a token; on a 401 refreshes once and sends once more. The 401 body is discarded. */
-  withAuthRetry(account: OAuthAccountRef, send: (accessToken: string) => Promise<Response>): Promise<Response>;
   /** One background pass: refreshes every account that will enter the margin before the next tick. */
   refreshDue(accounts: Iterable<OAuthAccountRef>): Promise<void>;
   startBackground(getAccounts: () => Iterable<OAuthAccountRef>): void;
@@ -264,13 +262,6 @@ export function createTokenManager(opts: TokenManagerOptions): TokenManager {
       return { expiresAt: t.expiresAt };
     },
     onUnauthorized,
-    async withAuthRetry(a, send) {
-      const token = await getAccessToken(a);
-      const res = await send(token);
-      if (res.status !== 401) return res;
-      await res.body?.cancel().catch(() => undefined);
-      return send(await onUnauthorized(a, token));
-    },
     refreshDue,
     startBackground(getAccounts) {
       if (handle !== undefined) return;

@@ -2,10 +2,14 @@ import { joinEndpoint } from "./base-url.ts";
 import type { ProviderSpec } from "./provider.ts";
 
 export const ANTHROPIC_VERSION = "2023-06-01";
-/** Documented beta header for OAuth bearer access (WIRE_FORMATS §12). */
+/**
+ * The documented beta flag that lets the Messages API accept an OAuth bearer token. It is the only flag the
+ * gateway adds: nothing makes it look like another client (no claude-code flag, user agent or x-app;
+ * src/oauth/README.md).
+ */
 export const OAUTH_BETA = "oauth-2025-04-20";
 
-/** Merges comma-separated beta lists, keeping the client's order and dropping duplicates. */
+/** Merges comma-separated beta lists (the client's header as sent first), keeping order and dropping duplicates. */
 export function mergeBetas(...lists: (string | null | undefined)[]): string {
   const seen = new Set<string>();
   for (const list of lists) for (const b of (list ?? "").split(",")) if (b.trim()) seen.add(b.trim());

@@ -3,7 +3,7 @@ import { DIALECT_ENDPOINT, type ProviderSpec } from "./provider.ts";
 const DEFAULT_API_VERSION = "2024-10-21";
 
 /**
- * Azure OpenAI (WIRE_FORMATS §7). A base URL whose path contains `/openai/v1` is the v1 shape (model in the body);
+ * Azure OpenAI (src/dialects/README.md "OpenAI Chat Completions"). A base URL whose path contains `/openai/v1` is the v1 shape (model in the body);
  * otherwise the classic deployment shape, where the routed model name is the deployment and api-version is required.
  */
 export const azure: ProviderSpec = {

@@ -26,6 +26,10 @@ test("anthropic: x-api-key, version and betas forwarded; OAuth: bearer plus the 
   expect(o.headers.authorization).toBe("Bearer secret");
   expect(o.headers["x-api-key"]).toBeUndefined();
   expect(o.headers["anthropic-beta"]).toBe("a-1,oauth-2025-04-20");
+  // nothing that presents the gateway as another client
+  expect(Object.keys(o.headers).sort()).toEqual(["anthropic-beta", "anthropic-version", "authorization", "content-type"]);
+  const dup = providers.anthropic.target(account({ provider: "anthropic", type: "oauth" }), { ...opts, clientHeaders: new Headers({ "anthropic-beta": "x, oauth-2025-04-20, y,x" }), dialect: "anthropic-messages" });
+  expect(dup.headers["anthropic-beta"]).toBe("x,oauth-2025-04-20,y");
 });
 
 test("openai and compatible: bearer; completions clients keep /completions", () => {

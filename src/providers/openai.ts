@@ -15,7 +15,7 @@ function bearerTarget(this: ProviderSpec, account: UpstreamAccount, { dialect, c
 export const openai: ProviderSpec = {
   id: "openai",
   defaultBaseUrl: "https://api.openai.com",
-  // Reasoning models reject max_tokens; every current OpenAI model accepts max_completion_tokens (§2.2).
+  // Reasoning models reject max_tokens; every current OpenAI model accepts max_completion_tokens.
   maxTokensField: "max_completion_tokens",
   dialectFor: openaiDialect,
   target: bearerTarget,
@@ -30,7 +30,8 @@ export const openaiCompatible: ProviderSpec = {
 };
 
 /**
- * Gemini through its OpenAI-compatible endpoint (WIRE_FORMATS §6.8). Chat only: it has no legacy completions.
+ * Gemini through its OpenAI-compatible endpoint (`…/v1beta/openai`, bearer auth; usage may come on the last content
+ * chunk of a stream). Chat only: it has no legacy completions.
  * The native generateContent dialect is a later step.
  */
 export const gemini: ProviderSpec = {

@@ -1,5 +1,5 @@
 /**
- * Incremental Server-Sent Events parser and serialiser (WIRE_FORMATS.md §1).
+ * Incremental Server-Sent Events parser and serialiser (src/dialects/README.md "SSE framing").
  *
  * On the hot path of every streamed response: each chunk is decoded once (a streaming
  * TextDecoder keeps UTF-8 sequences split across chunks intact), lines are cut with indexOf,

@@ -1,4 +1,4 @@
-/** Anthropic SSE (WIRE_FORMATS.md §5.7) -> canonical stream events. */
+/** Anthropic SSE (src/dialects/README.md "Anthropic Messages") -> canonical stream events. */
 import { GatewayError } from "../../errors.ts";
 import type { CanonicalStreamEvent, StreamBlockStart } from "../../canonical/stream-events.ts";
 import { stopReasonFromAnthropic } from "../../canonical/map-finish-reason.ts";
@@ -33,7 +33,7 @@ export function createAnthropicStreamDecoder(): StreamDecoder {
         if (!isObj(parsed)) return [];
         d = parsed;
       } catch {
-        return []; // not JSON: not an Anthropic event (unknown events must be ignored, §5.7)
+        return []; // not JSON: not an Anthropic event (unknown events must be ignored)
       }
       const out: CanonicalStreamEvent[] = [];
       const type = typeof d.type === "string" ? d.type : ev.event;
@@ -95,7 +95,7 @@ export function createAnthropicStreamDecoder(): StreamDecoder {
           break;
         case "message_delta": {
           start(out);
-          // message_delta usage is cumulative (pitfall 16); newer APIs repeat input fields there.
+          // message_delta usage is cumulative (never summed); newer APIs repeat input fields there.
           if (isObj(d.usage)) out.push({ type: "usage", usage: usageFromAnthropic({ ...inputUsage, ...d.usage }) });
           const delta = isObj(d.delta) ? d.delta : {};
           if (!finished && delta.stop_reason != null) {
@@ -125,7 +125,7 @@ export function createAnthropicStreamDecoder(): StreamDecoder {
           });
           break;
         }
-        // Unknown event types are ignored (§5.7).
+        // Unknown event types are ignored, as Anthropic asks of clients (new ones appear).
       }
       return out;
     },

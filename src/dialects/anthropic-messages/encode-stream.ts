@@ -1,6 +1,6 @@
 /**
- * Canonical stream events -> Anthropic SSE for the client (WIRE_FORMATS.md §5.7, §8.9).
- * Invariants the SDK and Claude Code rely on: message_start first and once, block indices
+ * Canonical stream events -> Anthropic SSE for the client (src/dialects/README.md "Anthropic Messages").
+ * Invariants the SDK and Claude Code rely on (they fail with "Content block not found" and the like otherwise): message_start first and once, block indices
  * contiguous from 0, each block started before its deltas and stopped exactly once, deltas only
  * for the open block, one message_delta (stop reason + numeric usage) then message_stop; no [DONE].
  *
@@ -132,7 +132,7 @@ export function createAnthropicStreamEncoder(ctx: EncodeContext): StreamEncoder 
         }
         case "error":
           ended = true;
-          // Close the open block first so the client never sees an unterminated block (pitfall 9).
+          // Close the open block first so the client never sees an unterminated block.
           return closeOpen() + encodeAnthropicStreamError(e.error);
       }
     },

@@ -1,4 +1,4 @@
-/** Anthropic error shapes (WIRE_FORMATS.md §5.8, §8.10). */
+/** Anthropic error shapes (src/dialects/README.md "Errors"). */
 import type { GatewayError } from "../../errors.ts";
 import { encodeSse } from "../../transport/sse-parser.ts";
 
@@ -9,7 +9,7 @@ const ANTHROPIC_TYPES = new Set([
 
 export function anthropicErrorType(err: GatewayError): string {
   // The upstream's own type is kept only where the status says nothing finer: an OpenAI 401 also calls itself
-  // `invalid_request_error`, which must still become `authentication_error` here (§8.10).
+  // `invalid_request_error`, which must still become `authentication_error` here.
   const up = err.options.upstreamType;
   const generic = err.code === "invalid_request" || err.code === "upstream_error" || err.code === "internal";
   if (up && generic && ANTHROPIC_TYPES.has(up)) return up;

@@ -3,7 +3,7 @@ export function newMessageId(): string {
   return `msg_gw_${crypto.randomUUID().replace(/-/g, "").slice(0, 24)}`;
 }
 
-/** Anthropic-style tool ids for tool calls an upstream sent without one (§8.9 step 5). */
+/** Anthropic-style tool ids for tool calls an upstream sent without one (some compatible servers do). */
 export function newToolUseId(): string {
   return `toolu_gw_${crypto.randomUUID().replace(/-/g, "").slice(0, 22)}`;
 }

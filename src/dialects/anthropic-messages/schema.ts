@@ -1,7 +1,7 @@
 /**
- * TypeBox schemas of Anthropic Messages bodies (WIRE_FORMATS.md §5.2–5.6). Deliberately lenient
- * (additional properties allowed, block details checked by the decoder with precise paths):
- * unknown fields pass through to an Anthropic upstream, and newer API features must not be refused.
+ * TypeBox schemas of Anthropic Messages bodies (src/dialects/README.md "Anthropic Messages"). Deliberately
+ * lenient (additional properties allowed, block details checked by the decoder with precise paths): newer API
+ * features must not be refused; those without an OpenAI meaning are reported as dropped.
  */
 import { Type, type Static } from "@sinclair/typebox";
 

@@ -1,10 +1,9 @@
 /**
- * OpenAI Chat Completions SSE -> canonical stream events: the §8.9 state machine, normalised
- * into sequential blocks. Handles: Azure's empty-choices first chunk (pitfall 4), usage on the
- * finish chunk or in a separate `choices:[]` chunk (pitfall 5), every element of
- * `delta.tool_calls` (pitfall 10), reasoning text as `reasoning_content` or `reasoning`,
- * in-stream `{"error":...}`, and a stream cut before `[DONE]` and before any finish_reason
- * (an error, never a fake stop — pitfall 14).
+ * OpenAI Chat Completions SSE -> canonical stream events, normalised into sequential blocks (what an
+ * Anthropic client needs). Handles: Azure's empty-choices first chunk, usage on the finish chunk, the last
+ * content chunk or a separate `choices:[]` chunk, every element of `delta.tool_calls`, reasoning text as
+ * `reasoning_content` or `reasoning`, in-stream `{"error":...}`, and a stream cut before `[DONE]` and before
+ * any finish_reason (an error, never a fake stop). See src/dialects/README.md "Conversion pitfalls".
  */
 import { GatewayError } from "../../errors.ts";
 import type { CanonicalStreamEvent } from "../../canonical/stream-events.ts";
@@ -38,7 +37,7 @@ export function createOpenAIChatStreamDecoder(): StreamDecoder {
   /** tool_calls[].index -> block index, for tools already emitted. */
   const toolBlocks = new Map<number, number>();
   /**
-   * Parallel tool calls whose arguments interleave (§8.9 step 5, pitfall 10) cannot all stream live into
+   * Parallel tool calls whose arguments interleave (some compatible servers send them so) cannot all stream live into
    * sequential blocks: the open tool call streams live; a call that starts while the open one's arguments are
    * still incomplete JSON waits here with its arguments until the open one is complete (or the turn finishes).
    */

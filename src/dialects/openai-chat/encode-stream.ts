@@ -1,9 +1,9 @@
 /**
- * Canonical stream events -> OpenAI `chat.completion.chunk` SSE for the client (WIRE_FORMATS.md
- * §2.5, §8.8): role chunk first; the same id/created/model on every chunk; tool-call `index` is
- * its own counter over tool calls (pitfall 8); a tool call without argument text gets "{}"
- * (pitfall 11); exactly one finish chunk; the usage chunk (`choices: []`) only when the client
- * set include_usage, after the finish chunk; `[DONE]` last.
+ * Canonical stream events -> OpenAI `chat.completion.chunk` SSE for the client (src/dialects/README.md
+ * "OpenAI Chat Completions"): role chunk first; the same id/created/model on every chunk; tool-call `index` is
+ * its own counter over tool calls (not the Anthropic block index, which breaks the SDK's accumulator); a tool
+ * call without argument text gets "{}", not ""; exactly one finish chunk; the usage chunk (`choices: []`) only
+ * when the client set include_usage, after the finish chunk; `[DONE]` last.
  *
  * Per-token cost (bench/micro.ts): chunk text is concatenated from parts serialised once per stream (the
  * id/created/model head of every chunk) or once per block (the tool-call head), plus the delta's string
@@ -65,7 +65,8 @@ export function createOpenAIChatStreamEncoder(ctx: EncodeContext): StreamEncoder
     if (openKind === "tool" && !argsSeen) {
       s = chunk(`{"tool_calls":[{"index":${openTool},"function":{"arguments":"{}"}}]}`);
     } else if (openKind === "thinking" && signature !== undefined) {
-      // The signature travels in LiteLLM's thinking_blocks so the client can send the block back (§8.2.1).
+      // The signature travels in LiteLLM's thinking_blocks so the client can send the block back
+      // (src/dialects/README.md "Thinking through OpenAI clients").
       s = chunk(JSON.stringify({ thinking_blocks: [{ type: "thinking", thinking: thinkingText, signature }] }));
     }
     openKind = null;
@@ -122,7 +123,7 @@ export function createOpenAIChatStreamEncoder(ctx: EncodeContext): StreamEncoder
         case "thinking_delta":
           if (e.index !== openSrc || openKind !== "thinking" || !e.text) return "";
           thinkingText += e.text;
-          // Non-standard but widespread reasoning field (DeepSeek, LiteLLM), see §2.5.
+          // Non-standard but widespread reasoning field (DeepSeek, LiteLLM, many compatible servers).
           return reasoningHead + jsonString(e.text) + STRING_DELTA_END;
         case "signature_delta":
           if (e.index === openSrc && openKind === "thinking") signature = (signature ?? "") + e.signature;

@@ -1,4 +1,4 @@
-/** OpenAI error shapes (WIRE_FORMATS.md §2.6, §8.10); shared by both OpenAI dialects. */
+/** OpenAI error shapes (src/dialects/README.md "Errors"); shared by both OpenAI dialects. */
 import type { GatewayError } from "../../errors.ts";
 
 const CONTEXT_TOO_LONG = /prompt is too long|context length|context window|maximum context|too many tokens/i;
@@ -18,7 +18,7 @@ export function openAIErrorTypeAndCode(err: GatewayError): { type: string; code:
   }
 }
 
-/** 529 is Anthropic's; OpenAI clients and many proxies expect 503 for overload (§8.10). */
+/** 529 is Anthropic's; OpenAI clients and many proxies and load balancers expect 503 for overload. */
 export const openAIStatus = (err: GatewayError) => (err.status === 529 ? 503 : err.status);
 
 function errorObject(err: GatewayError) {
@@ -30,7 +30,7 @@ export function encodeOpenAIError(err: GatewayError): { status: number; body: Re
   return { status: openAIStatus(err), body: { error: errorObject(err) } };
 }
 
-/** An in-stream error is a data line with an `error` key; the SDK raises an APIError on it (§2.6). */
+/** An in-stream error is a data line with an `error` key; the official SDK raises an APIError on it. */
 export function encodeOpenAIStreamError(err: GatewayError): string {
   return `data: ${JSON.stringify({ error: errorObject(err) })}\n\n`;
 }

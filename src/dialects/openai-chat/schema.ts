@@ -1,7 +1,7 @@
 /**
- * TypeBox schemas of OpenAI Chat Completions request bodies (WIRE_FORMATS.md §2.2, §2.3).
- * Lenient: additional properties pass through to OpenAI upstreams; part details are checked by
- * the decoder with precise paths.
+ * TypeBox schemas of OpenAI Chat Completions request bodies (src/dialects/README.md "OpenAI Chat Completions").
+ * Lenient: additional properties are allowed (newer API fields must not be refused; those without a meaning
+ * in the upstream's dialect are reported as dropped); part details are checked by the decoder with precise paths.
  */
 import { Type, type Static } from "@sinclair/typebox";
 

@@ -1,4 +1,4 @@
-/** Legacy Completions upstream SSE (WIRE_FORMATS.md §3) -> canonical stream events. */
+/** Legacy Completions upstream SSE (src/dialects/README.md "Legacy Completions") -> canonical stream events. */
 import { GatewayError } from "../../errors.ts";
 import type { CanonicalStreamEvent } from "../../canonical/stream-events.ts";
 import { stopReasonFromOpenAI } from "../../canonical/map-finish-reason.ts";

@@ -1,5 +1,5 @@
 /**
- * Canonical stream events -> legacy Completions SSE for the client (WIRE_FORMATS.md §3): `text_completion` chunks
+ * Canonical stream events -> legacy Completions SSE for the client (src/dialects/README.md "Legacy Completions"): `text_completion` chunks
  * with `choices[].text`, no role chunk, a usage chunk (`choices: []`) when include_usage, `[DONE]` last.
  */
 import type { CanonicalStreamEvent } from "../../canonical/stream-events.ts";

@@ -1,4 +1,4 @@
-/** TypeBox schema of legacy OpenAI Completions request bodies (WIRE_FORMATS.md §3). Lenient, like the others. */
+/** TypeBox schema of legacy OpenAI Completions request bodies (src/dialects/README.md "Legacy Completions"). Lenient, like the others. */
 import { Type, type Static } from "@sinclair/typebox";
 
 export const OpenAICompletionsRequestSchema = Type.Object(

@@ -1,4 +1,4 @@
-/** `data:<mime>;base64,<data>` URLs, the OpenAI spelling of inline images and files (§2.3, §8.2). */
+/** `data:<mime>;base64,<data>` URLs, the OpenAI spelling of inline images and files (Anthropic has base64 sources instead). */
 const DATA_URL = /^data:([^;,]+);base64,/;
 
 export function parseDataUrl(url: string): { mediaType: string; data: string } | undefined {

@@ -8,7 +8,7 @@ export function sseEvents(text: string): SseEvent[] {
 
 export const dataJson = (text: string) => sseEvents(text).map((e) => (e.data === "[DONE]" ? "[DONE]" : JSON.parse(e.data)));
 
-/** §8.9 invariants; returns a description of the first violation, or undefined. */
+/** What Anthropic clients rely on in a stream (src/dialects/README.md "Anthropic Messages"); the first violation, or undefined. */
 export function anthropicViolation(text: string): string | undefined {
   const evs = sseEvents(text);
   if (evs.some((e) => e.data === "[DONE]")) return "[DONE] sent to an Anthropic client";
@@ -45,7 +45,7 @@ export function anthropicViolation(text: string): string | undefined {
   return undefined;
 }
 
-/** §8.8 invariants for OpenAI chunks; returns a description of the first violation, or undefined. */
+/** What OpenAI clients rely on in a stream (src/dialects/README.md "OpenAI Chat Completions"); the first violation, or undefined. */
 export function openAIViolation(text: string, includeUsage: boolean): string | undefined {
   const data = dataJson(text);
   if (data[data.length - 1] !== "[DONE]") return "[DONE] is not last";

@@ -1,7 +1,7 @@
 /**
  * Upstream HTTP error -> GatewayError, keeping the status, the provider's message (Claude Code
- * drops features named in a 400 message, so it must reach it unchanged — CLIENT_TRAFFIC.md)
- * and the provider's error type (§2.6, §5.8, §8.10).
+ * drops the features a 400 message names and retries, so it must reach it unchanged) and the
+ * provider's error type (src/dialects/README.md "Errors").
  */
 import { GatewayError, type ErrorCode } from "../../errors.ts";
 import { isObj, tryParseJson } from "./json-shape.ts";
@@ -43,7 +43,7 @@ export function decodeUpstreamError(status: number, bodyText: string, headers?: 
   const upstreamType =
     err && typeof err.type === "string" ? err.type : err && typeof err.code === "string" ? err.code : undefined;
   const param = err && typeof err.param === "string" ? err.param : undefined;
-  // 429 "enforced_spend_limit_reached" is a quota, not a rate (§5.8, pitfall 42): the code travels on so routing
+  // Anthropic's 429 "enforced_spend_limit_reached" is a spending cap, not a rate: no retry helps. The code travels on so routing
   // can cool the account down for long. Whether another account may succeed is routing's call (classifyStatus),
   // so no `retryable` is set here.
   const details = err && isObj(err.details) ? err.details : undefined;
