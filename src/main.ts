@@ -6,7 +6,7 @@ const done = (code: number) => {
   process.exitCode = code;
 };
 if (needsRelaunch(argv, process.env)) {
-  relaunchServer(argv).then(done);
+  relaunchServer(argv, process.env).then(done);
 } else {
   // Loaded only here, so the relaunching parent stays small and starts fast (the module is still bundled).
   import("./cli/run-cli.ts")

@@ -2,7 +2,7 @@ import { Type as T, type Static } from "@sinclair/typebox";
 
 /**
  * The configuration file's one schema. Every type used for configuration derives from it.
- * Durations are seconds (as in the seed's file); sizes are bytes.
+ * Durations are seconds (as in the file of the Go gateway this replaces, docs/ARCHITECTURE.md); sizes are bytes.
  */
 
 export const PROVIDERS = ["anthropic", "openai", "azure", "gemini", "openai-compatible", "mock"] as const;
@@ -136,7 +136,7 @@ export const ModelRoute = T.Object({
 export type ModelRoute = Static<typeof ModelRoute>;
 
 /**
- * Account selection, health and failover (issue 5). Durations are seconds like everywhere in the file;
+ * Account selection, health and failover. Durations are seconds like everywhere in the file;
  * src/runtime/routing-options-from-config.ts converts them to the router's milliseconds. The strategy and
  * the sticky settings apply to the next request after a reload; breaker and cooldown settings at start.
  */

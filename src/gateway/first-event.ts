@@ -22,7 +22,7 @@ const wrap = (e: unknown) =>
 
 /**
  * Reads an upstream stream until its first whole SSE event. Until then nothing has reached the client,
- * so a failure here can still fail over to another account (issue: failover before the first byte).
+ * so a failure here can still fail over to another account.
  * The first event is also checked, because committing to it would send it to the client:
  * - data that is not JSON (a broken upstream or proxy) fails over as a 502;
  * - an in-stream error as the very first event (Anthropic sends `event: error` with `overloaded_error` on a

@@ -25,13 +25,13 @@ export function listServedModels(config: Config): ServedModel[] {
   return [...seen.values()].sort((x, y) => x.id.localeCompare(y.id));
 }
 
-/** OpenAI's list shape (WIRE_FORMATS §2.7). */
+/** OpenAI's list shape (src/dialects/README.md "OpenAI Chat Completions"). */
 export const openaiModelList = (models: ServedModel[]) => ({
   object: "list",
   data: models.map((m) => ({ id: m.id, object: "model", created: 0, owned_by: m.ownedBy })),
 });
 
-/** Anthropic's list shape (WIRE_FORMATS §5.9), for requests that carry `anthropic-version`. */
+/** Anthropic's list shape (src/dialects/README.md "Anthropic Messages"), for requests that carry `anthropic-version`. */
 export const anthropicModelList = (models: ServedModel[]) => ({
   data: models.map((m) => ({ type: "model", id: m.id, display_name: m.id, created_at: "1970-01-01T00:00:00Z" })),
   has_more: false,

@@ -136,7 +136,7 @@ export async function proxyLlmRequest(deps: ProxyDeps, input: ProxyInput): Promi
     };
     const credential = await deps.credential(account);
     let exchange = await send(credential);
-    // An OAuth access token can be revoked before its expiry: one refresh and one retry (issue: OAuth §2).
+    // An OAuth access token can be revoked before its expiry: one refresh and one retry (src/oauth/README.md).
     if (exchange.response.status === 401 && account.type === "oauth" && deps.refreshCredential && credential) {
       await readText(exchange).catch(() => "");
       exchange = await send(await deps.refreshCredential(account, credential));

@@ -33,8 +33,9 @@ const isTerminator = (dialect: DialectName, ev: SseEvent) =>
   dialect === "anthropic-messages" ? ev.event === "message_stop" || ev.event === "error" : ev.data === "[DONE]";
 
 /**
- * Whether a passthrough stream's last event is its terminator. A stream that ends otherwise was cut (WIRE_FORMATS
- * §11, pitfall 14), even when an OpenAI finish_reason came before the cut: the client gets an error event.
+ * Whether a passthrough stream's last event is its terminator. A stream that ends otherwise was cut, even when an
+ * OpenAI finish_reason came before the cut: the client gets an error event, never a silent normal end
+ * (src/dialects/README.md "Conversion pitfalls").
  */
 function endsComplete(dialect: DialectName, tail: SseEvent[]): boolean {
   const final = tail.at(-1);

@@ -31,10 +31,11 @@ export function serverProcessEnv(env: Record<string, string | undefined>): Recor
   return out;
 }
 
-export async function relaunchServer(argv: string[]): Promise<number> {
+/** Runs `argv` again with `serverProcessEnv(processEnv)`; `processEnv` is the CLI entry's own environment. */
+export async function relaunchServer(argv: string[], processEnv: Record<string, string | undefined>): Promise<number> {
   // A compiled binary's main module lives in Bun's virtual /$bunfs; run from source, the script path is needed.
   const self = Bun.main.startsWith("/$bunfs/") ? [process.execPath] : [process.execPath, Bun.main];
-  const env = serverProcessEnv(process.env);
+  const env = serverProcessEnv(processEnv);
   replaceProcess([...self, ...argv], env); // returns only when it could not
   const child = Bun.spawn([...self, ...argv], { env, stdio: ["inherit", "inherit", "inherit"] });
   const forward = (signal: NodeJS.Signals) => () => child.kill(signal);

@@ -2,7 +2,7 @@ import { dialects } from "../dialects/index.ts";
 import type { DialectName } from "../dialects/types.ts";
 import { GatewayError } from "../errors.ts";
 
-/** Anthropic's error shape on `/v1/messages*`, OpenAI's everywhere else (WIRE_FORMATS §2.6, §5.8). */
+/** Anthropic's error shape on `/v1/messages*`, OpenAI's everywhere else (src/dialects/README.md "Errors"). */
 export const errorDialectForPath = (path: string): DialectName =>
   path.startsWith("/v1/messages") ? "anthropic-messages" : "openai-chat";
 

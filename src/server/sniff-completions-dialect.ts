@@ -1,7 +1,8 @@
 import type { DialectName } from "../dialects/types.ts";
 
 /**
- * `/v1/completions` also accepts an Anthropic-shaped body, as the seed did: a `system` key, or a claude model
+ * `/v1/completions` also accepts an Anthropic-shaped body, as the Go gateway this replaces did (docs/ARCHITECTURE.md
+ * "The gateway this replaces"): a `system` key, or a claude model
  * sent with `messages`, means Anthropic Messages; `messages` otherwise means OpenAI Chat; `prompt` is legacy Completions.
  */
 export function sniffCompletionsDialect(json: Record<string, unknown>): DialectName {

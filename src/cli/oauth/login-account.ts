@@ -8,7 +8,7 @@ import { oauthAccountView, type OAuthAccountView } from "./oauth-account-view.ts
 import { pendingLogins } from "./pending-login.ts";
 import { baseUrlFromResource, runLogin } from "./run-login.ts";
 
-/** Where Qwen's OpenAI-compatible API is when the token names no resource_url [verify: qwen-code's default]. */
+/** Where Qwen's OpenAI-compatible API is when the token names no resource_url: Qwen's own CLI's default. */
 const QWEN_DEFAULT_BASE_URL = "https://dashscope.aliyuncs.com/compatible-mode/v1";
 
 /** The CLI's fetch, as the OAuth code calls it (tests inject a fetch through the CLI context). */

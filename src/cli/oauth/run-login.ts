@@ -89,7 +89,7 @@ export async function runLogin(
 
 /**
  * Qwen names the API host its token is good for (`resource_url`, e.g. `portal.qwen.ai`); the OpenAI-compatible
- * root is that host with /v1 [verify: taken from qwen-code, not Qwen documentation].
+ * root is that host with https:// and /v1, as Qwen's own CLI builds it (src/oauth/README.md).
  */
 export function baseUrlFromResource(resourceUrl: string): string {
   const withScheme = /^https?:\/\//i.test(resourceUrl) ? resourceUrl : `https://${resourceUrl}`;
