@@ -75,7 +75,7 @@ export interface TargetCheck {
   floorPass?: boolean;
 }
 
-/** The targets, and the CI floors written beside them in bench/README.md. */
+/** The performance targets, and the CI floors written beside them in bench/README.md ("Targets and CI floors"). */
 export const TARGETS = {
   passthroughVsLimit: 0.7,
   conversionVsLimit: 0.5,

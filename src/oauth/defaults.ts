@@ -4,10 +4,9 @@ import type { OAuthAccountRef, OAuthClientConfig } from "./types.ts";
 
 /**
  * Anthropic's OAuth settings, those of its own CLI login (and of the Go gateway this project replaces); every one
- * can be overridden per account (`upstream_accounts[].oauth`). See src/oauth/README.md "Anthropic (PKCE, code
- * paste)": should the console host stop answering refreshes, set `oauth.token_url` to
- * ANTHROPIC_NEWER_HOSTS.tokenUrl and the redirect URI to ANTHROPIC_NEWER_HOSTS.redirectUri (a code is issued for
- * one redirect URI).
+ * can be overridden per account (`upstream_accounts[].oauth`). Should the console host stop answering refreshes,
+ * set `oauth.token_url` to ANTHROPIC_NEWER_HOSTS.tokenUrl and the redirect URI to ANTHROPIC_NEWER_HOSTS.redirectUri
+ * (a code is issued for one redirect URI). See src/oauth/README.md "Anthropic (PKCE, code paste)".
  */
 export const ANTHROPIC_OAUTH_DEFAULTS: OAuthClientConfig = {
   flow: "authorization-code",

@@ -108,7 +108,7 @@ describe("Anthropic client -> Anthropic upstream (passthrough)", () => {
     expect((res.content[0] as Anthropic.TextBlock).text).toBe("Bleu.");
   });
 
-  test("tool round trip with thinking: §5.6 reply, then thinking + tool_use echoed back unmodified", async () => {
+  test("tool round trip with thinking: thinking + text + tool_use reply, then thinking + tool_use echoed back unmodified", async () => {
     h.upstream.enqueue({ json: fixtureJson("anthropic-messages/response-tool-use.json") });
     const messages: Anthropic.MessageParam[] = [{ role: "user", content: "Weather in Paris?" }];
     const params = { model: "claude-sonnet-4-5", max_tokens: 4096, thinking: { type: "enabled" as const, budget_tokens: 2048 }, tools: [weatherTool] };
@@ -191,7 +191,7 @@ describe("Anthropic client -> Anthropic upstream (passthrough)", () => {
     expect(final.usage).toMatchObject({ input_tokens: 20, cache_creation_input_tokens: 100, cache_read_input_tokens: 1000, output_tokens: 30 });
   });
 
-  test("streaming: §5.7 fixture through finalMessage(), stream bytes identical to the upstream's", async () => {
+  test("streaming: the recorded tool-use stream through finalMessage(), stream bytes identical to the upstream's", async () => {
     const sse = fixtureText("anthropic-messages/tool-use-stream.sse");
     h.upstream.enqueue({ sse, headers: { "request-id": "req_stream_1", "anthropic-ratelimit-tokens-remaining": "7000" } });
     const stream = anthropic.messages.stream({ model: "claude-opus-4-8", max_tokens: 500, messages: [{ role: "user", content: "Weather in Paris?" }], tools: [weatherTool] });

@@ -1,6 +1,6 @@
 /**
  * The official `@anthropic-ai/sdk` client talking to the gateway, which converts to an OpenAI Chat upstream
- * (WIRE_FORMATS §8.1 reverse, §8.3 request, §8.4/§8.9 response, §8.6 stop reasons, §8.7 usage, §10.3).
+ * (requests, responses, streams, stop reasons and usage as src/dialects/README.md describes).
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import type Anthropic from "@anthropic-ai/sdk";
@@ -31,11 +31,11 @@ const weatherTool: Anthropic.Tool = {
   input_schema: { type: "object", properties: { location: { type: "string" } }, required: ["location"] },
 };
 
-/** §8.1 reverse: max_tokens -> max_tokens or max_completion_tokens, whichever the upstream gets. */
+/** max_tokens -> max_tokens or max_completion_tokens, whichever the upstream gets. */
 const tokenLimit = (body: any) => body.max_tokens ?? body.max_completion_tokens;
 
 describe("Anthropic client -> OpenAI upstream", () => {
-  test("plain text: Bearer auth and chat body upstream, Message back with §8.7 usage", async () => {
+  test("plain text: Bearer auth and chat body upstream, Message back with converted usage", async () => {
     h.upstream.enqueue({
       json: openaiCompletion({
         message: { content: "Hi there!" },
@@ -51,7 +51,7 @@ describe("Anthropic client -> OpenAI upstream", () => {
     expect(sent.path).toBe("/v1/chat/completions");
     expect(sent.headers.authorization).toBe(`Bearer ${UPSTREAM_KEY}`);
     expect(JSON.stringify(sent.headers)).not.toContain(h.gatewayKey);
-    // §10.3: Anthropic headers are not forwarded to a non-Anthropic upstream.
+    // Anthropic headers are not forwarded to a non-Anthropic upstream.
     expect(sent.headers["x-api-key"]).toBeUndefined();
     expect(Object.keys(sent.headers).filter((k) => k.startsWith("anthropic-"))).toEqual([]);
     expect(sent.body.model).toBe("gpt-4o");
@@ -64,20 +64,20 @@ describe("Anthropic client -> OpenAI upstream", () => {
     expect(msg.type).toBe("message");
     expect(msg.role).toBe("assistant");
     expect(msg.model).toBe("gpt-4o");
-    // §8.4: "msg_" + random, or the upstream id.
+    // "msg_" + random, or the upstream id.
     expect(typeof msg.id).toBe("string");
     expect(msg.id.length).toBeGreaterThan(0);
     expect(msg.content).toEqual([{ type: "text", text: "Hi there!" } as any]);
     expect(msg.stop_reason).toBe("end_turn");
     expect(msg.stop_sequence).toBeNull();
-    // §8.7: input_tokens = prompt - cached; cache_read = cached.
+    // input_tokens = prompt - cached; cache_read = cached.
     expect(msg.usage.input_tokens).toBe(200);
     expect(msg.usage.cache_read_input_tokens).toBe(1000);
     expect(msg.usage.output_tokens).toBe(7);
     expect(response.headers.get("x-ratelimit-remaining-requests")).toBe("4999");
   });
 
-  test("system prompt: string and block forms -> one leading system message (§8.3)", async () => {
+  test("system prompt: string and block forms -> one leading system message", async () => {
     h.upstream.enqueue({ json: openaiCompletion({ message: { content: "ok" } }) }, { json: openaiCompletion({ message: { content: "ok" } }) });
     await anthropic.messages.create({ model: "gpt-4o", max_tokens: 50, system: "You are terse.", messages: [{ role: "user", content: "Hi" }] });
     expect(h.upstream.last().body.messages).toEqual([
@@ -99,7 +99,7 @@ describe("Anthropic client -> OpenAI upstream", () => {
     const sys = typeof msgs[0].content === "string" ? msgs[0].content : msgs[0].content.map((p: any) => p.text).join("\n\n");
     expect(sys).toContain("You are terse.");
     expect(sys).toContain("Answer in French.");
-    // §8.1 reverse: cache_control stripped for OpenAI.
+    // cache_control stripped for OpenAI.
     expect(h.upstream.last().text).not.toContain("cache_control");
     expect(res.content).toEqual([{ type: "text", text: "ok" } as any]);
   });
@@ -123,7 +123,7 @@ describe("Anthropic client -> OpenAI upstream", () => {
   });
 
   test("tool round trip: tools/tool_choice mapped, tool_calls -> tool_use with parsed input, tool_result -> tool message", async () => {
-    // Turn 1: §2.4 response with a tool call.
+    // Turn 1: a chat.completion with a tool call.
     h.upstream.enqueue({ json: fixtureJson("openai-chat/response-tool-calls.json") });
     const messages: Anthropic.MessageParam[] = [{ role: "user", content: "Weather in Shanghai?" }];
     const first = await anthropic.messages.create({
@@ -164,7 +164,7 @@ describe("Anthropic client -> OpenAI upstream", () => {
     const second = await anthropic.messages.create({ model: "gpt-4o", max_tokens: 200, messages, tools: [weatherTool] });
     const msgs = h.upstream.last().body.messages;
     expect(msgs.map((m: any) => m.role)).toEqual(["user", "assistant", "tool", "user"]);
-    // §8.3: only tool_use -> content null; arguments is a JSON string.
+    // Only tool_use -> content null; arguments is a JSON string.
     expect(msgs[1].content).toBeNull();
     expect(msgs[1].tool_calls).toHaveLength(1);
     expect(msgs[1].tool_calls[0]).toMatchObject({ id: "call_qOfTGgDr", type: "function", function: { name: "get_weather" } });
@@ -178,7 +178,7 @@ describe("Anthropic client -> OpenAI upstream", () => {
     expect(second.stop_reason).toBe("end_turn");
   });
 
-  test("tool_result is_error:true -> tool message text marked as an error (§8.3)", async () => {
+  test("tool_result is_error:true -> tool message text marked as an error", async () => {
     h.upstream.enqueue({ json: openaiCompletion({ message: { content: "Sorry." } }) });
     await anthropic.messages.create({
       model: "gpt-4o",
@@ -195,7 +195,7 @@ describe("Anthropic client -> OpenAI upstream", () => {
     expect(tool.content).toMatch(/^Error: no such city$/);
   });
 
-  test("tool_choice any -> required, disable_parallel_tool_use -> parallel_tool_calls:false (§8.1 reverse)", async () => {
+  test("tool_choice any -> required, disable_parallel_tool_use -> parallel_tool_calls:false", async () => {
     h.upstream.enqueue({ json: fixtureJson("openai-chat/response-tool-calls.json") });
     await anthropic.messages.create({
       model: "gpt-4o",
@@ -209,7 +209,7 @@ describe("Anthropic client -> OpenAI upstream", () => {
     expect(sent.parallel_tool_calls).toBe(false);
   });
 
-  test("parallel tool calls, streamed (§2.5 tool deltas): two tool_use blocks via messages.stream().finalMessage()", async () => {
+  test("parallel tool calls, streamed (tool-call deltas by index): two tool_use blocks via messages.stream().finalMessage()", async () => {
     h.upstream.enqueue({ sse: fixtureText("openai-tool-calls.sse") });
     const stream = anthropic.messages.stream({
       model: "gpt-4o",
@@ -223,10 +223,10 @@ describe("Anthropic client -> OpenAI upstream", () => {
 
     const sent = h.upstream.last().body;
     expect(sent.stream).toBe(true);
-    // §8.1 reverse / pitfall 6: usage is always requested upstream when streaming.
+    // Usage is always requested upstream when streaming (else the Anthropic client would see zero tokens).
     expect(sent.stream_options).toMatchObject({ include_usage: true });
 
-    // §8.9 worked example.
+    // Two tool_use blocks at indices 0 and 1, usage in message_delta.
     expect(final.content).toEqual([
       { type: "tool_use", id: "call_DdmO9pD3xa9XTPNJ32zg2hcA", name: "get_weather", input: { location: "Paris" } },
       { type: "tool_use", id: "call_2", name: "get_time", input: { tz: "CET" } },
@@ -245,7 +245,7 @@ describe("Anthropic client -> OpenAI upstream", () => {
     expect(events.filter((e) => e.type === "message_delta")).toHaveLength(1);
   });
 
-  test("image: base64 -> data URL image_url, url source -> image_url.url (§8.3)", async () => {
+  test("image: base64 -> data URL image_url, url source -> image_url.url", async () => {
     h.upstream.enqueue({ json: openaiCompletion({ message: { content: "Two pixels." } }) });
     const res = await anthropic.messages.create({
       model: "gpt-4o",
@@ -269,7 +269,7 @@ describe("Anthropic client -> OpenAI upstream", () => {
     expect((res.content[0] as Anthropic.TextBlock).text).toBe("Two pixels.");
   });
 
-  test("stop sequence: stop_sequences -> stop; finish stop -> end_turn (or stop_sequence) (§8.6)", async () => {
+  test("stop sequence: stop_sequences -> stop; finish stop -> end_turn (or stop_sequence)", async () => {
     h.upstream.enqueue({ json: openaiCompletion({ message: { content: "1, 2, 3" }, finish_reason: "stop" }) });
     const res = await anthropic.messages.create({ model: "gpt-4o", max_tokens: 50, stop_sequences: ["4", "END"], messages: [{ role: "user", content: "Count" }] });
     expect(h.upstream.last().body.stop).toEqual(["4", "END"]);
@@ -279,7 +279,7 @@ describe("Anthropic client -> OpenAI upstream", () => {
     expect((res.content[0] as Anthropic.TextBlock).text).toBe("1, 2, 3");
   });
 
-  test("max-tokens cut-off: finish length -> stop_reason max_tokens (§8.6)", async () => {
+  test("max-tokens cut-off: finish length -> stop_reason max_tokens", async () => {
     h.upstream.enqueue({
       json: openaiCompletion({ message: { content: "Once upon" }, finish_reason: "length", usage: { prompt_tokens: 9, completion_tokens: 3, total_tokens: 12 } }),
     });
@@ -303,12 +303,12 @@ describe("Anthropic client -> OpenAI upstream", () => {
       messages: [{ role: "user", content: "6*7?" }],
     });
     const sent = h.upstream.last().body;
-    // §8.1 reverse thresholds: < 2048 low, < 8192 medium, else high.
+    // Budget thresholds: < 2048 low, < 8192 medium, else high.
     expect(sent.reasoning_effort).toBe("medium");
     expect(sent).not.toHaveProperty("thinking");
     const text = res.content.filter((b) => b.type === "text").map((b) => (b as Anthropic.TextBlock).text);
     expect(text).toEqual(["42"]);
-    // §8.4: reasoning_content becomes a thinking block (first) or is dropped; never text mixed into the answer.
+    // reasoning_content becomes a thinking block (first) or is dropped; never text mixed into the answer.
     const thinking = res.content.filter((b) => b.type === "thinking") as Anthropic.ThinkingBlock[];
     if (thinking.length) {
       expect(res.content[0]!.type).toBe("thinking");
@@ -333,7 +333,7 @@ describe("Anthropic client -> OpenAI upstream", () => {
     expect(replay[1].content).toBe("42");
   });
 
-  test("thinking, streamed: reasoning_content deltas -> a thinking block before the text block (§8.9 step 3)", async () => {
+  test("thinking, streamed: reasoning_content deltas -> a thinking block before the text block", async () => {
     h.upstream.enqueue({ sse: fixtureText("openai-reasoning.sse") });
     const final = await anthropic.messages
       .stream({ model: "deepseek-reasoner", max_tokens: 4096, thinking: { type: "enabled", budget_tokens: 1024 }, messages: [{ role: "user", content: "The answer?" }] })
@@ -343,13 +343,13 @@ describe("Anthropic client -> OpenAI upstream", () => {
     expect((final.content[0] as Anthropic.ThinkingBlock).thinking).toBe("The user wants a short answer.");
     expect((final.content[1] as Anthropic.TextBlock).text).toBe("Forty-two.");
     expect(final.stop_reason).toBe("end_turn");
-    // §8.7: 1120 prompt tokens, 1000 cached.
+    // 1120 prompt tokens, 1000 cached.
     expect(final.usage.input_tokens).toBe(120);
     expect(final.usage.cache_read_input_tokens).toBe(1000);
     expect(final.usage.output_tokens).toBe(30);
   });
 
-  test("streaming: §2.5 fixture through messages.stream().finalMessage(), usage from the trailing usage chunk", async () => {
+  test("streaming: the recorded text stream through messages.stream().finalMessage(), usage from the trailing usage chunk", async () => {
     h.upstream.enqueue({ sse: fixtureText("openai-chat/text-stream.sse") });
     const stream = anthropic.messages.stream({ model: "gpt-4o", max_tokens: 64, messages: [{ role: "user", content: "Where is the Golden Gate?" }] });
     let text = "";
@@ -366,7 +366,7 @@ describe("Anthropic client -> OpenAI upstream", () => {
     expect(final.usage.output_tokens).toBe(10);
   });
 
-  test("streaming: a server that says finish_reason stop with tool calls still yields stop_reason tool_use (§8.6 edge)", async () => {
+  test("streaming: a server that says finish_reason stop with tool calls still yields stop_reason tool_use", async () => {
     h.upstream.enqueue({
       sse: openaiSse([
         chunk({ role: "assistant", content: null, tool_calls: [{ index: 0, id: "call_x", type: "function", function: { name: "get_weather", arguments: '{"location":"Rome"}' } }] }),
@@ -379,7 +379,7 @@ describe("Anthropic client -> OpenAI upstream", () => {
     expect(final.content).toEqual([{ type: "tool_use", id: "call_x", name: "get_weather", input: { location: "Rome" } } as any]);
   });
 
-  test("streaming: several tool calls in one delta and interleaved argument fragments (pitfall 10, §8.9 step 5)", async () => {
+  test("streaming: several tool calls in one delta and interleaved argument fragments", async () => {
     h.upstream.enqueue({
       sse: openaiSse([
         chunk({

@@ -1,5 +1,6 @@
 /**
- * Claude Code itself against the gateway (it runs offline against a local base URL, CLIENT_TRAFFIC.md).
+ * Claude Code itself against the gateway (it runs offline against a local base URL; what it sends:
+ * src/dialects/README.md "What real clients send").
  * Runs when CLAUDE_CODE_BIN points at a `claude` executable (.ci/run installs one); skipped otherwise.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";

@@ -1,7 +1,7 @@
 /**
  * Failure paths with the official SDKs: upstream HTTP errors keep their status and message in the client's
- * dialect (WIRE_FORMATS §8.10, §2.6, §5.8); a failure after the stream started becomes the dialect's error
- * event and ends the stream, never a fake finish (§8.8 last row, §8.9 step 8, pitfall 14); a client that
+ * dialect (src/dialects/README.md "Errors"); a failure after the stream started becomes the dialect's error
+ * event and ends the stream, never a fake finish; a client that
  * disconnects aborts the upstream request at once (the fake upstream sees its connection close).
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
@@ -43,7 +43,7 @@ const messageStart = (model = "claude-sonnet-4-5") => ({
 const textStart = { type: "content_block_start", index: 0, content_block: { type: "text", text: "" } };
 const textDelta = (text: string) => ({ type: "content_block_delta", index: 0, delta: { type: "text_delta", text } });
 
-describe("upstream HTTP errors keep status and message, in the client's dialect (§8.10)", () => {
+describe("upstream HTTP errors keep status and message, in the client's dialect", () => {
   const cases: { status: number; type: string; message: string; openaiStatus: number[]; check(err: InstanceType<typeof OpenAI.APIError>): void }[] = [
     {
       status: 400,
@@ -57,7 +57,7 @@ describe("upstream HTTP errors keep status and message, in the client's dialect 
       type: "authentication_error",
       message: "invalid x-api-key",
       openaiStatus: [401],
-      // §8.10: invalid_request_error / invalid_api_key (or authentication_error).
+      // An Anthropic 401 is invalid_request_error / invalid_api_key for OpenAI clients.
       check: (e) => expect([e.type, e.code]).toSatisfy((v) => v.includes("invalid_api_key") || v.includes("authentication_error")),
     },
     {
@@ -67,7 +67,7 @@ describe("upstream HTTP errors keep status and message, in the client's dialect 
       openaiStatus: [429],
       check: (e) => {
         expect([e.type, e.code]).toContain("rate_limit_exceeded");
-        // §8.10: copy retry-after.
+        // retry-after is copied.
         expect(e.headers?.get("retry-after")).toBe("17");
       },
     },
@@ -76,7 +76,7 @@ describe("upstream HTTP errors keep status and message, in the client's dialect 
       type: "not_found_error",
       message: "model: claude-nonexistent",
       openaiStatus: [404],
-      // §8.10: invalid_request_error / model_not_found.
+      // An Anthropic 404 is invalid_request_error / model_not_found for OpenAI clients.
       check: (e) => {
         expect(e.type).toBe("invalid_request_error");
         expect(e.code).toBe("model_not_found");
@@ -86,7 +86,7 @@ describe("upstream HTTP errors keep status and message, in the client's dialect 
       status: 529,
       type: "overloaded_error",
       message: "Overloaded",
-      // §8.10 allows 503 (what OpenAI clients and load balancers expect) or keeping 529.
+      // 529 becomes 503 (what OpenAI clients and load balancers expect).
       openaiStatus: [503, 529],
       check: (e) => expect(e.type).toBe("server_error"),
     },
@@ -105,7 +105,7 @@ describe("upstream HTTP errors keep status and message, in the client's dialect 
       const err = await thrown(toAnthropic.openai.chat.completions.create({ model: "claude-sonnet-4-5", messages: [{ role: "user", content: "hi" }] }));
       expect(err).toBeInstanceOf(OpenAI.APIError);
       expect(c.openaiStatus).toContain(err.status);
-      // The provider's message reaches the client unchanged (§2.6 body shape).
+      // The provider's message reaches the client unchanged, in OpenAI's error body.
       expect((err.error as any)?.message).toBe(c.message);
       c.check(err);
     });
@@ -122,12 +122,12 @@ describe("upstream HTTP errors keep status and message, in the client's dialect 
   const reverse: { status: number; body: unknown; type: string; statuses: number[] }[] = [
     { status: 400, body: openaiError("Invalid value for 'temperature'", "invalid_request_error", null), type: "invalid_request_error", statuses: [400] },
     { status: 401, body: openaiError("Incorrect API key provided: sk-...", "invalid_request_error", "invalid_api_key"), type: "authentication_error", statuses: [401] },
-    // §2.6: OpenAI's own 404 for an unknown model carries type invalid_request_error, code model_not_found.
+    // OpenAI's own 404 for an unknown model carries type invalid_request_error, code model_not_found.
     { status: 404, body: openaiError("The model `gpt-5-turbo` does not exist or you do not have access to it.", "invalid_request_error", "model_not_found"), type: "not_found_error", statuses: [404] },
     { status: 403, body: openaiError("Country, region, or territory not supported", "permission_error", null), type: "permission_error", statuses: [403] },
     { status: 429, body: openaiError("Rate limit reached for gpt-4o", "requests", "rate_limit_exceeded"), type: "rate_limit_error", statuses: [429] },
     { status: 500, body: openaiError("The server had an error while processing your request.", "server_error", null), type: "api_error", statuses: [500] },
-    // §8.10: 503 -> overloaded_error, status 529 if the gateway wants Anthropic SDK retry semantics.
+    // 503 -> overloaded_error with status 529, which the Anthropic SDK retries with its own policy.
     { status: 503, body: openaiError("The engine is currently overloaded", "server_error", null), type: "overloaded_error", statuses: [503, 529] },
   ];
   for (const c of reverse) {
@@ -136,7 +136,7 @@ describe("upstream HTTP errors keep status and message, in the client's dialect 
       const err = await thrown(toOpenAI.anthropic.messages.create({ model: "gpt-4o", max_tokens: 10, messages: [{ role: "user", content: "hi" }] }));
       expect(err).toBeInstanceOf(Anthropic.APIError);
       expect(c.statuses).toContain(err.status);
-      // §8.10: always {"type":"error","error":{"type":…,"message":…}}.
+      // Always {"type":"error","error":{"type":…,"message":…}}.
       expect((err.error as any).type).toBe("error");
       expect(err.type).toBe(c.type);
       expect(err.apiMessage).toBe((c.body as any).error.message);
@@ -204,7 +204,7 @@ describe("a failure after the stream started is the dialect's error event, never
     expect(chunks.flatMap((c) => c.choices).filter((c) => c.finish_reason !== null)).toEqual([]);
     expect(chunks.filter((c) => c.usage)).toEqual([]);
 
-    // On the wire: an OpenAI error data line (§2.6), no finish_reason ever, and the stream is over after it.
+    // On the wire: an OpenAI error data line, no finish_reason ever, and the stream is over after it.
     toAnthropic.upstream.enqueue({
       sse: anthropicSse(messageStart(), textStart, textDelta("Partial"), { type: "error", error: { type: "overloaded_error", message: "Overloaded" } }),
     });
@@ -239,7 +239,7 @@ describe("a failure after the stream started is the dialect's error event, never
     expect(String(err.message)).toContain("The server had an error while processing your request.");
     expect(events.filter((e) => e.type === "message_delta" || e.type === "message_stop")).toEqual([]);
 
-    // On the wire (§8.9 step 8): open block closed, then `event: error` with an Anthropic error type, then nothing.
+    // On the wire: open block closed, then `event: error` with an Anthropic error type, then nothing.
     toOpenAI.upstream.enqueue({
       sse: openaiSse([chunk({ role: "assistant", content: "" }), chunk({ content: "Partial" }), { error: { message: "boom", type: "server_error", param: null, code: null } }], false),
     });
@@ -255,7 +255,7 @@ describe("a failure after the stream started is the dialect's error event, never
     expect((raw.match(/event: content_block_stop/g) ?? []).length).toBe(starts);
   });
 
-  test("OpenAI upstream cut short (no finish, no [DONE]) -> Anthropic client gets an error, not end_turn (pitfall 14)", async () => {
+  test("OpenAI upstream cut short (no finish, no [DONE]) -> Anthropic client gets an error, not end_turn", async () => {
     toOpenAI.upstream.enqueue({ sse: openaiSse([chunk({ role: "assistant", content: "" }), chunk({ content: "Half a sen" })], false) });
     const stream = toOpenAI.anthropic.messages.stream({ model: "gpt-4o", max_tokens: 50, messages: [{ role: "user", content: "hi" }] });
     const events: Anthropic.MessageStreamEvent[] = [];

@@ -130,7 +130,7 @@ export const anthropicSse = (...events: Record<string, unknown>[]) =>
 export const openaiSse = (chunks: Record<string, unknown>[], done = true) =>
   chunks.map((c) => `data: ${JSON.stringify(c)}\n\n`).join("") + (done ? "data: [DONE]\n\n" : "");
 
-/** A complete Anthropic Messages response body (§5.6). */
+/** A complete Anthropic Messages response body. */
 export function anthropicMessage(over: {
   content?: unknown[];
   stop_reason?: string;
@@ -151,7 +151,7 @@ export function anthropicMessage(over: {
   };
 }
 
-/** A complete OpenAI chat.completion body (§2.4). */
+/** A complete OpenAI chat.completion body. */
 export function openaiCompletion(over: {
   message?: Record<string, unknown>;
   finish_reason?: string;

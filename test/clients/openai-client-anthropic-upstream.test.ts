@@ -1,6 +1,6 @@
 /**
- * The official `openai` client talking to the gateway, which converts to an Anthropic upstream (WIRE_FORMATS
- * §8.1/§8.2 request, §8.4/§8.8 response, §8.6 stop reasons, §8.7 usage). Each test asserts both sides: the
+ * The official `openai` client talking to the gateway, which converts to an Anthropic upstream (requests, responses,
+ * streams, stop reasons and usage as src/dialects/README.md describes). Each test asserts both sides: the
  * Anthropic body the fake upstream received, and what the SDK handed back.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
@@ -38,7 +38,7 @@ const weatherTool = {
 };
 
 describe("OpenAI client -> Anthropic upstream", () => {
-  test("plain text: Anthropic headers and body upstream, chat.completion back with §8.7 usage", async () => {
+  test("plain text: Anthropic headers and body upstream, chat.completion back with converted usage", async () => {
     h.upstream.enqueue({
       json: anthropicMessage({
         content: [{ type: "text", text: "Hi there!" }],
@@ -58,7 +58,7 @@ describe("OpenAI client -> Anthropic upstream", () => {
     expect(JSON.stringify(sent.headers)).not.toContain(h.gatewayKey);
     expect(sent.headers.authorization).toBeUndefined();
     expect(sent.body.model).toBe("claude-sonnet-4-5");
-    // §5.2: max_tokens is required by Anthropic; the configured default fills it in (§8.1).
+    // max_tokens is required by Anthropic; the configured default fills it in.
     expect(sent.body.max_tokens).toBe(4096);
     expect(sent.body.stream).not.toBe(true);
     expect(sent.body.messages).toHaveLength(1);
@@ -73,7 +73,7 @@ describe("OpenAI client -> Anthropic upstream", () => {
     expect(res.choices[0]!.message.role).toBe("assistant");
     expect(res.choices[0]!.message.content).toBe("Hi there!");
     expect(res.choices[0]!.finish_reason).toBe("stop");
-    // §8.7: prompt_tokens = input + cache_creation + cache_read; cached_tokens = cache_read.
+    // prompt_tokens = input + cache_creation + cache_read; cached_tokens = cache_read.
     expect(res.usage!.prompt_tokens).toBe(213);
     expect(res.usage!.completion_tokens).toBe(5);
     expect(res.usage!.total_tokens).toBe(218);
@@ -83,7 +83,7 @@ describe("OpenAI client -> Anthropic upstream", () => {
     expect(response.headers.get("anthropic-ratelimit-requests-remaining")).toBe("99");
   });
 
-  test("system prompt: system and developer messages hoisted into `system` text blocks (§8.1, §8.2 step 1)", async () => {
+  test("system prompt: system and developer messages hoisted into `system` text blocks", async () => {
     h.upstream.enqueue({ json: anthropicMessage({ content: [{ type: "text", text: "ok" }] }) });
     const res = await openai.chat.completions.create({
       model: "claude-sonnet-4-5",
@@ -120,7 +120,7 @@ describe("OpenAI client -> Anthropic upstream", () => {
   });
 
   test("tool round trip: tools/tool_choice mapped, tool_use -> tool_calls, tool result back as a user tool_result", async () => {
-    // Turn 1: the model calls the tool (§5.6 response, thinking + text + tool_use).
+    // Turn 1: the model calls the tool (thinking + text + tool_use).
     h.upstream.enqueue({ json: fixtureJson("anthropic-messages/response-tool-use.json") });
     const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: "user", content: "Weather in Paris?" }];
     const first = await openai.chat.completions.create({
@@ -151,9 +151,9 @@ describe("OpenAI client -> Anthropic upstream", () => {
     expect(call.function.name).toBe("get_weather");
     expect(typeof call.function.arguments).toBe("string");
     expect(JSON.parse(call.function.arguments)).toEqual({ location: "Paris" });
-    // §8.4: thinking text as the non-standard reasoning_content.
+    // Thinking text as the non-standard reasoning_content.
     expect((choice.message as any).reasoning_content).toBe("...");
-    // §8.7
+    // Usage converted: prompt tokens include the cache.
     expect(first.usage).toMatchObject({ prompt_tokens: 377, completion_tokens: 65, total_tokens: 442 });
 
     // Turn 2: the client answers the call.
@@ -165,7 +165,7 @@ describe("OpenAI client -> Anthropic upstream", () => {
     expect(sent2.messages.map((m: any) => m.role)).toEqual(["user", "assistant", "user"]);
     const assistant = sent2.messages[1].content as any[];
     const toolUse = assistant.find((b) => b.type === "tool_use");
-    // tool_use.input is an object (§5.3), never the JSON string.
+    // tool_use.input is an object, never the JSON string.
     expect(toolUse).toEqual({ type: "tool_use", id: "toolu_01NRLabsLyVHZPKxbKvkfSMn", name: "get_weather", input: { location: "Paris" } });
     expect(assistant.filter((b) => b.type === "text").map((b) => b.text)).toEqual(["I'll check the weather in Paris for you."]);
     const results = sent2.messages[2].content as any[];
@@ -176,9 +176,9 @@ describe("OpenAI client -> Anthropic upstream", () => {
     expect(second.choices[0]!.finish_reason).toBe("stop");
   });
 
-  test("parallel tool calls: the §8.2.2 worked example request, and two tool_calls back through the stream helper", async () => {
+  test("parallel tool calls: a two-call tool loop request, and two tool_calls back through the stream helper", async () => {
     h.upstream.enqueue({ sse: fixtureText("anthropic-parallel-tools.sse") });
-    // §8.2.2 worked example, verbatim.
+    // Two parallel calls answered by two tool messages, then a user question; an empty assistant content.
     const stream = openai.chat.completions.stream({
       model: "claude-sonnet-4-5",
       max_tokens: 1024,
@@ -211,7 +211,8 @@ describe("OpenAI client -> Anthropic upstream", () => {
     stream.on("chunk", (c) => void chunks.push(c));
     const final = await stream.finalChatCompletion();
 
-    // §8.2.2 Anthropic request (user text may be a string or a text block; both are the same message).
+    // The Anthropic request: empty assistant text dropped, results merged before the user text, temperature
+    // clamped (user text may be a string or a text block; both are the same message).
     const sent = h.upstream.last().body;
     expect(sent).toMatchObject({
       model: "claude-sonnet-4-5",
@@ -242,7 +243,7 @@ describe("OpenAI client -> Anthropic upstream", () => {
     });
     expect(sent).not.toHaveProperty("stream_options");
 
-    // Response: two tool calls with their own 0/1 indexes (pitfall 8), parsed arguments, finish tool_calls.
+    // Response: two tool calls with their own 0/1 indexes (not Anthropic's block indexes), parsed arguments, finish tool_calls.
     const msg = final.choices[0]!.message;
     expect(msg.content).toBe("Checking both.");
     const calls = msg.tool_calls as OpenAI.ChatCompletionMessageFunctionToolCall[];
@@ -252,12 +253,12 @@ describe("OpenAI client -> Anthropic upstream", () => {
     expect(final.usage).toMatchObject({ prompt_tokens: 50, completion_tokens: 40, total_tokens: 90 });
     const toolIndexes = chunks.flatMap((c) => c.choices.flatMap((ch) => ch.delta.tool_calls ?? []).map((t) => t.index));
     expect(new Set(toolIndexes)).toEqual(new Set([0, 1]));
-    // §8.8 invariants: same id on every chunk; exactly one finish_reason.
+    // Same id on every chunk; exactly one finish_reason.
     expect(new Set(chunks.map((c) => c.id)).size).toBe(1);
     expect(chunks.flatMap((c) => c.choices).filter((c) => c.finish_reason !== null)).toHaveLength(1);
   });
 
-  test("parallel_tool_calls:false -> tool_choice.disable_parallel_tool_use:true (§8.1)", async () => {
+  test("parallel_tool_calls:false -> tool_choice.disable_parallel_tool_use:true", async () => {
     h.upstream.enqueue({ json: anthropicMessage({}) });
     await openai.chat.completions.create({
       model: "claude-sonnet-4-5",
@@ -268,7 +269,7 @@ describe("OpenAI client -> Anthropic upstream", () => {
     expect(h.upstream.last().body.tool_choice).toEqual({ type: "auto", disable_parallel_tool_use: true });
   });
 
-  test("tool_choice required/none map to any/none (§8.1)", async () => {
+  test("tool_choice required/none map to any/none", async () => {
     h.upstream.enqueue({ json: anthropicMessage({}) }, { json: anthropicMessage({}) });
     await openai.chat.completions.create({ model: "c", messages: [{ role: "user", content: "x" }], tools: [weatherTool], tool_choice: "required" });
     expect(h.upstream.last().body.tool_choice).toEqual({ type: "any" });
@@ -276,7 +277,7 @@ describe("OpenAI client -> Anthropic upstream", () => {
     expect(h.upstream.last().body.tool_choice).toEqual({ type: "none" });
   });
 
-  test("image: data URL -> base64 source, https URL -> url source, detail dropped (§8.2)", async () => {
+  test("image: data URL -> base64 source, https URL -> url source, detail dropped", async () => {
     h.upstream.enqueue({ json: anthropicMessage({ content: [{ type: "text", text: "Two pixels." }] }) });
     const res = await openai.chat.completions.create({
       model: "claude-sonnet-4-5",
@@ -300,7 +301,7 @@ describe("OpenAI client -> Anthropic upstream", () => {
     expect(res.choices[0]!.message.content).toBe("Two pixels.");
   });
 
-  test("stop sequence: stop string -> stop_sequences array; stop_sequence -> finish_reason stop (§8.1, §8.6)", async () => {
+  test("stop sequence: stop string -> stop_sequences array; stop_sequence -> finish_reason stop", async () => {
     h.upstream.enqueue({ json: anthropicMessage({ content: [{ type: "text", text: "1, 2, 3" }], stop_reason: "stop_sequence", stop_sequence: "4" }) });
     const res = await openai.chat.completions.create({ model: "claude-sonnet-4-5", messages: [{ role: "user", content: "Count" }], stop: "4" });
     expect(h.upstream.last().body.stop_sequences).toEqual(["4"]);
@@ -309,7 +310,7 @@ describe("OpenAI client -> Anthropic upstream", () => {
     expect(res.choices[0]!.message.content).toBe("1, 2, 3");
   });
 
-  test("max-tokens cut-off: max_tokens passed, stop_reason max_tokens -> finish_reason length (§8.6)", async () => {
+  test("max-tokens cut-off: max_tokens passed, stop_reason max_tokens -> finish_reason length", async () => {
     h.upstream.enqueue({
       json: anthropicMessage({ content: [{ type: "text", text: "Once upon" }], stop_reason: "max_tokens", usage: { input_tokens: 9, output_tokens: 3 } }),
     });
@@ -338,10 +339,10 @@ describe("OpenAI client -> Anthropic upstream", () => {
       temperature: 0.5,
     });
     const sent = h.upstream.last().body;
-    // §8.1: high -> 4096 (LiteLLM constants); budget < max_tokens (§5.10).
+    // high -> 4096 (LiteLLM's numbers); the budget stays below max_tokens.
     expect(sent.thinking).toEqual({ type: "enabled", budget_tokens: 4096 });
     expect(sent.max_tokens).toBe(8000);
-    // §5.10 / pitfall 31: temperature != 1 is rejected with thinking.
+    // Anthropic rejects temperature != 1 with thinking.
     expect(sent).not.toHaveProperty("temperature");
     const msg = res.choices[0]!.message as any;
     expect(msg.content).toBe("42");
@@ -367,12 +368,12 @@ describe("OpenAI client -> Anthropic upstream", () => {
     expect(reasoning).toBe("The user wants a short answer.");
     expect(final.choices[0]!.message.content).toBe("Forty-two.");
     expect(final.choices[0]!.finish_reason).toBe("stop");
-    // §8.7: 20 + 100 + 1000 prompt tokens, 1000 of them cached.
+    // 20 + 100 + 1000 prompt tokens, 1000 of them cached.
     expect(final.usage).toMatchObject({ prompt_tokens: 1120, completion_tokens: 30, total_tokens: 1150 });
     expect(final.usage!.prompt_tokens_details?.cached_tokens).toBe(1000);
   });
 
-  test("streaming: §5.7 fixture through chat.completions.stream().finalChatCompletion(), §8.8 chunks, usage", async () => {
+  test("streaming: the recorded tool-use stream through chat.completions.stream().finalChatCompletion(), chunks, usage", async () => {
     h.upstream.enqueue({ sse: fixtureText("anthropic-messages/tool-use-stream.sse") });
     const stream = openai.chat.completions.stream({
       model: "claude-opus-4-8",
@@ -399,7 +400,7 @@ describe("OpenAI client -> Anthropic upstream", () => {
     expect(final.usage!.prompt_tokens_details?.cached_tokens).toBe(0);
     expect(final.model).toBe("claude-opus-4-8");
 
-    // §8.8 worked example: role chunk first, tool call index 0 (not the Anthropic block index 1),
+    // Role chunk first, tool call index 0 (not the Anthropic block index 1),
     // usage in a separate choices:[] chunk after the finish chunk.
     expect(chunks[0]!.choices[0]!.delta.role).toBe("assistant");
     const toolDeltas = chunks.flatMap((c) => c.choices.flatMap((ch) => ch.delta.tool_calls ?? []));
@@ -432,7 +433,7 @@ describe("OpenAI client -> Anthropic upstream", () => {
     expect(final.choices[0]!.finish_reason).toBe("stop");
     expect(chunks.some((c) => c.choices.length === 0)).toBe(false);
   });
-  test("streaming: a tool call with no arguments gets \"{}\", not \"\" (pitfall 11)", async () => {
+  test("streaming: a tool call with no arguments gets \"{}\", not \"\"", async () => {
     h.upstream.enqueue({
       sse: anthropicSse(
         { type: "message_start", message: { id: "msg_2", type: "message", role: "assistant", model: "claude-x", content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 5, output_tokens: 1 } } },
@@ -452,7 +453,7 @@ describe("OpenAI client -> Anthropic upstream", () => {
     expect(final.choices[0]!.finish_reason).toBe("tool_calls");
   });
 
-  test("an upstream error before the stream started is an HTTP error for the stream helper (§8.10)", async () => {
+  test("an upstream error before the stream started is an HTTP error for the stream helper", async () => {
     h.upstream.enqueue({ status: 529, json: { type: "error", error: { type: "overloaded_error", message: "Overloaded" } } });
     let err: any;
     try {

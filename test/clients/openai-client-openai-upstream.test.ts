@@ -1,6 +1,6 @@
 /**
  * The official `openai` client through the gateway to an OpenAI-compatible upstream: the same dialect on both
- * sides, so the issue's passthrough rule applies — the request body reaches the upstream byte for byte (only
+ * sides, so the bytes are piped — the request body reaches the upstream byte for byte (only
  * the credentials change) and the answer comes back untouched. Every scenario checks the upstream's bytes
  * against the bytes the SDK put on the wire, and what the SDK made of the reply.
  */
@@ -91,7 +91,7 @@ describe("OpenAI client -> OpenAI upstream (passthrough)", () => {
     expect(second.choices[0]!.message.content).toBe("25C.");
   });
 
-  test("parallel tool calls (§2.5 tool deltas) through the stream helper, with usage", async () => {
+  test("parallel tool calls (tool-call deltas by index) through the stream helper, with usage", async () => {
     h.upstream.enqueue({ sse: fixtureText("openai-tool-calls.sse") });
     const final = await openai.chat.completions
       .stream({ model: "gpt-4o", messages: [{ role: "user", content: "Paris weather and CET time?" }], tools: [weatherTool], parallel_tool_calls: true, stream_options: { include_usage: true } })
@@ -163,7 +163,7 @@ describe("OpenAI client -> OpenAI upstream (passthrough)", () => {
     expect(final.usage).toMatchObject({ prompt_tokens: 1120, completion_tokens: 30, total_tokens: 1150 });
   });
 
-  test("streaming: §2.5 fixture through finalChatCompletion(), stream bytes identical to the upstream's", async () => {
+  test("streaming: the recorded text stream through finalChatCompletion(), stream bytes identical to the upstream's", async () => {
     const sse = fixtureText("openai-chat/text-stream.sse");
     h.upstream.enqueue({ sse });
     const final = await openai.chat.completions

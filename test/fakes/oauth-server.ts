@@ -205,7 +205,7 @@ export function startFakeOAuthServer(options: FakeOAuthServerOptions = {}): Fake
         const redirect = q.get("redirect_uri");
         if (!state || !challenge || !redirect) return new Response("missing parameters", { status: 400 });
         const code = mintCode({ state, codeChallenge: challenge, redirectUri: redirect });
-        // What claude.ai's callback page shows for the user to paste (§12.2).
+        // What claude.ai's callback page shows for the user to paste: CODE#STATE.
         return new Response(`${code}#${state}`, { headers: { "content-type": "text/plain" } });
       }
       if (req.method === "POST" && url.pathname === "/api/v1/oauth2/device/code") {

@@ -1,5 +1,5 @@
 /**
- * The rules of issue 5 §2–§4 through the real app and router, against real sockets: authentication failures,
+ * The routing rules (README "How requests are served": health, failover, timeouts) through the real app and router, against real sockets: authentication failures,
  * client errors, everything cooling, dialect re-encoding on failover, every timeout, recovery, strategies.
  */
 import { afterEach, describe, expect, test } from "bun:test";

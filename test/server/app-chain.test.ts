@@ -17,7 +17,7 @@ describe("auth", () => {
     const res = await request("/v1/chat/completions", { json: chat });
     expect(res.status).toBe(401);
     const body = (await res.json()) as any;
-    // OpenAI's own 401 is an invalid_request_error with code invalid_api_key (WIRE_FORMATS §2.6).
+    // OpenAI's own 401 is an invalid_request_error with code invalid_api_key.
     expect(body.error.code).toBe("invalid_api_key");
     expect(body.error.message).toContain("missing API key");
     expect(res.headers.get("x-request-id")).toBeTruthy();
