@@ -3,7 +3,7 @@ import { runMicro } from "./micro.ts";
 
 test("the converter microbench runs every case and checks the converted streams end properly", () => {
   const r = runMicro(5);
-  expect(r.cases.length).toBe(10);
+  expect(r.cases.length).toBe(8);
   for (const c of r.cases) expect(c.opsPerSec).toBeGreaterThan(0);
   const streams = r.cases.filter((c) => c.name.startsWith("stream"));
   expect(streams.length).toBe(4);
