@@ -19,7 +19,7 @@ export type StreamBlockStart =
   | { type: "thinking"; text?: string; signature?: string }
   | { type: "redacted_thinking"; data: string }
   | { type: "tool_call"; id: string; name: string }
-  /** A block the canonical model does not model (Anthropic server_tool_use...), same-dialect only. */
+  /** A block the canonical model does not model (Anthropic server_tool_use...): other dialects' encoders skip it. */
   | { type: "raw"; dialect: DialectName; value: unknown };
 
 export type CanonicalStreamEvent =
@@ -29,7 +29,7 @@ export type CanonicalStreamEvent =
   | { type: "thinking_delta"; index: number; text: string }
   | { type: "signature_delta"; index: number; signature: string }
   | { type: "tool_args_delta"; index: number; json: string }
-  /** A delta the canonical model does not model (citations_delta...), same-dialect only. */
+  /** A delta the canonical model does not model (citations_delta...): other dialects' encoders skip it. */
   | { type: "raw_delta"; index: number; dialect: DialectName; value: unknown }
   | { type: "block_stop"; index: number }
   | { type: "finish"; stopReason: StopReason | null; stopSequence?: string | null }

@@ -44,15 +44,9 @@ describe("@anthropic-ai/sdk MessageStream accepts the Anthropic encoder's output
     expect(m.usage).toMatchObject({ input_tokens: 40, cache_read_input_tokens: 60, output_tokens: 30 });
   });
 
-  test("Anthropic thinking stream through the canonical model keeps the signature", async () => {
-    const m = await anthropicFinal(await convert("anthropic-messages", "anthropic-messages", "thinking-stream.sse"));
-    expect(m.content[0]).toMatchObject({ type: "thinking", thinking: "The user wants...", signature: "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pk" });
-    expect(m.content[1]).toMatchObject({ type: "redacted_thinking", data: "EmwKAhgBEgy3va3pzix" });
-    expect(m.content.map((b) => b.type)).toEqual(["thinking", "redacted_thinking", "text", "tool_use"]);
-  });
-
-  test("an in-stream error rejects finalMessage()", async () => {
-    const text = await convert("anthropic-messages", "anthropic-messages", "error-stream.sse");
+  test("an OpenAI in-stream error rejects finalMessage()", async () => {
+    const upstream = 'data: {"id":"c","choices":[{"index":0,"delta":{"content":"Hi"}}]}\n\ndata: {"error":{"message":"Overloaded","type":"server_error"}}\n\n';
+    const text = encodeEvents(d["anthropic-messages"].streamEncoder({ model: "client-model", created: 1 }), decodeSseText(d["openai-chat"].streamDecoder(), upstream));
     await expect(anthropicFinal(text)).rejects.toThrow(/Overloaded/);
   });
 });
@@ -69,8 +63,14 @@ describe("openai ChatCompletionStream accepts the OpenAI encoder's output", () =
     expect(c.usage).toEqual({ prompt_tokens: 377, completion_tokens: 65, total_tokens: 442, prompt_tokens_details: { cached_tokens: 0 } } as never);
   });
 
-  test("Anthropic thinking stream with an argument-less tool, no include_usage", async () => {
-    const c = await openAIFinal(await convert("anthropic-messages", "openai-chat", "thinking-stream.sse", false));
+  test("Anthropic thinking stream with an argument-less tool, no include_usage; signatures travel in thinking_blocks", async () => {
+    const text = await convert("anthropic-messages", "openai-chat", "thinking-stream.sse", false);
+    const blocks = text.split("\n").filter((l) => l.includes("thinking_blocks")).flatMap((l) => JSON.parse(l.slice(6)).choices[0].delta.thinking_blocks);
+    expect(blocks).toEqual([
+      { type: "thinking", thinking: "The user wants...", signature: "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pk" },
+      { type: "redacted_thinking", data: "EmwKAhgBEgy3va3pzix" },
+    ]);
+    const c = await openAIFinal(text);
     expect(c.choices[0]!.message.content).toBe("Hello!");
     expect(c.choices[0]!.message.tool_calls![0]).toMatchObject({ id: "toolu_noargs", function: { name: "get_time", arguments: "{}" } } as never);
     expect(c.usage).toBeUndefined();

@@ -85,8 +85,7 @@ export function createAnthropicStreamEncoder(ctx: EncodeContext): StreamEncoder 
           else if (b.type === "tool_call") {
             hasTool = true;
             cb = { type: "tool_use", id: b.id, name: b.name, input: {} };
-          } else if (b.dialect === "anthropic-messages") cb = b.value;
-          else return ""; // a block of another dialect has no Anthropic form; its deltas are skipped too
+          } else return ""; // a block the canonical model does not model; its deltas are skipped too
           const s = ensureStarted() + closeOpen();
           openSrc = e.index;
           openOut = nextIndex++;
@@ -102,7 +101,7 @@ export function createAnthropicStreamEncoder(ctx: EncodeContext): StreamEncoder 
         case "tool_args_delta":
           return e.index === openSrc && e.json ? deltaHead + ARGS_DELTA + jsonString(e.json) + DELTA_END : "";
         case "raw_delta":
-          return e.index === openSrc && e.dialect === "anthropic-messages" ? delta(JSON.stringify(e.value)) : "";
+          return ""; // deltas other dialects have no Anthropic form for
         case "block_stop":
           return e.index === openSrc ? closeOpen() : "";
         case "finish":
