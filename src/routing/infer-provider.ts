@@ -1,7 +1,7 @@
 import type { Provider } from "../config/schema.ts";
 
 /**
- * The seed's model-name → provider inference, used for accounts that list no `models`.
+ * Model-name → provider inference, as the gateway this replaces did it, used for accounts that list no `models`.
  * `o1`/`o3`/`o4` must be the whole name or be followed by `-`, so names like `o3x-…` are not claimed.
  */
 const PREFIXES: readonly (readonly [string, Provider])[] = [
