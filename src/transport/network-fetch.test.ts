@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { STREAM_BODY_FROM, createNetworkFetch } from "./network-fetch.ts";
+import { PIECE, STREAM_BODY_FROM, createNetworkFetch } from "./network-fetch.ts";
 import type { FetchFn } from "./upstream-fetch.ts";
 
 /** What a server receives: the length headers on the wire and the body. */
@@ -40,6 +40,15 @@ test("a large body is sent whole, with its length in bytes and not chunked (non-
   expect(got.contentLength).toBe(String(Buffer.byteLength(body)));
   expect(got.transferEncoding).toBeNull();
   expect(got.auth).toBe("Bearer k");
+});
+
+test("a body of several pieces arrives whole, a surrogate pair on a piece's edge included", async () => {
+  // "🙂" is two UTF-16 code units: placed so that its first half is the last unit of the first piece.
+  const body = JSON.stringify({ system: `${"a".repeat(PIECE - 12)}🙂${"é".repeat(PIECE)}🙂`, messages: [] });
+  expect(body.charCodeAt(PIECE - 1)).toBeGreaterThanOrEqual(0xd800);
+  const got = await post(createNetworkFetch(), body);
+  expect(got.body).toBe(body);
+  expect(got.contentLength).toBe(String(Buffer.byteLength(body)));
 });
 
 test("a small body is passed as it is", async () => {
