@@ -118,7 +118,11 @@ export function createApp(deps: AppDeps) {
     });
   };
 
-  return new Elysia()
+  // standardHostname off: Elysia otherwise takes the path to start at the first "/" from the 11th character of the
+  // URL, which cuts the path of a request whose Host is short (`Host: gw` from a reverse proxy: `/v1/models` became
+  // `/models`). Off, it looks from the 7th, just past "http://": the gateway serves plain HTTP (TLS ends in front
+  // of it), so that is always where the host starts. Same cost: one indexOf either way.
+  return new Elysia({ handler: { standardHostname: false } })
     .use(
       swagger({
         path: "/swagger",
