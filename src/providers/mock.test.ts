@@ -48,6 +48,18 @@ describe("mock provider", () => {
     expect(await (await post("/messages/count_tokens", { model: "m", messages: [{ role: "user", content: "a b c" }] })).json()).toEqual({ input_tokens: 3 });
   });
 
+  test("a long echo streams in at most 1,000 runs of tokens that add up to the whole reply", async () => {
+    const said = Array.from({ length: 4321 }, (_, i) => `w${i}`).join(" ");
+    const evs = await events(await post("/chat/completions", { model: "m", stream: true, stream_options: { include_usage: true }, messages: [{ role: "user", content: said }] }));
+    const chunks = evs.slice(0, -1).map((e) => JSON.parse(e.data));
+    const deltas = chunks.map((c) => c.choices[0]?.delta?.content).filter((t) => t);
+    expect(deltas.length).toBeLessThanOrEqual(1000);
+    expect(deltas.join("")).toBe(`Mock reply to: ${said}`);
+    expect(chunks.at(-1).usage).toMatchObject({ prompt_tokens: 4321, completion_tokens: 4325 });
+    const cut = (await (await post("/chat/completions", { model: "m", max_tokens: 6, messages: [{ role: "user", content: said }] })).json()) as any;
+    expect(cut.choices[0].message.content).toBe("Mock reply to: w0 w1");
+  });
+
   test("errors in the endpoint's dialect", async () => {
     const r = await post("/messages", { model: "m", messages: [] });
     expect(r.status).toBe(400);

@@ -1,4 +1,4 @@
-import { countMockTokens, mockTokens } from "./mock-tokenizer.ts";
+import { countMockTokens, mockTokenRunEnds } from "./mock-tokenizer.ts";
 
 /**
  * The built-in `mock` upstream: answers locally, natively in every dialect the gateway speaks (OpenAI Chat,
@@ -25,13 +25,16 @@ function textOf(content: unknown): string {
   return out.join(" ");
 }
 
-function inputText(body: Json): string {
+/** Tokens of everything the model reads: system, prompt, every message's text (counted part by part, not joined). */
+function inputTokens(body: Json): number {
   const parts: string[] = [];
   if (body.system !== undefined) parts.push(textOf(body.system));
   if (typeof body.prompt === "string") parts.push(body.prompt);
-  else if (Array.isArray(body.prompt)) parts.push(body.prompt.filter((p: unknown) => typeof p === "string").join(" "));
+  else if (Array.isArray(body.prompt)) parts.push(...body.prompt.filter((p: unknown) => typeof p === "string"));
   if (Array.isArray(body.messages)) for (const m of body.messages) parts.push(textOf(m?.content));
-  return parts.join(" ");
+  let n = 0;
+  for (const p of parts) n += countMockTokens(p);
+  return n;
 }
 
 /** What the user said last: the last text of the last user message (clients put reminders in earlier parts). */
@@ -57,22 +60,22 @@ interface Reply {
   truncated: boolean;
 }
 
-/** The reply split into streamable pieces (each a token plus the whitespace before it). */
+/** At most this many stream deltas however long the reply: a long echo goes out in runs of tokens. */
+const MAX_PIECES = 1000;
+
+/** The reply split into streamable pieces (a token, or a run of them, with the whitespace before it). */
 function makeReply(body: Json, limit: number | undefined): Reply {
   const said = lastUserText(body).trim();
   const full = said ? PREFIX + said : EMPTY_REPLY;
-  const tokens = mockTokens(full);
-  const keep = limit !== undefined && limit >= 0 && limit < tokens.length ? limit : tokens.length;
+  const total = countMockTokens(full);
+  const keep = limit !== undefined && limit >= 0 && limit < total ? limit : total;
   const pieces: string[] = [];
   let pos = 0;
-  for (let i = 0; i < keep; i++) {
-    const at = full.indexOf(tokens[i]!, pos);
-    const end = at + tokens[i]!.length;
+  for (const end of mockTokenRunEnds(full, keep, MAX_PIECES)) {
     pieces.push(full.slice(pos, end));
     pos = end;
   }
-  const text = pieces.join("");
-  return { pieces, text, inputTokens: countMockTokens(inputText(body)), outputTokens: keep, truncated: keep < tokens.length };
+  return { pieces, text: full.slice(0, pos), inputTokens: inputTokens(body), outputTokens: keep, truncated: keep < total };
 }
 
 const json = (data: unknown, status = 200) =>
@@ -176,17 +179,18 @@ function messages(body: Json): Response {
 function countTokens(body: Json): Response {
   if (typeof body.model !== "string") return anthropicError(400, "model: Field required");
   if (!Array.isArray(body.messages)) return anthropicError(400, "messages: Field required");
-  return json({ input_tokens: countMockTokens(inputText(body)) });
+  return json({ input_tokens: inputTokens(body) });
 }
 
 /** fetch-shaped entry point: the transport calls this instead of the network for mock accounts. */
 export async function mockFetch(input: Request | string, init?: RequestInit): Promise<Response> {
-  const request = typeof input === "string" ? new Request(input, init) : input;
   init?.signal?.throwIfAborted();
-  const path = new URL(request.url).pathname;
+  const path = new URL(typeof input === "string" ? input : input.url).pathname;
   let body: Json;
   try {
-    body = (await request.json()) as Json;
+    // The gateway hands its body over as a string: parsed as it is, not copied into a Request and read back.
+    const given = typeof input === "string" ? init?.body : undefined;
+    body = (typeof given === "string" ? JSON.parse(given) : await (typeof input === "string" ? new Request(input, init) : input).json()) as Json;
   } catch {
     return openaiError(400, "request body is not valid JSON");
   }
