@@ -9,7 +9,9 @@ const SAFE = /^[A-Za-z0-9._:-]{1,128}$/;
 const PREFIX = `req_${Buffer.from(crypto.getRandomValues(new Uint8Array(8))).toString("hex")}`;
 let counter = 0;
 
+export const newRequestId = () => `${PREFIX}${(++counter).toString(36).padStart(8, "0")}`;
+
 export function requestIdOf(headers: Headers): string {
   const given = headers.get("x-request-id");
-  return given && SAFE.test(given) ? given : `${PREFIX}${(++counter).toString(36).padStart(8, "0")}`;
+  return given && SAFE.test(given) ? given : newRequestId();
 }
