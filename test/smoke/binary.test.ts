@@ -7,7 +7,7 @@ import { smoke } from "./smoke.ts";
 const dir = mkdtempSync(join(tmpdir(), "lgw-bin-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-test("the compiled binary: CLI set-up, /health, /swagger/json, a chat answer, SIGTERM → exit 0", async () => {
+test("the compiled binary: CLI set-up, /health, /swagger/json, the docs page offline, a chat answer, SIGTERM → exit 0", async () => {
   const binary = join(dir, "llm-gateway");
   const root = join(import.meta.dir, "..", "..");
   const build = Bun.spawnSync(["bun", "run", "build.ts", `--outfile=${binary}`], { cwd: root, stdout: "pipe", stderr: "pipe" });

@@ -5,11 +5,11 @@ import { join } from "node:path";
 /**
  * The smoke test of a gateway executable (the compiled binary, or `bun src/main.ts`): temp config, a key, a mock
  * account and a proxy with a password added through the CLI (the password must not reach the file), the server
- * started on a free port, /health, /swagger/json and /v1/chat/completions called, `status` asked (exit 0 while up),
- * then SIGTERM, a check of the exit code, that every line the server wrote is a JSON line, and `status` again
- * (exit 1 once down). The start-time settings are left unset, so
- * `server start` relaunches itself (src/process/relaunch.ts): the process that answers must be the one started, with
- * the settings in its environment, and SIGTERM must reach it.
+ * started on a free port, /health, /swagger/json, the docs page with its files (served from the executable) and
+ * /v1/chat/completions called, `status` asked (exit 0 while up), `health` (it lists the account), then SIGTERM, a check of the exit code, that every
+ * line the server wrote is a JSON line, and `status` again (exit 1 once down). The start-time settings are left
+ * unset, so `server start` relaunches itself (src/process/relaunch.ts): the process that answers must be the one
+ * started, with the settings in its environment, and SIGTERM must reach it.
  */
 export async function smoke(command: string[], log: (line: string) => void = () => {}): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "lgw-smoke-"));
@@ -50,6 +50,15 @@ export async function smoke(command: string[], log: (line: string) => void = () 
 
     const spec = (await (await fetch(`${url}/swagger/json`)).json()) as { paths: Record<string, unknown> };
     for (const p of ["/v1/chat/completions", "/v1/messages", "/health"]) if (!spec.paths[p]) throw new Error(`/swagger/json lacks ${p}`);
+    // The docs page and its files come from the executable itself (no network here, none needed).
+    const page = await (await fetch(`${url}/swagger`)).text();
+    const refs = [...page.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+    if (refs.length < 2 || refs.some((r) => /^[a-z]+:|^\/\//i.test(r))) throw new Error(`/swagger refers elsewhere: ${refs.join(", ")}`);
+    for (const r of refs) {
+      const asset = await fetch(new URL(r, `${url}/swagger`));
+      if (asset.status !== 200 || (await asset.arrayBuffer()).byteLength < 50) throw new Error(`${r} answered ${asset.status}`);
+    }
+    log(`docs page and ${refs.length} files served`);
 
     const chat = await fetch(`${url}/v1/chat/completions`, {
       method: "POST",
@@ -67,6 +76,10 @@ export async function smoke(command: string[], log: (line: string) => void = () 
     const status = () => Bun.spawnSync([...command, "status", "--config", atPort], { env, stdout: "pipe", stderr: "pipe" }).exitCode;
     const upCode = status();
     if (upCode !== 0) throw new Error(`status exited ${upCode} with the server up`);
+    // The CLI sees each account's state: /health shows it to the token it derives from the shared master key.
+    const cliHealth = Bun.spawnSync([...command, "health", "--json", "--config", atPort], { env, stdout: "pipe", stderr: "pipe" });
+    const items = (JSON.parse(cliHealth.stdout.toString()) as { accounts?: { items?: unknown[] } }).accounts?.items;
+    if (items?.length !== 1) throw new Error(`\`health --json\` lists no account: ${cliHealth.stdout.toString()}`);
 
     server.kill("SIGTERM");
     const code = await server.exited;
