@@ -1,6 +1,8 @@
 import type { Config, UpstreamAccount } from "../config/schema.ts";
 import type { FetchLike } from "./base-command.ts";
-import { type AccountHealthItem, type HealthReport, probeHealth, type ProbeResult } from "./probe-health.ts";
+import type { AccountHealthSummary, HealthDocument } from "../server/health-document.ts";
+import type { ConfigStore } from "../config/store.ts";
+import { healthToken, probeHealth, type ProbeResult } from "./probe-health.ts";
 
 /** What the CLI shows about one account's health (from the running server's /health). */
 export interface AccountHealthView {
@@ -12,22 +14,28 @@ export interface AccountHealthView {
   consecutive_failures?: number;
 }
 
-/** The running server's account health by id; `report` undefined when nothing answers. */
-export async function fetchAccountHealth(fetch: FetchLike, config: Config): Promise<{ probe: ProbeResult; report?: HealthReport; byId: Map<string, AccountHealthItem> }> {
-  const probe = await probeHealth(fetch, config.server.host, config.server.port);
+/**
+ * The running server's account health by id; `report` undefined when nothing answers. The server lists its accounts
+ * only to a credential: the CLI's comes from the master key (probe-health.ts healthToken).
+ */
+export async function fetchAccountHealth(
+  fetch: FetchLike,
+  config: Config,
+  store: ConfigStore,
+): Promise<{ probe: ProbeResult; report?: HealthDocument; byId: Map<string, AccountHealthSummary> }> {
+  const probe = await probeHealth(fetch, config.server.host, config.server.port, { token: healthToken(store) });
   const report = probe.up ? probe.report : undefined;
   return { probe, report, byId: new Map((report?.accounts?.items ?? []).map((i) => [i.id, i])) };
 }
 
-export function accountHealthView(account: UpstreamAccount, item: AccountHealthItem | undefined): AccountHealthView {
+export function accountHealthView(account: UpstreamAccount, item: AccountHealthSummary | undefined): AccountHealthView {
   if (account.status === "disabled") return { health: "disabled" };
   // Its refresh token was refused: the router leaves it out until `oauth start` (no /health item then).
   if (account.oauth?.needs_reauth) return { health: "needs re-login" };
   if (!item) return { health: "unknown" };
-  const until = item.until === undefined ? undefined : typeof item.until === "number" ? new Date(item.until).toISOString() : item.until;
   return {
     health: item.state,
-    ...(until !== undefined && { until }),
+    ...(item.until !== undefined && { until: item.until }),
     ...(item.reason !== undefined && { reason: item.reason }),
     ...(item.detail !== undefined && { detail: item.detail }),
     ...(item.consecutive_failures !== undefined && { consecutive_failures: item.consecutive_failures }),

@@ -1,6 +1,6 @@
 import { Command, Option } from "clipanion";
 import { BaseCommand } from "./base-command.ts";
-import { healthExitCode, probeHealth } from "./probe-health.ts";
+import { healthExitCode, healthToken, probeHealth } from "./probe-health.ts";
 
 export class HealthCommand extends BaseCommand {
   static override paths = [["health"]];
@@ -14,7 +14,7 @@ export class HealthCommand extends BaseCommand {
 
   async run() {
     const config = this.store().load();
-    const probe = await probeHealth(this.context.fetch, config.server.host, config.server.port);
+    const probe = await probeHealth(this.context.fetch, config.server.host, config.server.port, { token: healthToken(this.store()) });
     if (!probe.up || !probe.report) {
       const why = probe.up ? `${probe.url} answered HTTP ${probe.httpStatus} without a health report` : probe.error;
       this.output(this.json, { status: "down", url: probe.url, error: why }, () => `down: ${why}`);

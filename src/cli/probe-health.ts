@@ -1,28 +1,10 @@
+import { Value } from "@sinclair/typebox/value";
+import type { ConfigStore } from "../config/store.ts";
+import { HealthDocument } from "../server/health-document.ts";
+import { operatorToken } from "../server/operator-token.ts";
 import type { FetchLike } from "./base-command.ts";
 
-/** One account in /health (see src/runtime/account-health.ts). */
-export interface AccountHealthItem {
-  id: string;
-  state: string;
-  until?: string | number;
-  reason?: string;
-  detail?: string;
-  consecutive_failures?: number;
-}
-
-/** The running gateway's `GET /health` body (the parts the CLI shows). */
-export interface HealthReport {
-  status: string;
-  version?: string;
-  uptime_s?: number;
-  accounts?: {
-    healthy: number;
-    total: number;
-    items?: AccountHealthItem[];
-  };
-}
-
-export type ProbeResult = { up: true; url: string; httpStatus: number; report?: HealthReport } | { up: false; url: string; error: string };
+export type ProbeResult = { up: true; url: string; httpStatus: number; report?: HealthDocument } | { up: false; url: string; error: string };
 
 /** Where a client reaches a server bound to `host`: a wildcard bind is reached over loopback. */
 export function healthUrl(host: string, port: number): string {
@@ -34,17 +16,35 @@ export function healthUrl(host: string, port: number): string {
 }
 
 /**
+ * The token that shows /health's details (each account's state, version, uptime): derived from the master key
+ * (src/server/operator-token.ts). Undefined when there is no master key yet; asking for health never makes one.
+ */
+export function healthToken(store: ConfigStore): string | undefined {
+  const key = store.existingMasterKey();
+  return key && operatorToken(key);
+}
+
+/**
  * Asks a gateway for its health. Any HTTP answer means the server is up (an unhealthy gateway answers 503 with
  * the same body); a refused connection or the timeout means it is down. Short timeout: `status` must stay snappy.
+ * With `token` the answer carries each account's state. A body not in the /health shape is no report.
  */
-export async function probeHealth(fetch: FetchLike, host: string, port: number, timeoutMs = 1000): Promise<ProbeResult> {
+export async function probeHealth(fetch: FetchLike, host: string, port: number, opts: { token?: string; timeoutMs?: number } = {}): Promise<ProbeResult> {
   const url = healthUrl(host, port);
+  const timeoutMs = opts.timeoutMs ?? 1000;
+  const headers: Record<string, string> = { accept: "application/json" };
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: "application/json" } });
-    let report: HealthReport | undefined;
+    let res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers });
+    if (res.status === 401 && opts.token) {
+      // A server started with another master key refuses the token: its status and counts are still worth showing.
+      delete headers.authorization;
+      res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers });
+    }
+    let report: HealthDocument | undefined;
     try {
-      const body = (await res.json()) as HealthReport;
-      if (body && typeof body === "object" && typeof body.status === "string") report = body;
+      const body: unknown = await res.json();
+      if (Value.Check(HealthDocument, body)) report = body;
     } catch {
       /* up, but not answering in the gateway's shape */
     }

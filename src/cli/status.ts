@@ -19,7 +19,7 @@ export class StatusCommand extends BaseCommand {
 
   async run() {
     const config = this.store().load();
-    const { probe, report, byId } = await fetchAccountHealth(this.context.fetch, config);
+    const { probe, report, byId } = await fetchAccountHealth(this.context.fetch, config, this.store());
     const now = Date.now();
 
     const notices: string[] = [];

@@ -45,7 +45,8 @@ export const ServerConfig = T.Object(
     /** Seconds in-flight requests and streams get to finish on SIGINT/SIGTERM. */
     shutdown_grace: T.Number({ minimum: 0, default: 30 }),
     body_limit: T.Integer({ minimum: 1024, default: 32 * 1024 * 1024 }),
-    cors_origins: T.Array(T.String(), { default: ["*"] }),
+    /** Browser origins allowed to call the API (`"*"` for any); none by default: clients that are not browsers need no CORS. */
+    cors_origins: T.Array(T.String(), { default: [] }),
   },
   { default: {} },
 );

@@ -2,10 +2,10 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, re
 import { dirname } from "node:path";
 import YAML from "yaml";
 import { ConfigError } from "../errors.ts";
-import { lockPath } from "./paths.ts";
+import { lockPath, masterKeyPath } from "./paths.ts";
 import type { Config } from "./schema.ts";
 import { sealProxyCredentials } from "./proxy-credentials.ts";
-import { createCipher, holdsSealedValues, loadMasterKey, sealedSalt, type Cipher } from "./secrets.ts";
+import { createCipher, holdsSealedValues, loadMasterKey, sealedSalt, type Cipher, type MasterKey } from "./secrets.ts";
 import { parseConfig } from "./validate.ts";
 
 const LOCK_STALE_MS = 10_000;
@@ -84,6 +84,12 @@ export class ConfigStore {
     } catch {
       return "";
     }
+  }
+
+  /** The master key when there is one (LLM_GATEWAY_MASTER_KEY, or master.key beside the file); never makes one. */
+  existingMasterKey(): MasterKey | undefined {
+    if (!this.env.LLM_GATEWAY_MASTER_KEY && !existsSync(masterKeyPath(this.path))) return undefined;
+    return loadMasterKey(this.path, this.env);
   }
 
   /** A cheap fingerprint of the file to notice changes (mtime, size, inode). */

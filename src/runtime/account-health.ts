@@ -1,6 +1,6 @@
 import type { UpstreamAccount } from "../config/schema.ts";
 import type { Router } from "../routing/router.ts";
-import type { AccountHealthSummary } from "../server/create-app.ts";
+import type { AccountHealthSummary } from "../server/health-document.ts";
 
 /**
  * Health of every enabled account as /health shows it: ids, states and the router's plain-sentence detail;

@@ -7,6 +7,9 @@ import type { FetchFn } from "../transport/upstream-fetch.ts";
 import { accountHealthList } from "./account-health.ts";
 import { createApp } from "../server/create-app.ts";
 import { createLogger, type LogSink } from "../server/logger.ts";
+import { operatorToken } from "../server/operator-token.ts";
+import { errorResponse, toGatewayError } from "../server/error-response.ts";
+import { newRequestId } from "../server/request-id.ts";
 import { createUpstreamCredentials } from "./oauth-credentials.ts";
 import { createRoutingRuntime } from "./routing-runtime.ts";
 import { runtimeConfig, watchConfig } from "./runtime-config.ts";
@@ -54,6 +57,7 @@ export function startServer(opts: ServerOptions): RunningServer {
   routing.start();
 
   const usage = createUsageMeter();
+  let token: string | undefined;
   const app = createApp({
     config: live.current,
     usage,
@@ -68,6 +72,14 @@ export function startServer(opts: ServerOptions): RunningServer {
     version: opts.version,
     startedAt: clock(),
     accountHealth: () => accountHealthList(router, live.current().upstream_accounts),
+    operatorToken: () => {
+      // Derived once the master key exists (the first `upstream add` may make it while the server runs).
+      if (token === undefined) {
+        const key = opts.store.existingMasterKey();
+        if (key) token = operatorToken(key);
+      }
+      return token;
+    },
     proxy: {
       config: live.current,
       router,
@@ -84,8 +96,16 @@ export function startServer(opts: ServerOptions): RunningServer {
     hostname: opts.host ?? initial.server.host,
     port: opts.port ?? initial.server.port,
     idleTimeout: initial.server.idle_timeout,
-    maxRequestBodySize: initial.server.body_limit,
+    // The body limit is readJsonBody's (server.body_limit, read per request, so a reload applies at once): Bun's own
+    // would answer a bare 413 before any of our code runs. A body no route reads is drained, not kept.
+    maxRequestBodySize: Number.MAX_SAFE_INTEGER,
     fetch: (request) => app.handle(request),
+    // The app answers its own errors; this is the net under it (Bun gives no request here, so OpenAI's shape).
+    // Bun's own 431 for headers over its limit never comes here: nothing of ours runs for it (README).
+    error(e) {
+      log.log("error", "unhandled error", { error: String((e as Error)?.stack ?? e) });
+      return errorResponse(toGatewayError(e), "openai-chat", { "x-request-id": newRequestId() });
+    },
   });
   const hostname = server.hostname ?? "0.0.0.0";
   const port = server.port ?? 0;

@@ -1,4 +1,3 @@
-import { swagger } from "@elysiajs/swagger";
 import { Elysia } from "elysia";
 import type { Config, GatewayKey, Permission } from "../config/schema.ts";
 import type { DialectName } from "../dialects/types.ts";
@@ -8,27 +7,20 @@ import { anthropicModelList, listServedModels, openaiModelList } from "../gatewa
 import { proxyLlmRequest, type ProxyDeps } from "../gateway/proxy-llm-request.ts";
 import { readJsonBody } from "../gateway/read-json-body.ts";
 import type { StateStore } from "../state/types.ts";
-import { createAuthenticator } from "./authenticate.ts";
+import { hashesEqual, hashKey } from "../config/secrets.ts";
+import { createAuthenticator, presentedKey } from "./authenticate.ts";
 import { corsHeaders } from "./cors.ts";
 import { errorDialectForPath, errorResponse, toGatewayError } from "./error-response.ts";
+import { docsRoutes } from "./docs.ts";
+import { healthDocument, type AccountHealthSummary } from "./health-document.ts";
 import type { Logger } from "./logger.ts";
 import { openapiDetails } from "./openapi-details.ts";
+import { OPERATOR_TOKEN_PREFIX } from "./operator-token.ts";
 import { enforceRateLimit } from "./rate-limit.ts";
 import { requestIdOf } from "./request-id.ts";
 import { sniffCompletionsDialect } from "./sniff-completions-dialect.ts";
 import { renderPrometheus, type AccountGauge } from "../usage/prometheus.ts";
 import { createUsageMeter, type UsageMeter } from "../usage/usage-meter.ts";
-
-export interface AccountHealthSummary {
-  id: string;
-  state: string;
-  until?: string;
-  /** Why it is not healthy (`rate_limited`, `overloaded`, `billing`, `auth_401`, `failures`). */
-  reason?: string;
-  /** One plain sentence for people. */
-  detail?: string;
-  consecutive_failures?: number;
-}
 
 export interface AppDeps {
   config(): Config;
@@ -44,6 +36,8 @@ export interface AppDeps {
   accountGauges?(): AccountGauge[];
   /** Health of each enabled account, for /health. */
   accountHealth(): AccountHealthSummary[];
+  /** The CLI's token for /health details (src/server/operator-token.ts); undefined while there is no master key. */
+  operatorToken?(): string | undefined;
 }
 
 interface Handled {
@@ -66,6 +60,11 @@ interface Handled {
 export function createApp(deps: AppDeps) {
   const authenticate = createAuthenticator();
   const usage = deps.usage ?? createUsageMeter();
+  /** The gateway's own headers, on every answer: the request id, and CORS when the origin is allowed. */
+  const ownHeaders = (request: Request, requestId = requestIdOf(request.headers)): Record<string, string> => ({
+    "x-request-id": requestId,
+    ...corsHeaders(request.headers.get("origin"), deps.config().server.cors_origins),
+  });
 
   async function guarded(
     request: Request,
@@ -80,7 +79,7 @@ export function createApp(deps: AppDeps) {
     const logFields: Record<string, unknown> = { request_id: requestId, method: request.method, route };
     let response: Response;
     let rateHeaders: Record<string, string> | undefined;
-    const own: Record<string, string> = { "x-request-id": requestId, ...corsHeaders(request.headers.get("origin"), config.server.cors_origins) };
+    const own = ownHeaders(request, requestId);
     try {
       const key = authenticate(request.headers, config.gateway_keys, permission, deps.clock());
       logFields.key_id = key.id;
@@ -118,55 +117,76 @@ export function createApp(deps: AppDeps) {
     });
   };
 
+  /**
+   * /health: status and account counts for anyone (load balancers, uptime checks); the version, uptime and each
+   * account's state (ids, reasons, failure details) only for a gateway key with read or admin permission, or the
+   * CLI's operator token. A key that is presented must be valid: a wrong one is a 401, not a shorter answer.
+   */
+  const healthDetailsAllowed = (request: Request): boolean => {
+    const presented = presentedKey(request.headers);
+    if (!presented) return false;
+    if (presented.startsWith(OPERATOR_TOKEN_PREFIX)) {
+      const expected = deps.operatorToken?.();
+      if (expected && hashesEqual(hashKey(presented), hashKey(expected))) return true;
+      throw new GatewayError(401, "authentication", "invalid operator token (it comes from another master key)");
+    }
+    authenticate(request.headers, deps.config().gateway_keys, "read", deps.clock());
+    return true;
+  };
+
+  /** Methods each known path answers, for 405's Allow (read from the routes once the app is built). */
+  let allowed: Map<string, string> | undefined;
+  const allowFor = (path: string): string | undefined => {
+    if (!allowed) {
+      const methods = new Map<string, Set<string>>();
+      for (const r of app.routes) {
+        const set = methods.get(r.path) ?? new Set<string>();
+        set.add(r.method);
+        if (r.method === "GET") set.add("HEAD");
+        methods.set(r.path, set);
+      }
+      allowed = new Map([...methods].map(([p, m]) => [p, [...m, "OPTIONS"].join(", ")]));
+    }
+    return allowed.get(path);
+  };
+
   // standardHostname off: Elysia otherwise takes the path to start at the first "/" from the 11th character of the
   // URL, which cuts the path of a request whose Host is short (`Host: gw` from a reverse proxy: `/v1/models` became
   // `/models`). Off, it looks from the 7th, just past "http://": the gateway serves plain HTTP (TLS ends in front
   // of it), so that is always where the host starts. Same cost: one indexOf either way.
-  return new Elysia({ handler: { standardHostname: false } })
-    .use(
-      swagger({
-        path: "/swagger",
-        specPath: "/swagger/json",
-        documentation: {
-          info: { title: "llm-gateway", version: deps.version, description: "Multi-provider LLM API gateway" },
-          components: {
-            securitySchemes: {
-              bearer: { type: "http", scheme: "bearer", description: "A gateway key (lgw_…)" },
-              apiKey: { type: "apiKey", in: "header", name: "x-api-key", description: "A gateway key (lgw_…)" },
-            },
-          },
-        },
-      }),
-    )
+  const app = new Elysia({ handler: { standardHostname: false } })
     .onRequest(({ request }) => {
       // CORS preflight is answered before routing: browsers send it without credentials.
       if (request.method !== "OPTIONS") return;
-      const cors = corsHeaders(request.headers.get("origin"), deps.config().server.cors_origins);
-      return new Response(null, { status: 204, headers: cors ?? {} });
+      return new Response(null, { status: 204, headers: ownHeaders(request) });
     })
     .onError(({ code, request, error }) => {
       const path = new URL(request.url).pathname;
-      const err =
-        code === "NOT_FOUND"
-          ? new GatewayError(404, "not_found", `no route for ${request.method} ${path}`)
-          : toGatewayError(error);
-      return errorResponse(err, errorDialectForPath(path), { "x-request-id": requestIdOf(request.headers) });
+      let err: GatewayError;
+      if (code === "NOT_FOUND") {
+        const allow = allowFor(path);
+        err = allow
+          ? new GatewayError(405, "invalid_request", `${request.method} is not allowed on ${path}; use ${allow.split(", ")[0]}`, { headers: { allow } })
+          : new GatewayError(404, "not_found", `no route for ${request.method} ${path}`);
+      } else err = toGatewayError(error);
+      const requestId = requestIdOf(request.headers);
+      // The path is the client's: cut, so a long one cannot bloat the log.
+      deps.log.log("info", "request", { request_id: requestId, method: request.method, route: "-", path: path.slice(0, 200), status: err.status });
+      return errorResponse(err, errorDialectForPath(path), ownHeaders(request, requestId));
     })
+    .use(docsRoutes({ version: deps.version, headers: (request) => ownHeaders(request) }))
     .get(
       "/health",
-      () => {
-        const items = deps.accountHealth();
-        const healthy = items.filter((a) => a.state === "healthy").length;
-        const status = items.length === 0 || healthy === items.length ? "ok" : healthy > 0 ? "degraded" : "unhealthy";
-        return Response.json(
-          {
-            status,
-            version: deps.version,
-            uptime_s: Math.round((deps.clock() - deps.startedAt) / 1000),
-            accounts: { healthy, total: items.length, items },
-          },
-          { status: status === "unhealthy" ? 503 : 200 },
-        );
+      ({ request }) => {
+        const headers = ownHeaders(request);
+        try {
+          const details = healthDetailsAllowed(request);
+          const uptimeS = Math.round((deps.clock() - deps.startedAt) / 1000);
+          const doc = healthDocument(deps.accountHealth(), details ? { version: deps.version, uptimeS } : undefined);
+          return Response.json(doc, { status: doc.status === "unhealthy" ? 503 : 200, headers });
+        } catch (e) {
+          return errorResponse(toGatewayError(e), "openai-chat", headers);
+        }
       },
       { detail: openapiDetails.health },
     )
@@ -202,6 +222,7 @@ export function createApp(deps: AppDeps) {
       },
       { detail: openapiDetails.models },
     );
+  return app;
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -1,4 +1,5 @@
 import { Type as T, type TSchema } from "@sinclair/typebox";
+import { HealthDocument } from "./health-document.ts";
 
 /**
  * OpenAPI descriptions of the routes, given as `detail` so that documenting a route never makes Elysia validate
@@ -50,27 +51,6 @@ const MessagesResponse = T.Object(
   { id: T.String(), type: T.Literal("message"), role: T.Literal("assistant"), model: T.String(), content: T.Array(T.Any()), stop_reason: T.Any(), usage: T.Any() },
   { additionalProperties: true },
 );
-const Health = T.Object({
-  status: T.Union([T.Literal("ok"), T.Literal("degraded"), T.Literal("unhealthy")]),
-  version: T.String(),
-  uptime_s: T.Number(),
-  accounts: T.Object({
-    healthy: T.Integer(),
-    total: T.Integer(),
-    items: T.Array(
-      T.Object({
-        id: T.String(),
-        /** healthy, cooling, circuit_open, half_open, auth_failed */
-        state: T.String(),
-        until: T.Optional(T.String({ description: "ISO time the account comes back by itself" })),
-        reason: T.Optional(T.String({ description: "rate_limited, overloaded, billing, auth_401, auth_403, failures" })),
-        detail: T.Optional(T.String()),
-        consecutive_failures: T.Optional(T.Integer()),
-      }),
-    ),
-  }),
-});
-
 const json = (schema: TSchema) => ({ "application/json": { schema } });
 const errors = (schema: TSchema) =>
   Object.fromEntries(
@@ -115,9 +95,15 @@ const ModelList = T.Union([
 
 export const openapiDetails = {
   health: {
-    summary: "Gateway health (no auth)",
+    summary: "Gateway health: status and counts without a key; each account's state with a read or admin key",
     tags: ["system"],
-    responses: { "200": { description: "Healthy or degraded", content: json(Health) }, "503": { description: "Unhealthy", content: json(Health) } },
+    security: [{}, ...security],
+    responses: {
+      "200": { description: "Healthy or degraded", content: json(HealthDocument) },
+      "503": { description: "Unhealthy", content: json(HealthDocument) },
+      "401": { description: "A key was sent and it is not valid", content: json(OpenAIError) },
+      "403": { description: "The key has neither read nor admin permission", content: json(OpenAIError) },
+    },
   } as Record<string, unknown>,
   chatCompletions: llmRoute("OpenAI Chat Completions", "openai", ChatRequest, ChatResponse, OpenAIError),
   completions: llmRoute("OpenAI legacy Completions (an Anthropic-shaped body is recognised too)", "openai", CompletionsRequest, T.Any(), OpenAIError),

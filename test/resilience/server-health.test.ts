@@ -1,6 +1,6 @@
 /**
  * The running server end to end: the `routing` section of the file drives the router and the active prober,
- * /health carries each account's breaker / cooldown / auth state with a reason, `status`, `upstream list` and
+ * /health carries each account's breaker / cooldown / auth state with a reason (to a key), `status`, `upstream list` and
  * `upstream show` show it (and say plainly when an account fails authentication), a probe brings a fixed
  * account back, and an account removed from the file is forgotten by the health registry.
  */
@@ -66,7 +66,10 @@ test("auth failure shows in /health, status, upstream list/show; a probe brings 
   expect(res.status).toBe(200);
   expect(((await res.json()) as any).choices[0].message.content).toBe("from B");
 
-  const health = (await (await fetch(`${server.url}/health`)).json()) as any;
+  // Without a key: status and counts only. With a read key: each account's state. The CLI below shows the states
+  // with its operator token (derived from the master key it shares with the server).
+  expect(await (await fetch(`${server.url}/health`)).json()).toEqual({ status: "degraded", accounts: { healthy: 1, total: 2 } });
+  const health = (await (await fetch(`${server.url}/health`, { headers: { authorization: `Bearer ${k.raw}` } })).json()) as any;
   expect(health.status).toBe("degraded");
   const itemA = health.accounts.items.find((i: { id: string }) => i.id === "up_a");
   expect(itemA).toMatchObject({ state: "auth_failed", reason: "auth_401", consecutive_failures: 0 });

@@ -81,8 +81,20 @@ describe("rate limit", () => {
 
 describe("CORS", () => {
   const k = testKey();
-  test("preflight is answered without auth, with the allowed headers", async () => {
+  test("none by default: no origin is allowed until cors_origins names it", async () => {
     const { request } = testApp(testConfig({ gateway_keys: [k.key] }));
+    const res = await request("/v1/messages", { method: "OPTIONS", headers: { origin: "https://app.example", "access-control-request-method": "POST" } });
+    expect(res.status).toBe(204);
+    expect(res.headers.get("access-control-allow-origin")).toBeNull();
+    expect(res.headers.get("x-request-id")).toBeTruthy();
+    const get = await request("/v1/models", { headers: { origin: "https://app.example", authorization: `Bearer ${k.raw}` } });
+    expect(get.status).toBe(200);
+    expect(get.headers.get("access-control-allow-origin")).toBeNull();
+  });
+
+  test("preflight is answered without auth, with the allowed headers", async () => {
+    const base = testConfig({ gateway_keys: [k.key] });
+    const { request } = testApp({ ...base, server: { ...base.server, cors_origins: ["*"] } });
     const res = await request("/v1/messages", { method: "OPTIONS", headers: { origin: "https://app.example", "access-control-request-method": "POST" } });
     expect(res.status).toBe(204);
     expect(res.headers.get("access-control-allow-origin")).toBe("*");
@@ -197,13 +209,11 @@ describe("bad input", () => {
 });
 
 describe("health and docs", () => {
-  test("/health needs no auth and reports accounts", async () => {
+  test("/health needs no auth and then gives status and counts only", async () => {
     const { request } = testApp(testConfig({ upstream_accounts: [testAccount(), testAccount()] }));
     const res = await request("/health");
     expect(res.status).toBe(200);
-    const body = (await res.json()) as any;
-    expect(body).toMatchObject({ status: "ok", version: "0.0.0-test", accounts: { healthy: 2, total: 2 } });
-    expect(typeof body.uptime_s).toBe("number");
+    expect(await res.json()).toEqual({ status: "ok", accounts: { healthy: 2, total: 2 } });
   });
 
   test("/swagger/json documents every route with its auth scheme and schemas", async () => {

@@ -60,7 +60,7 @@ export const allAccountsRouter: RouterPort = {
 
 export function testApp(
   config: Config,
-  opts: { fetch?: FetchFn; router?: RouterPort; clock?: () => number; credentials?: Record<string, string> } = {},
+  opts: { fetch?: FetchFn; router?: RouterPort; clock?: () => number; credentials?: Record<string, string>; operatorToken?: string } = {},
 ) {
   let current = config;
   const usage = createUsageMeter();
@@ -73,6 +73,7 @@ export function testApp(
     version: "0.0.0-test",
     startedAt: Date.now(),
     accountHealth: () => current.upstream_accounts.map((a) => ({ id: a.id, state: "healthy" })),
+    operatorToken: () => opts.operatorToken,
     proxy: {
       config: () => current,
       router: opts.router ?? allAccountsRouter,

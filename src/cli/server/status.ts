@@ -1,6 +1,6 @@
 import { Command, Option } from "clipanion";
 import { BaseCommand } from "../base-command.ts";
-import { healthExitCode, probeHealth } from "../probe-health.ts";
+import { healthExitCode, healthToken, probeHealth } from "../probe-health.ts";
 
 export class ServerStatusCommand extends BaseCommand {
   static override paths = [["server", "status"]];
@@ -15,7 +15,7 @@ export class ServerStatusCommand extends BaseCommand {
   async run() {
     const store = this.store();
     const config = store.load();
-    const probe = await probeHealth(this.context.fetch, config.server.host, config.server.port);
+    const probe = await probeHealth(this.context.fetch, config.server.host, config.server.port, { token: healthToken(store) });
     const report = probe.up ? probe.report : undefined;
     const summary = {
       config: store.path,

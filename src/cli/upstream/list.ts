@@ -20,7 +20,7 @@ export class UpstreamListCommand extends BaseCommand {
     const accounts = config.upstream_accounts;
     // Masking first: a wrong master key fails before any network call.
     const masked = accounts.map((a) => accountView(a, store.cipher));
-    const { byId } = await fetchAccountHealth(this.context.fetch, config);
+    const { byId } = await fetchAccountHealth(this.context.fetch, config, store);
     const views = masked.map((v, i) => ({ ...v, ...accountHealthView(accounts[i]!, byId.get(v.id)) }));
     const notices = accounts.flatMap((a, i) => authFailureNotice(a, views[i]!) ?? []);
     this.output(this.json, views, () => {

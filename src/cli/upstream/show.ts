@@ -20,7 +20,7 @@ export class UpstreamShowCommand extends BaseCommand {
     const config = store.load();
     const account = config.upstream_accounts[findIndex(config.upstream_accounts, this.id, "upstream account")]!;
     const masked = accountView(account, store.cipher);
-    const { byId } = await fetchAccountHealth(this.context.fetch, config);
+    const { byId } = await fetchAccountHealth(this.context.fetch, config, store);
     const health = accountHealthView(account, byId.get(account.id));
     const notice = authFailureNotice(account, health);
     this.output(this.json, { ...masked, ...health }, () => {
