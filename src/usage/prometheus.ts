@@ -1,4 +1,4 @@
-import type { UsageMeter } from "./usage-meter.ts";
+import { MAX_MODEL_LABEL, MAX_MODELS, type UsageMeter } from "./usage-meter.ts";
 
 export interface AccountGauge {
   id: string;
@@ -16,7 +16,11 @@ export function renderPrometheus(meter: UsageMeter, accounts: AccountGauge[], up
   const family = (name: string, type: string, help: string) => out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
   const rows = meter.snapshot();
 
-  family("llm_gateway_requests_total", "counter", "Requests answered, by gateway key, upstream account, model and status class.");
+  family(
+    "llm_gateway_requests_total",
+    "counter",
+    `Requests answered, by gateway key, upstream account, model and status class (the first ${MAX_MODELS} model names of at most ${MAX_MODEL_LABEL} characters; the rest as model="other").`,
+  );
   for (const r of rows) out.push(`llm_gateway_requests_total${labels(r.labels)} ${r.totals.requests}`);
   family("llm_gateway_tokens_total", "counter", "Tokens reported by upstreams, by direction (input includes cached).");
   for (const r of rows) {

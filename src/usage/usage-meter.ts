@@ -35,6 +35,13 @@ export interface UsageMeter {
   latencyHistogram(): { bounds: number[]; counts: number[]; sum: number; count: number };
 }
 
+/**
+ * Bounds on what clients can make /metrics grow by: model names are the clients' (any name a catch-all account
+ * serves), so at most MAX_MODELS distinct names get a label of their own, each at most MAX_MODEL_LABEL characters;
+ * later or longer names are counted under `other`. Past MAX_ROWS label combinations in all, new ones share one row.
+ */
+export const MAX_MODELS = 100;
+export const MAX_MODEL_LABEL = 128;
 const MAX_ROWS = 10_000;
 const BOUNDS = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000];
 
@@ -50,10 +57,18 @@ export function createUsageMeter(): UsageMeter {
   const buckets = new Array<number>(BOUNDS.length + 1).fill(0);
   let latencySum = 0;
   let latencyCount = 0;
+  const models = new Set<string>();
+  const modelLabel = (model: string | undefined): string => {
+    if (model === undefined) return "-";
+    if (models.has(model)) return model;
+    if (model.length > MAX_MODEL_LABEL || models.size >= MAX_MODELS) return "other";
+    models.add(model);
+    return model;
+  };
   const row = (l: UsageLabels, status: string): UsageTotals => {
     const key = l.keyId ?? "-";
     const account = l.accountId ?? "-";
-    const model = l.model ?? "-";
+    const model = modelLabel(l.model);
     const found = tree.get(key)?.get(account)?.get(model)?.get(status);
     if (found) return found.totals;
     // Labels come partly from clients (model names): past a bound, new combinations share one row.

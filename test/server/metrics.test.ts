@@ -30,3 +30,20 @@ test("/metrics: requests, tokens from JSON and streams (passthrough), latency hi
   expect(text).toMatch(/llm_gateway_request_duration_ms_count \d+/);
   expect(text).toContain("# TYPE llm_gateway_requests_total counter");
 });
+
+test("/metrics stays bounded whatever model names a write key sends: 100 names of ≤ 128 characters, then `other`", async () => {
+  const user = testKey();
+  const admin = testKey({ permissions: ["admin"] });
+  const { request } = testApp(testConfig({ gateway_keys: [user.key, admin.key], upstream_accounts: [testAccount()] }));
+  const h = { authorization: `Bearer ${user.raw}` };
+  const names = [...Array.from({ length: 150 }, (_, i) => `name-${i}`), "y".repeat(100_000)];
+  for (const model of names) {
+    expect((await request("/v1/chat/completions", { json: { model, max_tokens: 1, messages: [{ role: "user", content: "a" }] }, headers: h })).status).toBe(200);
+  }
+  const text = await (await request("/metrics", { headers: { authorization: `Bearer ${admin.raw}` } })).text();
+  const models = new Set([...text.matchAll(/model="([^"]*)"/g)].map((m) => m[1]));
+  expect(models.size).toBe(101);
+  expect(models.has("other")).toBe(true);
+  expect(Math.max(...text.split("\n").map((l) => l.length))).toBeLessThan(1000);
+  expect(text).toMatch(/llm_gateway_requests_total\{key="[^"]+",account="[^"]+",model="other",status="2xx"\} 51/);
+});
