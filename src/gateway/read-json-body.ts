@@ -9,20 +9,23 @@ export interface JsonBody {
  * Reads and parses a request body within the configured size limit; errors name the problem.
  * This is the body limit: Bun's own is set out of reach (src/runtime/start-server.ts), because Bun answers a body
  * over it with a bare 413 (no body, no request id, no log line). A declared Content-Length over the limit is refused
- * before a byte is read; a body without one (chunked) is refused as soon as what arrived passes the limit.
- * A declared length within the limit is read with `request.text()`: the cheapest way to one string (a 30 MB body
- * peaks at about twice its size while read), which JSON.parse then shares rather than copies.
+ * before a byte is read; a chunked body is refused as soon as what arrived passes the limit. Any other body (a
+ * declared length within the limit, or a Request made in process) is read with `request.text()`: the cheapest way
+ * to one string (a 30 MB body peaks at about twice its size while read), which JSON.parse then shares, not copies.
  */
 export async function readJsonBody(request: Request, limit: number): Promise<JsonBody> {
   const declared = request.headers.get("content-length");
   if (declared !== null && !(Number(declared) <= limit)) throw tooLarge(limit);
   let text: string;
   try {
-    text = declared !== null ? await request.text() : await readUnsized(request, limit);
+    text = request.headers.has("transfer-encoding") ? await readUnsized(request, limit) : await request.text();
   } catch (e) {
     if (e instanceof GatewayError) throw e;
     throw invalidRequest(`request body could not be read: ${(e as Error)?.message ?? e}`);
   }
+  // Without a declared length (a Request made in process) the limit is checked once read; UTF-8 takes at most
+  // three bytes per UTF-16 unit, so only a long text is measured.
+  if (declared === null && text.length * 3 > limit && Buffer.byteLength(text) > limit) throw tooLarge(limit);
   if (!text) throw invalidRequest("request body is empty; expected a JSON object");
   let json: unknown;
   try {
