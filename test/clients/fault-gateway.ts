@@ -46,6 +46,8 @@ export async function startFaultGateway(
     c.upstream_accounts = accounts.map((a, i) => account(a.kind, upstreams[i]!.url, NAMES[i]!));
     c.routing = { ...c.routing, ...routing };
     c.proxy = { ...c.proxy, ...proxy };
+    // CORS is off by default; on here, so tests see that the gateway's CORS headers survive an upstream's answer.
+    c.server.cors_origins = ["*"];
   });
   const router = createRouter({ clock, options: routingOptionsFromConfig(store.load().routing) });
   const server = startServer({ store, host: "127.0.0.1", port: 0, version: "test", logSink: { write() {} }, router });
