@@ -24,8 +24,9 @@ export class HealthCommand extends BaseCommand {
     const names = new Map(config.upstream_accounts.map((a) => [a.id, a.name]));
     this.output(this.json, report, () =>
       [
-        `${report.status}: version ${report.version}, up ${report.uptime_s}s, ${report.accounts?.healthy ?? 0}/${report.accounts?.total ?? 0} accounts healthy`,
-        ...(report.accounts?.items ?? [])
+        // Version and uptime come with the details only (a server started with another master key withholds them).
+        `${report.status}: ${report.version !== undefined ? `version ${report.version}, up ${report.uptime_s}s, ` : ""}${report.accounts.healthy}/${report.accounts.total} accounts healthy`,
+        ...(report.accounts.items ?? [])
           .filter((a) => a.state !== "healthy")
           .map((a) => `  ${names.get(a.id) ?? a.id}: ${a.state}${a.until ? ` until ${new Date(a.until).toISOString()}` : ""}`),
       ].join("\n"),

@@ -50,7 +50,8 @@ export class StatusCommand extends BaseCommand {
         lines.push(`server    up at ${probe.url.replace(/\/health$/, "")}${bits.some(Boolean) ? ` (${bits.filter(Boolean).join(", ")})` : ""}`);
       }
       lines.push(`keys      ${keys.total} (${keys.active} active)`);
-      const healthy = accounts.filter((a) => a.health === "healthy").length;
+      // Without the details (another master key than the server's) the server's own count still says something.
+      const healthy = report && !report.accounts.items ? report.accounts.healthy : accounts.filter((a) => a.health === "healthy").length;
       lines.push(`accounts  ${accounts.length}${probe.up ? ` (${healthy} healthy)` : ""}`);
       if (accounts.length) {
         lines.push(

@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import type { FetchLike } from "../../src/cli/base-command.ts";
 import { healthUrl } from "../../src/cli/probe-health.ts";
 import { ConfigStore } from "../../src/config/store.ts";
-import { sandbox, type Sandbox } from "./cli-harness.ts";
+import { operatorToken } from "../../src/server/operator-token.ts";
+import { MASTER_KEY, sandbox, type Sandbox } from "./cli-harness.ts";
 
 let sb: Sandbox;
 beforeEach(() => (sb = sandbox()));
@@ -54,6 +55,25 @@ describe("status", () => {
     const human = (await sb.run(["status"], { fetch })).stdout;
     expect(human).toContain("server    up at http://127.0.0.1:3847 (degraded, version 0.1.0, up 42s)");
     expect(human).toContain("cooling until 2030-01-01T00:00:00.000Z");
+  });
+
+  test("the CLI sends its operator token; a server with another master key refuses it and still gives counts", async () => {
+    await seed();
+    const sent: (string | null)[] = [];
+    const fetch: FetchLike = async (_url, init) => {
+      const auth = new Headers(init?.headers).get("authorization");
+      sent.push(auth);
+      if (auth) return Response.json({ error: { message: "invalid operator token", type: "invalid_request_error", param: null, code: "invalid_api_key" } }, { status: 401 });
+      return Response.json({ status: "ok", accounts: { healthy: 2, total: 2 } });
+    };
+    const health = await sb.run(["health"], { fetch });
+    expect(health.code).toBe(0);
+    expect(health.stdout.trim()).toBe("ok: 2/2 accounts healthy");
+    expect(sent[0]).toBe(`Bearer ${operatorToken(Buffer.from(MASTER_KEY, "hex"))}`);
+    expect(sent[1]).toBeNull();
+    const status = await sb.run(["status"], { fetch });
+    expect(status.stdout).toMatch(/^accounts\s+2 \(2 healthy\)$/m);
+    expect(status.stdout).toContain("unknown");
   });
 
   test("server up (real socket on port 0): an unhealthy 503 still counts as up", async () => {

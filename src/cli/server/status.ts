@@ -29,7 +29,7 @@ export class ServerStatusCommand extends BaseCommand {
     this.output(this.json, summary, () =>
       [
         probe.up
-          ? `running: ${probe.url} answers ${report ? `${report.status}, version ${report.version}, up ${report.uptime_s}s` : `HTTP ${probe.httpStatus}`}`
+          ? `running: ${probe.url} answers ${report ? `${report.status}${report.version !== undefined ? `, version ${report.version}, up ${report.uptime_s}s` : ""}` : `HTTP ${probe.httpStatus}`}`
           : `not running: ${probe.error}`,
         `config:   ${summary.config}`,
         `listen:   ${summary.address}`,
