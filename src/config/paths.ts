@@ -14,3 +14,5 @@ export function resolveConfigPath(flag: string | undefined, env: Record<string, 
 /** The generated master key sits beside the config file, mode 0600. */
 export const masterKeyPath = (configPath: string) => join(dirname(configPath), "master.key");
 export const lockPath = (configPath: string) => `${configPath}.lock`;
+/** The usage ledger's SQLite file when `usage.path` names none. */
+export const usageDbPath = (configPath: string) => join(dirname(configPath), "usage.db");

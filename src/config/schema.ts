@@ -205,6 +205,44 @@ export const EnvironmentConfig = T.Object(
 export const ENV_NAMES = ["http_proxy", "https_proxy", "no_proxy"] as const;
 export type EnvName = (typeof ENV_NAMES)[number];
 
+/** Prices in USD per million tokens. Reasoning tokens are billed as output. */
+export const ModelPrice = T.Object({
+  input: T.Number({ minimum: 0 }),
+  output: T.Number({ minimum: 0 }),
+  /** Cached prompt tokens read; absent: the input price. */
+  cache_read: T.Optional(T.Number({ minimum: 0 })),
+  /** Prompt tokens written to the cache; absent: the input price. */
+  cache_write: T.Optional(T.Number({ minimum: 0 })),
+});
+export type ModelPrice = Static<typeof ModelPrice>;
+
+/**
+ * The usage ledger: one row per client request in SQLite (a file beside the config) or PostgreSQL
+ * (`database_url`). See docs/USAGE_LEDGER.md. Durations are seconds.
+ */
+export const UsageConfig = T.Object(
+  {
+    enabled: T.Boolean({ default: true }),
+    /** `postgres://…` to keep the ledger in PostgreSQL; empty: SQLite at `path`. */
+    database_url: T.String({ default: "" }),
+    /** The SQLite file; empty: `usage.db` beside the config file. */
+    path: T.String({ default: "" }),
+    /** Days request rows are kept; hourly and daily totals are kept `rollup_retention_days`. */
+    retention_days: T.Integer({ minimum: 1, default: 90 }),
+    rollup_retention_days: T.Integer({ minimum: 1, default: 800 }),
+    /** Rows are written at least this often (seconds)… */
+    flush_interval: T.Number({ exclusiveMinimum: 0, maximum: 60, default: 1 }),
+    /** …or as soon as this many are waiting. */
+    batch_size: T.Integer({ minimum: 1, maximum: 5000, default: 500 }),
+    /** Rows kept in memory while the database cannot take them; past this, new rows are dropped (and counted). */
+    buffer_size: T.Integer({ minimum: 1, default: 100000 }),
+    /** Per-model prices, over the built-in table (exact model names, lower case). */
+    prices: T.Record(T.String({ minLength: 1 }), ModelPrice, { default: {} }),
+  },
+  { default: {} },
+);
+export type UsageConfig = Static<typeof UsageConfig>;
+
 export const Config = T.Object(
   {
     server: ServerConfig,
@@ -215,6 +253,7 @@ export const Config = T.Object(
     routing: RoutingConfig,
     logging: LoggingConfig,
     environment: EnvironmentConfig,
+    usage: UsageConfig,
   },
   { additionalProperties: false },
 );

@@ -1,0 +1,290 @@
+import { SQL } from "bun";
+import { existsSync, mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { LATEST_SCHEMA_VERSION, MIGRATIONS, MIGRATIONS_TABLE, type SqlDialect } from "./migrations.ts";
+import { planSegments, type SegmentSource } from "./query-plan.ts";
+import { DAY_MS, HOUR_MS, ROLLUP_SUMS, rollupIncrements, type RollupRow } from "./rollup.ts";
+import { addSums, emptySums, reportOf, type UsageQuery, type UsageReport, type UsageSums } from "./usage-report.ts";
+import { ROW_COLUMNS, type UsageRow } from "./usage-row.ts";
+
+/** Where the ledger lives: a SQLite file, or a PostgreSQL database by URL. */
+export type LedgerTarget = { kind: "sqlite"; path: string } | { kind: "postgres"; url: string };
+
+export interface PruneResult {
+  rows: number;
+  hourly: number;
+  daily: number;
+}
+
+/** The ledger's database, whatever it is and wherever it runs (this thread, or a worker: worker-store.ts). */
+export interface LedgerStore {
+  /** Connects and applies migrations when not done yet, or again after a failure; rejects with the database's error. */
+  ready(): Promise<void>;
+  /** The rows and their hourly and daily totals, in one transaction: all or nothing. */
+  insertBatch(rows: readonly UsageRow[]): Promise<void>;
+  /** `rowsFrom`: request rows before it are gone (retention); see query-plan.ts. */
+  query(q: UsageQuery, opts?: { rowsFrom?: number }): Promise<UsageReport>;
+  /** Deletes request rows before `rows` and hourly/daily totals before `rollups` (epoch ms). */
+  prune(before: { rows: number; rollups: number }): Promise<PruneResult>;
+  close(): Promise<void>;
+}
+
+export interface SqlStoreOptions {
+  /** SQLite: how long a write waits for another writer's lock before failing as "locked". */
+  busyTimeoutMs?: number;
+  /** Something worth one log line happened that is not a failure (a missing database file was created anew). */
+  onNotice?: (message: string) => void;
+}
+
+/** Thrown when the database was migrated by a newer gateway: its rows may not mean what this build thinks. */
+export class LedgerSchemaError extends Error {
+  readonly code = "LEDGER_SCHEMA_NEWER";
+}
+
+/** Rows per INSERT statement: 21 columns × 1000 stays under SQLite's 32,766 parameters (PostgreSQL's 65,535). */
+const CHUNK = 1000;
+/** Rows deleted per statement while pruning, so one prune never holds the write lock for long. */
+const PRUNE_CHUNK = 5000;
+
+const upsert = (table: string, dialect: SqlDialect) => {
+  const larger = dialect === "postgres" ? "GREATEST" : "MAX";
+  const sums = ROLLUP_SUMS.map((c) => `${c} = ${table}.${c} + excluded.${c}`).join(", ");
+  return `ON CONFLICT (bucket, key_id, account_id, model) DO UPDATE SET ${sums}, last_ts = ${larger}(${table}.last_ts, excluded.last_ts)`;
+};
+
+const ROW_SUMS = `COUNT(*) AS requests,
+  SUM(CASE WHEN status < 400 THEN 1 ELSE 0 END) AS successes,
+  SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END) AS errors,
+  SUM(COALESCE(input_tokens, 0)) AS input_tokens,
+  SUM(COALESCE(output_tokens, 0)) AS output_tokens,
+  SUM(COALESCE(cache_read_tokens, 0)) AS cache_read_tokens,
+  SUM(COALESCE(cache_write_tokens, 0)) AS cache_write_tokens,
+  SUM(COALESCE(reasoning_tokens, 0)) AS reasoning_tokens,
+  SUM(COALESCE(cost_usd, 0)) AS cost_usd,
+  SUM(CASE WHEN cost_usd IS NULL THEN 1 ELSE 0 END) AS unknown_cost_requests,
+  SUM(total_ms) AS total_ms_sum,
+  SUM(COALESCE(ttfb_ms, 0)) AS ttfb_ms_sum,
+  COUNT(ttfb_ms) AS ttfb_count,
+  MAX(ts) AS last_ts`;
+const ROLLUP_SELECT = `${ROLLUP_SUMS.map((c) => `SUM(${c}) AS ${c}`).join(", ")}, MAX(last_ts) AS last_ts`;
+const ROW_MODEL = "COALESCE(model_served, model_requested, '')";
+
+/** Per source: its table, time column, and the expressions that group and filter it. */
+const SOURCES: Record<SegmentSource, { table: string; time: string; sums: string; key: string; account: string; model: string; day: string; hour: string }> = {
+  rows: {
+    table: "usage_requests", time: "ts", sums: ROW_SUMS, key: "COALESCE(key_id, '')", account: "COALESCE(account_id, '')",
+    model: ROW_MODEL, day: `(ts / ${DAY_MS}) * ${DAY_MS}`, hour: `(ts / ${HOUR_MS}) * ${HOUR_MS}`,
+  },
+  hourly: {
+    table: "usage_hourly", time: "bucket", sums: ROLLUP_SELECT, key: "key_id", account: "account_id", model: "model",
+    day: `(bucket / ${DAY_MS}) * ${DAY_MS}`, hour: "bucket",
+  },
+  daily: {
+    table: "usage_daily", time: "bucket", sums: ROLLUP_SELECT, key: "key_id", account: "account_id", model: "model",
+    day: "bucket", hour: "bucket",
+  },
+};
+
+/**
+ * The ledger in a database through Bun's SQL client. SQLite: the file is created (with its folder) when missing,
+ * in WAL mode (readers never wait for the writer; a commit survives the process being killed). Any failure drops
+ * a SQLite connection and marks the schema unchecked, so the next call reopens and re-migrates: a file deleted or
+ * made read-only and back, a database recreated empty, all heal on the next attempt. PostgreSQL's pool reconnects
+ * by itself.
+ */
+export function createSqlLedgerStore(target: LedgerTarget, opts: SqlStoreOptions = {}): LedgerStore {
+  const dialect: SqlDialect = target.kind;
+  let sql: SQL | undefined;
+  let checked = false;
+  let closed = false;
+  const upsertHourly = upsert("usage_hourly", dialect);
+  const upsertDaily = upsert("usage_daily", dialect);
+
+  const drop = async () => {
+    const old = sql;
+    sql = undefined;
+    checked = false;
+    await old?.close({ timeout: 0 }).catch(() => {});
+  };
+
+  const connect = async (): Promise<SQL> => {
+    if (target.kind === "postgres") return new SQL(target.url, { max: 4, idleTimeout: 60, connectionTimeout: 10 });
+    mkdirSync(dirname(target.path), { recursive: true });
+    const db = new SQL({ adapter: "sqlite", filename: target.path, create: true, readwrite: true });
+    try {
+      await db.unsafe(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 1000))}`);
+      await db`PRAGMA journal_mode = WAL`;
+      // With WAL, NORMAL loses nothing when the process dies; only a power cut can take the last commits.
+      await db`PRAGMA synchronous = NORMAL`;
+    } catch (err) {
+      await db.close({ timeout: 0 }).catch(() => {});
+      throw err;
+    }
+    return db;
+  };
+
+  const ready = async (): Promise<SQL> => {
+    if (closed) throw new Error("the usage ledger is closed");
+    if (sql && target.kind === "sqlite" && !existsSync(target.path)) {
+      await drop();
+      opts.onNotice?.(`usage database file ${target.path} was missing: a new one is created`);
+    }
+    if (sql && checked) return sql;
+    try {
+      sql ??= await connect();
+      await migrate(sql, dialect);
+      checked = true;
+      return sql;
+    } catch (err) {
+      await failed();
+      throw err;
+    }
+  };
+
+  const failed = async () => {
+    if (dialect === "sqlite") await drop();
+    else checked = false;
+  };
+
+  const guarded = async <R>(fn: (db: SQL) => Promise<R>): Promise<R> => {
+    const db = await ready();
+    try {
+      return await fn(db);
+    } catch (err) {
+      await failed();
+      throw err;
+    }
+  };
+
+  return {
+    ready: async () => {
+      await ready();
+    },
+
+    insertBatch: (rows) => {
+      if (rows.length === 0) return Promise.resolve();
+      const hourly = rollupIncrements(rows, HOUR_MS);
+      const daily = rollupIncrements(rows, DAY_MS);
+      return guarded((db) =>
+        db.begin(async (tx) => {
+          for (let i = 0; i < rows.length; i += CHUNK) await tx`INSERT INTO usage_requests ${tx(columnsOf(rows, i, CHUNK))}`;
+          for (let i = 0; i < hourly.length; i += CHUNK) await tx`INSERT INTO usage_hourly ${tx(hourly.slice(i, i + CHUNK))} ${tx.unsafe(upsertHourly)}`;
+          for (let i = 0; i < daily.length; i += CHUNK) await tx`INSERT INTO usage_daily ${tx(daily.slice(i, i + CHUNK))} ${tx.unsafe(upsertDaily)}`;
+        }),
+      );
+    },
+
+    query: (q, o = {}) =>
+      guarded(async (db) => {
+        const plan = planSegments(q.since, q.until, { useDaily: q.groupBy !== "hour", rowsFrom: o.rowsFrom });
+        const groups = new Map<string | number, UsageSums>();
+        for (const seg of plan.segments) {
+          for (const r of await segmentQuery(db, seg.source, seg.from, seg.to, q)) {
+            const k = groupKey(q, r.grp);
+            let into = groups.get(k);
+            if (!into) groups.set(k, (into = emptySums()));
+            addSums(into, sumsOf(r));
+          }
+        }
+        return reportOf(q, plan.since, groups);
+      }),
+
+    prune: (before) =>
+      guarded(async (db) => {
+        let rows = 0;
+        for (;;) {
+          const r = await db`DELETE FROM usage_requests WHERE id IN (SELECT id FROM usage_requests WHERE ts < ${before.rows} LIMIT ${PRUNE_CHUNK})`;
+          rows += r.affectedRows ?? r.count;
+          if ((r.affectedRows ?? r.count) < PRUNE_CHUNK) break;
+        }
+        const h = await db`DELETE FROM usage_hourly WHERE bucket < ${before.rollups}`;
+        const d = await db`DELETE FROM usage_daily WHERE bucket < ${before.rollups}`;
+        return { rows, hourly: h.affectedRows ?? h.count, daily: d.affectedRows ?? d.count };
+      }),
+
+    close: async () => {
+      closed = true;
+      const old = sql;
+      sql = undefined;
+      await old?.close({ timeout: 5 });
+    },
+  };
+}
+
+/** One transaction: the migrations table, a check that no newer gateway wrote here, then what is missing. */
+async function migrate(db: SQL, dialect: SqlDialect): Promise<void> {
+  await db.begin(async (tx) => {
+    // Two gateways starting at once on one PostgreSQL database take turns here.
+    if (dialect === "postgres") await tx.unsafe("SELECT pg_advisory_xact_lock(7366521901)");
+    await tx.unsafe(MIGRATIONS_TABLE);
+    const rows: { version: unknown }[] = await tx`SELECT version FROM usage_migrations`;
+    const applied = new Set(rows.map((r) => Number(r.version)));
+    const newest = Math.max(0, ...applied);
+    if (newest > LATEST_SCHEMA_VERSION) {
+      throw new LedgerSchemaError(
+        `the usage database is at schema version ${newest}, newer than this gateway's ${LATEST_SCHEMA_VERSION}: upgrade the gateway`,
+      );
+    }
+    for (const m of MIGRATIONS) {
+      if (applied.has(m.version)) continue;
+      for (const statement of m.statements[dialect]) await tx.unsafe(statement);
+      await tx`INSERT INTO usage_migrations (version, name, applied_at) VALUES (${m.version}, ${m.name}, ${Date.now()})`;
+    }
+  });
+}
+
+function columnsOf(rows: readonly UsageRow[], from: number, count: number): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  const end = Math.min(rows.length, from + count);
+  for (let i = from; i < end; i++) {
+    const r = rows[i]!;
+    const o: Record<string, unknown> = {};
+    for (const [field, column] of ROW_COLUMNS) o[column] = r[field];
+    o.stream = r.stream ? 1 : 0;
+    out.push(o);
+  }
+  return out;
+}
+
+type SumsRow = Record<keyof Omit<RollupRow, "bucket" | "key_id" | "account_id" | "model">, unknown> & { grp: unknown };
+
+function segmentQuery(db: SQL, source: SegmentSource, from: number, to: number, q: UsageQuery): Promise<SumsRow[]> {
+  const s = SOURCES[source];
+  const group = q.groupBy ? s[q.groupBy] : "''";
+  const filters = [
+    q.keyId !== undefined ? db`AND ${db.unsafe(s.key)} = ${q.keyId}` : db``,
+    q.accountId !== undefined ? db`AND ${db.unsafe(s.account)} = ${q.accountId}` : db``,
+    q.model !== undefined ? db`AND ${db.unsafe(s.model)} = ${q.model}` : db``,
+  ];
+  // Without a grouping the query is a plain aggregate (an aggregate over no rows answers one row of nulls).
+  return db`SELECT ${db.unsafe(group)} AS grp, ${db.unsafe(s.sums)} FROM ${db.unsafe(s.table)}
+    WHERE ${db.unsafe(s.time)} >= ${from} AND ${db.unsafe(s.time)} < ${to} ${filters}
+    ${q.groupBy ? db.unsafe(`GROUP BY ${group}`) : db``}` as Promise<SumsRow[]>;
+}
+
+/** PostgreSQL returns BIGINT and NUMERIC sums as strings; every figure here fits a double. */
+const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
+
+function sumsOf(r: SumsRow): UsageSums {
+  return {
+    requests: num(r.requests),
+    successes: num(r.successes),
+    errors: num(r.errors),
+    inputTokens: num(r.input_tokens),
+    outputTokens: num(r.output_tokens),
+    cacheReadTokens: num(r.cache_read_tokens),
+    cacheWriteTokens: num(r.cache_write_tokens),
+    reasoningTokens: num(r.reasoning_tokens),
+    costUsd: num(r.cost_usd),
+    unknownCostRequests: num(r.unknown_cost_requests),
+    totalMsSum: num(r.total_ms_sum),
+    ttfbMsSum: num(r.ttfb_ms_sum),
+    ttfbCount: num(r.ttfb_count),
+    lastUsed: r.last_ts === null || r.last_ts === undefined ? null : Number(r.last_ts),
+  };
+}
+
+function groupKey(q: UsageQuery, grp: unknown): string | number {
+  if (q.groupBy === "day" || q.groupBy === "hour") return Number(grp);
+  return grp === null || grp === undefined ? "" : String(grp);
+}
