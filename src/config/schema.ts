@@ -224,7 +224,7 @@ export const UsageConfig = T.Object(
   {
     enabled: T.Boolean({ default: true }),
     /** `postgres://…` to keep the ledger in PostgreSQL; empty: SQLite at `path`. */
-    database_url: T.String({ default: "" }),
+    database_url: T.String({ default: "", pattern: "^(postgres|postgresql)://|^$" }),
     /** The SQLite file; empty: `usage.db` beside the config file. */
     path: T.String({ default: "" }),
     /** Days request rows are kept; hourly and daily totals are kept `rollup_retention_days`. */

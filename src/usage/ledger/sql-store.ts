@@ -146,20 +146,26 @@ export function createSqlLedgerStore(target: LedgerTarget, opts: SqlStoreOptions
     else checked = false;
   };
 
-  const guarded = async <R>(fn: (db: SQL) => Promise<R>): Promise<R> => {
-    const db = await ready();
-    try {
-      return await fn(db);
-    } catch (err) {
-      await failed();
-      throw err;
-    }
+  // One operation at a time: SQLite has one connection, and a query or prune run between the statements of an
+  // insert's transaction would run inside it (and be rolled back with it).
+  let tail: Promise<unknown> = Promise.resolve();
+  const guarded = <R>(fn: (db: SQL) => Promise<R>): Promise<R> => {
+    const run = async () => {
+      const db = await ready();
+      try {
+        return await fn(db);
+      } catch (err) {
+        await failed();
+        throw err;
+      }
+    };
+    const result = tail.then(run, run);
+    tail = result.catch(() => {});
+    return result;
   };
 
   return {
-    ready: async () => {
-      await ready();
-    },
+    ready: () => guarded(async () => {}),
 
     insertBatch: (rows) => {
       if (rows.length === 0) return Promise.resolve();

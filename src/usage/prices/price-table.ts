@@ -29,11 +29,10 @@ export function createPriceTable(overrides: Record<string, ModelPrice> = {}): Pr
     const found = table.get(undated);
     if (found) return found;
     for (const known of names) {
-      // A variant (`-preview`, `-high`, `-search-preview`) shares its family's price; a further version number
-      // (`claude-opus-4` → `claude-opus-4-6`) is another model, unknown rather than guessed.
-      if (undated.length > known.length + 1 && undated.startsWith(known) && undated[known.length] === "-" && !isDigit(undated[known.length + 1]!)) {
-        return table.get(known);
-      }
+      if (undated.length <= known.length + 1 || !undated.startsWith(known) || undated[known.length] !== "-") continue;
+      // The closest family decides. A variant (`-preview`, `-high`, `-search-preview`) shares its price; a
+      // further version number (`claude-opus-4` → `claude-opus-4-6`) is another model: unknown, not guessed.
+      return isDigit(undated[known.length + 1]!) ? undefined : table.get(known);
     }
     return undefined;
   };

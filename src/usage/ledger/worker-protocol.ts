@@ -1,0 +1,24 @@
+import type { LedgerTarget, PruneResult } from "./sql-store.ts";
+import type { UsageQuery, UsageReport } from "./usage-report.ts";
+
+/** Messages between worker-store.ts (the gateway's thread) and store-worker.ts (the ledger's thread). */
+export type WorkerRequest = { id: number } & (
+  | { op: "open"; target: LedgerTarget; busyTimeoutMs?: number }
+  | { op: "ready" }
+  | { op: "insert"; json: string }
+  | { op: "query"; query: UsageQuery; options?: { rowsFrom?: number } }
+  | { op: "prune"; before: { rows: number; rollups: number } }
+  | { op: "close" }
+);
+
+export interface WorkerError {
+  message: string;
+  name: string;
+  code?: string;
+  errno?: string | number;
+}
+
+export type WorkerReply =
+  | { id: number; ok: true; value?: UsageReport | PruneResult | unknown }
+  | { id: number; ok: false; error: WorkerError }
+  | { notice: string };
