@@ -79,6 +79,7 @@ export function createBatchWriter(opts: BatchWriterOptions): BatchWriter {
   const slowAfterMs = opts.slowAfterMs ?? 10_000;
   const maxRetryDelayMs = opts.maxRetryDelayMs ?? 30_000;
   const { logger, batchSize, bufferCap, flushIntervalMs } = opts;
+  const slowLabel = slowAfterMs >= 1000 ? `${Math.round(slowAfterMs / 1000)} s` : `${slowAfterMs} ms`;
 
   let buffer: UsageRow[] = [];
   let inFlight = 0;
@@ -149,7 +150,7 @@ export function createBatchWriter(opts: BatchWriterOptions): BatchWriter {
 
   /** The slow-write watch: a timer per batch, not per row. */
   const watched = (p: Promise<void>): Promise<void> => {
-    const t = timers.set(() => setDegraded(`database slow: a write has not finished after ${Math.round(slowAfterMs / 1000)} s`), slowAfterMs);
+    const t = timers.set(() => setDegraded(`database slow: a write has not finished after ${slowLabel}`), slowAfterMs);
     return p.finally(() => timers.clear(t));
   };
 

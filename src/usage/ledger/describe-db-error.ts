@@ -15,6 +15,8 @@ export function describeDbError(err: unknown): string {
   if (code.startsWith("SQLITE_IOERR")) return `disk I/O error: the file may be read-only, removed or on a failing disk${tag}`;
   if (code.startsWith("SQLITE_CANTOPEN")) return `cannot open the database file${tag}`;
   if (code.startsWith("SQLITE_CORRUPT") || code.startsWith("SQLITE_NOTADB")) return `database file is damaged${tag}`;
+  if (code === "EACCES" || code === "EPERM" || code === "EROFS") return `database file is not writable${tag}`;
+  if (code === "ENOTDIR" || code === "ENOENT") return `cannot create the database file or its folder${tag}`;
   if (/^ERR_POSTGRES_(CONNECTION_(REFUSED|CLOSED|TIMEOUT|FAILED)|TLS)/.test(code)) return `database unreachable${tag}`;
   if (errno === "25006") return `database is read-only${tag}`;
   if (errno === "53100") return `database disk full${tag}`;

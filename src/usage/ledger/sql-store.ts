@@ -1,5 +1,5 @@
 import { SQL } from "bun";
-import { existsSync, mkdirSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, MIGRATIONS_TABLE, type SqlDialect } from "./migrations.ts";
 import { planSegments, type SegmentSource } from "./query-plan.ts";
@@ -110,6 +110,9 @@ export function createSqlLedgerStore(target: LedgerTarget, opts: SqlStoreOptions
   const connect = async (): Promise<SQL> => {
     if (target.kind === "postgres") return new SQL(target.url, { max: 4, idleTimeout: 60, connectionTimeout: 10 });
     mkdirSync(dirname(target.path), { recursive: true });
+    // SQLite opens a file it may not write read-only without a word, and such a connection would pass for healthy
+    // until its first write: refuse it here instead (this also catches a file made immutable, even for root).
+    if (existsSync(target.path)) accessSync(target.path, constants.W_OK);
     const db = new SQL({ adapter: "sqlite", filename: target.path, create: true, readwrite: true });
     try {
       await db.unsafe(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 1000))}`);
@@ -219,7 +222,9 @@ export function createSqlLedgerStore(target: LedgerTarget, opts: SqlStoreOptions
 
 /** One transaction: the migrations table, a check that no newer gateway wrote here, then what is missing. */
 async function migrate(db: SQL, dialect: SqlDialect): Promise<void> {
-  await db.begin(async (tx) => {
+  // SQLite: IMMEDIATE takes the write lock up front, so two processes migrating take turns, and a connection that
+  // SQLite silently opened read-only (the file was not writable at that moment) fails here rather than later.
+  const body = async (tx: SQL) => {
     // Two gateways starting at once on one PostgreSQL database take turns here.
     if (dialect === "postgres") await tx.unsafe("SELECT pg_advisory_xact_lock(7366521901)");
     await tx.unsafe(MIGRATIONS_TABLE);
@@ -236,7 +241,9 @@ async function migrate(db: SQL, dialect: SqlDialect): Promise<void> {
       for (const statement of m.statements[dialect]) await tx.unsafe(statement);
       await tx`INSERT INTO usage_migrations (version, name, applied_at) VALUES (${m.version}, ${m.name}, ${Date.now()})`;
     }
-  });
+  };
+  if (dialect === "sqlite") await db.begin("IMMEDIATE", body);
+  else await db.begin(body);
 }
 
 function columnsOf(rows: readonly UsageRow[], from: number, count: number): Record<string, unknown>[] {
