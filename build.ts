@@ -12,6 +12,8 @@ const cmd = [
   process.execPath,
   "build",
   "./src/main.ts",
+  // The usage ledger's database thread (src/usage/ledger/worker-store.ts names it by this path under src/).
+  "./src/usage/ledger/store-worker.ts",
   "--compile",
   "--minify",
   "--bytecode",

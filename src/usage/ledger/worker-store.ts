@@ -5,8 +5,13 @@ import type { WorkerError, WorkerReply, WorkerRequest } from "./worker-protocol.
 
 type Op = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, "id"> : never) : never;
 
-/** Where the worker's code is; the compiled binary has it as an entrypoint of its own (build.ts). */
-const WORKER_URL = new URL("./store-worker.ts", import.meta.url).href;
+/**
+ * Where the worker's code is. Run from source: the file beside this one. In the compiled binary, import.meta.url
+ * still names the source file (which need not exist there), so the copy build.ts embeds as an entrypoint of its
+ * own is named instead, by its path under src/ in Bun's virtual /$bunfs.
+ */
+const workerSpecifier = () =>
+  Bun.main.startsWith("/$bunfs/") ? "/$bunfs/root/usage/ledger/store-worker.ts" : new URL("./store-worker.ts", import.meta.url).href;
 
 /**
  * The ledger store on its own thread (store-worker.ts), behind the same interface as the in-thread one. What the
@@ -30,7 +35,7 @@ export function createWorkerLedgerStore(target: LedgerTarget, opts: SqlStoreOpti
   };
 
   const start = (): Worker => {
-    const w = new Worker(WORKER_URL);
+    const w = new Worker(workerSpecifier());
     w.onmessage = (event: MessageEvent<WorkerReply>) => {
       const msg = event.data;
       if ("notice" in msg) {
