@@ -204,8 +204,9 @@ export function createBatchWriter(opts: BatchWriterOptions): BatchWriter {
         return;
       }
       buffer.push(row);
-      if (buffer.length >= batchSize) schedule(0);
-      else if (timer === undefined) schedule(flushIntervalMs);
+      // One timer call per batch, not per row: past batchSize the write is already due.
+      if (timer === undefined) schedule(buffer.length >= batchSize ? 0 : flushIntervalMs);
+      else if (buffer.length === batchSize) schedule(0);
     },
 
     async flush() {

@@ -5,7 +5,7 @@ import { LATEST_SCHEMA_VERSION, MIGRATIONS, MIGRATIONS_TABLE, type SqlDialect } 
 import { planSegments, type SegmentSource } from "./query-plan.ts";
 import { DAY_MS, HOUR_MS, ROLLUP_SUMS, rollupIncrements, type RollupRow } from "./rollup.ts";
 import { addSums, emptySums, reportOf, type UsageQuery, type UsageReport, type UsageSums } from "./usage-report.ts";
-import { ROW_COLUMNS, type UsageRow } from "./usage-row.ts";
+import { ROW_COLUMNS, rowsFromArrays, rowsToArrays, type UsageRow } from "./usage-row.ts";
 
 /** Where the ledger lives: a SQLite file, or a PostgreSQL database by URL. */
 export type LedgerTarget = { kind: "sqlite"; path: string } | { kind: "postgres"; url: string };
@@ -41,8 +41,8 @@ export class LedgerSchemaError extends Error {
   readonly code = "LEDGER_SCHEMA_NEWER";
 }
 
-/** Rows per INSERT statement: 21 columns × 1000 stays under SQLite's 32,766 parameters (PostgreSQL's 65,535). */
-const CHUNK = 1000;
+/** Rows per INSERT statement: 21 columns × 500 stays well under SQLite's 32,766 parameters (PostgreSQL's 65,535). */
+const CHUNK = 500;
 /** Rows deleted per statement while pruning, so one prune never holds the write lock for long. */
 const PRUNE_CHUNK = 5000;
 
@@ -92,7 +92,12 @@ const SOURCES: Record<SegmentSource, { table: string; time: string; sums: string
  * made read-only and back, a database recreated empty, all heal on the next attempt. PostgreSQL's pool reconnects
  * by itself.
  */
-export function createSqlLedgerStore(target: LedgerTarget, opts: SqlStoreOptions = {}): LedgerStore {
+export interface SqlLedgerStore extends LedgerStore {
+  /** insertBatch for rows already in ROW_COLUMNS arrays (how they reach the worker): no conversion back and forth. */
+  insertArrays(arrays: unknown[][]): Promise<void>;
+}
+
+export function createSqlLedgerStore(target: LedgerTarget, opts: SqlStoreOptions = {}): SqlLedgerStore {
   const dialect: SqlDialect = target.kind;
   let sql: SQL | undefined;
   let checked = false;
@@ -167,21 +172,43 @@ export function createSqlLedgerStore(target: LedgerTarget, opts: SqlStoreOptions
     return result;
   };
 
+  /**
+   * Request rows go in as flat positional parameters of one cached statement text per chunk size: measured at about
+   * half the CPU of the object helper (`${sql(rows)}`), which reads every row's keys.
+   */
+  const insertText = new Map<number, string>();
+  const insertRows = (n: number) => {
+    let text = insertText.get(n);
+    if (!text) {
+      let p = 0;
+      const row = () => `(${ROW_COLUMNS.map(() => (dialect === "postgres" ? `$${++p}` : "?")).join(",")})`;
+      text = `INSERT INTO usage_requests (${ROW_COLUMNS.map(([, c]) => c).join(", ")}) VALUES ${Array.from({ length: n }, row).join(",")}`;
+      if (insertText.size < 64) insertText.set(n, text);
+    }
+    return text;
+  };
+
+  const writeBatch = (rows: readonly UsageRow[], arrays: unknown[][]): Promise<void> => {
+    if (rows.length === 0) return Promise.resolve();
+    const hourly = rollupIncrements(rows, HOUR_MS);
+    const daily = rollupIncrements(rows, DAY_MS);
+    return guarded((db) =>
+      db.begin(async (tx) => {
+        for (let i = 0; i < arrays.length; i += CHUNK) {
+          const part = arrays.slice(i, i + CHUNK);
+          await tx.unsafe(insertRows(part.length), part.flat());
+        }
+        for (let i = 0; i < hourly.length; i += CHUNK) await tx`INSERT INTO usage_hourly ${tx(hourly.slice(i, i + CHUNK))} ${tx.unsafe(upsertHourly)}`;
+        for (let i = 0; i < daily.length; i += CHUNK) await tx`INSERT INTO usage_daily ${tx(daily.slice(i, i + CHUNK))} ${tx.unsafe(upsertDaily)}`;
+      }),
+    );
+  };
+
   return {
     ready: () => guarded(async () => {}),
 
-    insertBatch: (rows) => {
-      if (rows.length === 0) return Promise.resolve();
-      const hourly = rollupIncrements(rows, HOUR_MS);
-      const daily = rollupIncrements(rows, DAY_MS);
-      return guarded((db) =>
-        db.begin(async (tx) => {
-          for (let i = 0; i < rows.length; i += CHUNK) await tx`INSERT INTO usage_requests ${tx(columnsOf(rows, i, CHUNK))}`;
-          for (let i = 0; i < hourly.length; i += CHUNK) await tx`INSERT INTO usage_hourly ${tx(hourly.slice(i, i + CHUNK))} ${tx.unsafe(upsertHourly)}`;
-          for (let i = 0; i < daily.length; i += CHUNK) await tx`INSERT INTO usage_daily ${tx(daily.slice(i, i + CHUNK))} ${tx.unsafe(upsertDaily)}`;
-        }),
-      );
-    },
+    insertBatch: (rows) => writeBatch(rows, rowsToArrays(rows)),
+    insertArrays: (arrays) => writeBatch(rowsFromArrays(arrays), arrays),
 
     query: (q, o = {}) =>
       guarded(async (db) => {
@@ -244,19 +271,6 @@ async function migrate(db: SQL, dialect: SqlDialect): Promise<void> {
   };
   if (dialect === "sqlite") await db.begin("IMMEDIATE", body);
   else await db.begin(body);
-}
-
-function columnsOf(rows: readonly UsageRow[], from: number, count: number): Record<string, unknown>[] {
-  const out: Record<string, unknown>[] = [];
-  const end = Math.min(rows.length, from + count);
-  for (let i = from; i < end; i++) {
-    const r = rows[i]!;
-    const o: Record<string, unknown> = {};
-    for (const [field, column] of ROW_COLUMNS) o[column] = r[field];
-    o.stream = r.stream ? 1 : 0;
-    out.push(o);
-  }
-  return out;
 }
 
 type SumsRow = Record<keyof Omit<RollupRow, "bucket" | "key_id" | "account_id" | "model">, unknown> & { grp: unknown };

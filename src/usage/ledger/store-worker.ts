@@ -4,13 +4,12 @@
  * the requests. Operations arrive as messages and answer with their id; batches arrive as one JSON text of row
  * arrays (rowsToArrays), the cheapest form to hand over.
  */
-import { createSqlLedgerStore, type LedgerStore } from "./sql-store.ts";
-import { rowsFromArrays } from "./usage-row.ts";
+import { createSqlLedgerStore, type SqlLedgerStore } from "./sql-store.ts";
 import type { WorkerRequest, WorkerReply } from "./worker-protocol.ts";
 
 declare const self: Worker;
 
-let store: LedgerStore | undefined;
+let store: SqlLedgerStore | undefined;
 
 const reply = (msg: WorkerReply) => self.postMessage(msg);
 
@@ -25,7 +24,7 @@ self.onmessage = async (event: MessageEvent<WorkerRequest>) => {
     } else if (msg.op === "ready") {
       await store.ready();
     } else if (msg.op === "insert") {
-      await store.insertBatch(rowsFromArrays(JSON.parse(msg.json)));
+      await store.insertArrays(JSON.parse(msg.json));
     } else if (msg.op === "query") {
       value = await store.query(msg.query, msg.options);
     } else if (msg.op === "prune") {

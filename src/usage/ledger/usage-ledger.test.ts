@@ -95,6 +95,8 @@ describe("usage ledger on SQLite", () => {
     ledger.record(usageRow({ time: Date.now() }));
     expect(await ledger.flush()).toBe(true);
     const holder = new Database(target.path);
+    // The ledger's own start-up work (retention, spend figures) may hold the lock for a moment.
+    holder.run("PRAGMA busy_timeout = 5000");
     holder.run("BEGIN IMMEDIATE");
     for (let i = 0; i < 5; i++) ledger.record(usageRow({ time: Date.now(), requestId: `r${i}` }));
     expect(await ledger.flush()).toBe(false);
@@ -119,6 +121,8 @@ describe("usage ledger on SQLite", () => {
     await ledger.flush();
     await until(async () => (await ledger.query({ since: 0, until: 1 })).totals.requests === 0, "store ready");
     const holder = new Database(target.path);
+    // The ledger's own start-up work (retention, spend figures) may hold the lock for a moment.
+    holder.run("PRAGMA busy_timeout = 5000");
     holder.run("BEGIN IMMEDIATE");
     ledger.record(usageRow({ time: Date.now() }));
     const flushing = ledger.flush();
@@ -235,16 +239,21 @@ pgDescribe("usage ledger on PostgreSQL", () => {
     expect(await ledger.flush()).toBe(true);
     pg!.psql("ALTER SYSTEM SET default_transaction_read_only = on");
     pg!.psql("SELECT pg_reload_conf()");
+    // Sessions take the reloaded setting at their next command, a moment later: record until a write is refused.
+    let recorded = 1;
     try {
-      ledger.record(usageRow({ time: Date.now(), requestId: "r2" }));
-      expect(await ledger.flush()).toBe(false);
+      await until(async () => {
+        ledger.record(usageRow({ time: Date.now(), requestId: `r${++recorded}` }));
+        return !(await ledger.flush());
+      }, "a write refused");
       expect(ledger.health().reason).toStartWith("database is read-only");
     } finally {
       pg!.psql("ALTER SYSTEM RESET default_transaction_read_only");
       pg!.psql("SELECT pg_reload_conf()");
     }
-    expect(await ledger.flush()).toBe(true);
-    expect(await countRows(target)).toBe(2);
+    await until(() => ledger.flush(), "writable again");
+    expect(ledger.health().state).toBe("ok");
+    expect(await countRows(target)).toBe(recorded);
   });
 
   test("slow (a table lock held by another session): degraded as slow, written once it is released", async () => {
