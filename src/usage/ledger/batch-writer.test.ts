@@ -1,15 +1,10 @@
 import { describe, expect, test } from "bun:test";
-import type { Logger, LogLevel } from "../../server/logger.ts";
 import { manualTimers } from "./__fixtures__/manual-timers.ts";
+import { recordingLogger } from "./__fixtures__/recording-logger.ts";
 import { usageRow } from "./__fixtures__/rows.ts";
 import { createBatchWriter, type BatchWriterOptions } from "./batch-writer.ts";
 import type { UsageRow } from "./usage-row.ts";
 
-function recordingLogger() {
-  const lines: { level: LogLevel; msg: string; fields?: Record<string, unknown> }[] = [];
-  const logger: Logger = { log: (level, msg, fields) => void lines.push({ level, msg, fields }), setLevel() {}, flush() {} };
-  return { logger, lines };
-}
 
 /** A database stand-in: writes succeed, fail with a given error, or hang until released. */
 function fakeStore() {

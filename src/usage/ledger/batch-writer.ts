@@ -49,7 +49,7 @@ export interface BatchWriterOptions {
   slowAfterMs?: number;
   /** Retries after failures back off from flushIntervalMs up to this. */
   maxRetryDelayMs?: number;
-  /** Called after each batch written (the ledger seeds its spend figures once the database answers). */
+  /** Called after each batch written (the ledger reads the spend before its start once the database answers). */
   onWritten?: (rows: number) => void;
 }
 

@@ -36,15 +36,15 @@ describe("spend tracker", () => {
     expect(t.spendOf("key", "k")).toMatchObject({ dayUsd: 0, monthUsd: 1 });
   });
 
-  test("a late row of an earlier day counts in its month only; a seed for a past window is ignored", () => {
+  test("a late row of an earlier day counts in its month only; a baseline for a past window is ignored", () => {
     const now = Date.UTC(2026, 0, 20, 10);
     const t = createSpendTracker(() => now);
     t.add(usageRow({ time: now, keyId: "k", costUsd: 1 }));
     t.add(usageRow({ time: Date.UTC(2026, 0, 19, 23, 59), keyId: "k", costUsd: 10 }));
     expect(t.spendOf("key", "k")).toMatchObject({ dayUsd: 1, monthUsd: 11 });
-    t.seed("key", "k", "day", { windowStart: Date.UTC(2026, 0, 20), usd: 4, unpriced: 2 });
-    t.seed("key", "k", "month", { windowStart: Date.UTC(2026, 0, 1), usd: 40, unpriced: 3 });
-    t.seed("key", "k", "day", { windowStart: Date.UTC(2026, 0, 19), usd: 100, unpriced: 0 });
+    t.addBaseline("key", "k", "day", { windowStart: Date.UTC(2026, 0, 20), usd: 4, unpriced: 2 });
+    t.addBaseline("key", "k", "month", { windowStart: Date.UTC(2026, 0, 1), usd: 40, unpriced: 3 });
+    t.addBaseline("key", "k", "day", { windowStart: Date.UTC(2026, 0, 19), usd: 100, unpriced: 0 });
     expect(t.spendOf("key", "k")).toMatchObject({ dayUsd: 5, monthUsd: 51, dayUnpriced: 2, monthUnpriced: 3 });
   });
 });

@@ -15,8 +15,8 @@ export interface Spend {
   monthResetsAt: number;
 }
 
-/** Window sums read from the database at start (before this process recorded anything). */
-export interface SpendSeed {
+/** Window sums read from the database at start: the spend before this process recorded anything. */
+export interface SpendBaseline {
   windowStart: number;
   usd: number;
   unpriced: number;
@@ -25,7 +25,7 @@ export interface SpendSeed {
 export interface SpendTracker {
   /** On the request path: a few map operations, no I/O. */
   add(row: UsageRow): void;
-  seed(subject: SpendSubject, id: string, period: "day" | "month", seed: SpendSeed): void;
+  addBaseline(subject: SpendSubject, id: string, period: "day" | "month", baseline: SpendBaseline): void;
   /** For a budget check before a request: no query, no await. */
   spendOf(subject: SpendSubject, id: string, now?: number): Spend;
 }
@@ -51,7 +51,7 @@ const nextMonthStart = (monthStart: number) => {
 
 /**
  * Spend per gateway key and per upstream account in the current day and month (UTC), kept in memory so budget
- * checks need no query on the request path: the database's sums up to the process start (seeded once, see
+ * checks need no query on the request path: the database's sums up to the process start (read once, see
  * usage-ledger.ts), plus every row recorded since. A row counts in the windows its request started in; windows
  * roll over by themselves. Several gateways on one database each see the others' spend as of their own start.
  */
@@ -106,7 +106,7 @@ export function createSpendTracker(clock: () => number = Date.now): SpendTracker
       if (row.accountId) addTo(entry("account", row.accountId, dayStart, monthStart), dayStart, monthStart, row.costUsd);
     },
 
-    seed(subject, id, period, s) {
+    addBaseline(subject, id, period, s) {
       const now = clock();
       const e = entry(subject, id, dayStartOf(now), monthStartOf(now));
       if (period === "day" && s.windowStart === e.dayStart) {

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { SQL, spawnSync } from "bun";
 import { Database } from "bun:sqlite";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Logger, LogLevel } from "../../server/logger.ts";
 import { findPostgresBin, startPostgres, type PostgresServer } from "../../../test/support/postgres-server.ts";
 import { expectedReport, expectSameReport } from "./__fixtures__/expected-report.ts";
+import { recordingLogger } from "./__fixtures__/recording-logger.ts";
 import { randomRows, usageRow } from "./__fixtures__/rows.ts";
 import { until } from "./__fixtures__/until.ts";
 import { DAY_MS } from "./rollup.ts";
@@ -20,11 +20,6 @@ import { createWorkerLedgerStore } from "./worker-store.ts";
  * locked, slow, read-only, deleted, unopenable, server stopped. Writes are forced with flush() rather than waited
  * for, so nothing here depends on time.
  */
-function recordingLogger() {
-  const lines: { level: LogLevel; msg: string; fields?: Record<string, unknown> }[] = [];
-  const logger: Logger = { log: (level, msg, fields) => void lines.push({ level, msg, fields }), setLevel() {}, flush() {} };
-  return { logger, lines };
-}
 
 const settings: LedgerSettings = { flushIntervalMs: 60_000, batchSize: 100, bufferCap: 10_000, retentionDays: 30, rollupRetentionDays: 400, slowAfterMs: 10_000 };
 
@@ -66,7 +61,7 @@ afterAll(async () => {
 });
 
 describe("usage ledger on SQLite", () => {
-  test("recorded rows reach a WAL-mode file and answer queries; a restart seeds spend from them", async () => {
+  test("recorded rows reach a WAL-mode file and answer queries; a restart reads the spend before it from them", async () => {
     const target: LedgerTarget = { kind: "sqlite", path: sqlitePath() };
     const { ledger } = open(target);
     const rows = recent(750, 11);
@@ -84,7 +79,7 @@ describe("usage ledger on SQLite", () => {
     const month = monthStartOf(Date.now());
     const monthSpend = rows.filter((r) => r.keyId === "key-a" && r.time >= month).reduce((s, r) => s + (r.costUsd ?? 0), 0);
     const again = open(target).ledger;
-    await until(() => Math.abs(again.spendOf("key", "key-a").monthUsd - monthSpend) < 1e-9, "spend seeded from the database");
+    await until(() => Math.abs(again.spendOf("key", "key-a").monthUsd - monthSpend) < 1e-9, "spend before the start read from the database");
     again.record(usageRow({ time: Date.now(), keyId: "key-a", costUsd: 1 }));
     expect(again.spendOf("key", "key-a").monthUsd).toBeCloseTo(monthSpend + 1, 9);
   });
@@ -173,7 +168,7 @@ describe("usage ledger on SQLite", () => {
     const dir = join(tmp, `case-${++n}`);
     const blocker = join(dir, "not-a-folder");
     rmSync(dir, { recursive: true, force: true });
-    require("node:fs").mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true });
     writeFileSync(blocker, "");
     const target: LedgerTarget = { kind: "sqlite", path: join(blocker, "usage.db") };
     const { ledger, lines } = open(target);

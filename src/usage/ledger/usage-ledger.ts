@@ -40,9 +40,9 @@ export interface UsageLedgerOptions {
 /**
  * The ledger as the gateway uses it: a batch writer in front of a store, the spend tracker beside it, retention
  * every hour. Start-up does not wait for the database: the store is checked in the background (a failure shows in
- * health() and is retried), and the spend figures are seeded from it once it answers. The seed counts only rows
- * older than this ledger's start, and the tracker counts the rows recorded since, so the two never overlap,
- * whenever the seed lands.
+ * health() and is retried), and the spend before this start is read from it once it answers. That read counts only
+ * rows older than this ledger's start, and the tracker counts the rows recorded since, so the two never overlap,
+ * whenever the read lands.
  */
 export function createUsageLedger(opts: UsageLedgerOptions): UsageLedger {
   const { store, settings, logger } = opts;
@@ -50,19 +50,19 @@ export function createUsageLedger(opts: UsageLedgerOptions): UsageLedger {
   const timers = opts.timers ?? realTimers;
   const startedAt = clock();
   const spend = createSpendTracker(clock);
-  let seeded = false;
-  let seeding: Promise<void> | undefined;
+  let baselineRead = false;
+  let readingBaseline: Promise<void> | undefined;
   let closed = false;
 
-  const seed = () => {
-    if (seeded || seeding || closed) return;
-    seeding = seedSpend()
-      .then(() => void (seeded = true))
+  const readBaseline = () => {
+    if (baselineRead || readingBaseline || closed) return;
+    readingBaseline = spendBeforeStart()
+      .then(() => void (baselineRead = true))
       .catch((err) => logger.log("debug", "usage ledger: spend figures not read yet", { error: String(err) }))
-      .finally(() => (seeding = undefined));
+      .finally(() => (readingBaseline = undefined));
   };
 
-  const seedSpend = async () => {
+  const spendBeforeStart = async () => {
     const monthStart = monthStartOf(startedAt);
     const dayStart = dayStartOf(startedAt);
     for (const subject of ["key", "account"] as const) {
@@ -71,7 +71,7 @@ export function createUsageLedger(opts: UsageLedgerOptions): UsageLedger {
       for (const [period, report, windowStart] of [["month", month, monthStart], ["day", day, dayStart]] as const) {
         for (const r of report.rows) {
           if (r.group === null) continue;
-          spend.seed(subject, r.group, period, { windowStart, usd: r.costUsd ?? 0, unpriced: r.unknownCostRequests });
+          spend.addBaseline(subject, r.group, period, { windowStart, usd: r.costUsd ?? 0, unpriced: r.unknownCostRequests });
         }
       }
     }
@@ -87,7 +87,7 @@ export function createUsageLedger(opts: UsageLedgerOptions): UsageLedger {
     batchSize: settings.batchSize,
     bufferCap: settings.bufferCap,
     slowAfterMs: settings.slowAfterMs,
-    onWritten: seed,
+    onWritten: readBaseline,
   });
 
   const prune = () => {
@@ -110,7 +110,7 @@ export function createUsageLedger(opts: UsageLedgerOptions): UsageLedger {
   store
     .ready()
     .then(() => {
-      seed();
+      readBaseline();
       schedulePrune(0);
     })
     .catch((err) => {
@@ -132,7 +132,7 @@ export function createUsageLedger(opts: UsageLedgerOptions): UsageLedger {
       closed = true;
       if (pruneTimer !== undefined) timers.clear(pruneTimer);
       await writer.close(timeoutMs);
-      await seeding;
+      await readingBaseline;
       await store.close().catch((err) => logger.log("warn", "usage ledger: closing its database failed", { error: String(err) }));
     },
   };
