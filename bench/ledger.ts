@@ -118,9 +118,9 @@ export async function runLedgerBench(
         }
         await pace();
       }
-      return { recordMs, cpu: cpuSince(before) };
+      return { recordMs, before };
     };
-    const baseline = (await paced(undefined)).cpu;
+    const baseline = cpuSince((await paced(undefined)).before);
 
     const store = createWorkerLedgerStore({ kind: "sqlite", path: join(dir, "worker.db") });
     await store.ready();
@@ -130,8 +130,9 @@ export async function runLedgerBench(
       logger: silentLogger,
     });
     const run = await paced((r) => ledger.record(r));
+    // The last rows' write belongs to the run: CPU is read once they are in.
     await ledger.flush();
-    const used = run.cpu;
+    const used = cpuSince(run.before);
 
     // Burst: everything recorded as fast as it can be made, then drained: the writer's ceiling.
     const t0 = performance.now();
