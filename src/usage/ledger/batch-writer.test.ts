@@ -205,6 +205,25 @@ describe("batch writer", () => {
     expect(t.nextDue()).toBeUndefined();
   });
 
+  test("a batch refused for its data is written row by row: only the refused row is dropped, logged once", async () => {
+    const written: string[] = [];
+    const refused = Object.assign(new Error("NOT NULL constraint failed: usage_requests.total_ms"), { code: "SQLITE_CONSTRAINT_NOTNULL" });
+    const { t, writer, lines } = setup({
+      write: async (rows) => {
+        if (rows.some((r) => r.requestId.startsWith("bad"))) throw refused;
+        written.push(...rows.map((r) => r.requestId));
+      },
+      isDataError: (err) => (err as { code?: string }).code?.startsWith("SQLITE_CONSTRAINT") ?? false,
+    });
+    for (const id of ["r1", "bad1", "r2", "bad2", "r3"]) writer.record(usageRow({ requestId: id }));
+    await t.advance(1000);
+    expect(written).toEqual(["r1", "r2", "r3"]);
+    expect(writer.health()).toMatchObject({ state: "ok", buffered: 0, written: 3, dropped: 2 });
+    expect(lines.filter((l) => l.level === "warn")).toEqual([
+      { level: "warn", msg: "usage ledger: the database refused a row; it is dropped", fields: { reason: "NOT NULL constraint failed: usage_requests.total_ms (SQLITE_CONSTRAINT_NOTNULL)", request_id: "bad1" } },
+    ]);
+  });
+
   test("flush() writes now, even inside a retry delay", async () => {
     const { t, store, writer } = setup();
     store.fail(busy);

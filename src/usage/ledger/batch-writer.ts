@@ -49,6 +49,8 @@ export interface BatchWriterOptions {
   slowAfterMs?: number;
   /** Retries after failures back off from flushIntervalMs up to this. */
   maxRetryDelayMs?: number;
+  /** Tells a refused row from a failed write (describe-db-error.ts): such a batch is written row by row. */
+  isDataError?: (err: unknown) => boolean;
   /** Called after each batch written (the ledger reads the spend before its start once the database answers). */
   onWritten?: (rows: number) => void;
 }
@@ -91,6 +93,7 @@ export function createBatchWriter(opts: BatchWriterOptions): BatchWriter {
   let timerDue = 0;
   let failures = 0;
   let nextTryAt = 0;
+  let refusedLogged = false;
   let degraded: { reason: string; since: number; dropped: number; dropping: boolean } | undefined;
 
   const setDegraded = (reason: string, fields: Record<string, unknown> = {}) => {
@@ -162,9 +165,11 @@ export function createBatchWriter(opts: BatchWriterOptions): BatchWriter {
       try {
         await watched(opts.write(batch));
       } catch (err) {
-        // Back to the front, in order; what arrived meanwhile stays behind it. The cap already counted both.
-        buffer = buffer.length ? batch.concat(buffer) : batch;
-        inFlight = 0;
+        if (opts.isDataError?.(err)) {
+          if (!(await rowByRow(batch))) return false;
+          continue;
+        }
+        putBack(batch);
         failed(err);
         return false;
       }
@@ -173,6 +178,43 @@ export function createBatchWriter(opts: BatchWriterOptions): BatchWriter {
       recovered();
       opts.onWritten?.(batch.length);
     }
+    return true;
+  };
+
+  /** Back to the front, in order; what arrived meanwhile stays behind. The cap already counted both. */
+  const putBack = (rows: UsageRow[]) => {
+    buffer = buffer.length ? rows.concat(buffer) : rows;
+    inFlight = 0;
+  };
+
+  /**
+   * A batch the database refused for its data: each row alone, so only the rows refused are lost (dropped,
+   * counted, the first one logged). Any other failure on the way stops it like a failed batch.
+   */
+  const rowByRow = async (batch: UsageRow[]): Promise<boolean> => {
+    let ok = 0;
+    for (let i = 0; i < batch.length; i++) {
+      try {
+        await watched(opts.write([batch[i]!]));
+        written++;
+        ok++;
+      } catch (err) {
+        if (!opts.isDataError?.(err)) {
+          putBack(batch.slice(i));
+          failed(err);
+          return false;
+        }
+        dropped++;
+        if (!refusedLogged) {
+          refusedLogged = true;
+          logger.log("warn", "usage ledger: the database refused a row; it is dropped", { reason: describeDbError(err), request_id: batch[i]!.requestId });
+        }
+      }
+      inFlight = batch.length - i - 1;
+    }
+    inFlight = 0;
+    recovered();
+    if (ok > 0) opts.onWritten?.(ok);
     return true;
   };
 

@@ -25,6 +25,17 @@ export function describeDbError(err: unknown): string {
   return `${redact(message).slice(0, 200)}${tag}`;
 }
 
+/**
+ * The database refused the data rather than the write: a constraint, a type, a size. Retrying the same batch would
+ * fail the same way, so the writer writes such a batch row by row and drops only the rows refused.
+ */
+export function isDataError(err: unknown): boolean {
+  const e = (err ?? {}) as { code?: unknown; errno?: unknown };
+  const code = typeof e.code === "string" ? e.code : "";
+  if (/^SQLITE_(CONSTRAINT|MISMATCH|TOOBIG|RANGE)/.test(code)) return true;
+  return typeof e.errno === "string" && /^2[23]/.test(e.errno);
+}
+
 const firstLine = (s: string) => s.split("\n", 1)[0]!;
 
 /** `postgres://user:secret@host` → `postgres://user:***@host`, wherever a driver quotes a URL. */

@@ -10,6 +10,7 @@ import { LATEST_SCHEMA_VERSION } from "./migrations.ts";
 import { DAY_MS, HOUR_MS } from "./rollup.ts";
 import { createSqlLedgerStore, LedgerSchemaError, type LedgerStore, type LedgerTarget } from "./sql-store.ts";
 import { USAGE_GROUPS, type UsageQuery } from "./usage-report.ts";
+import { createWorkerLedgerStore } from "./worker-store.ts";
 
 /**
  * The store's contract, run against SQLite in a temp folder and against a real PostgreSQL server started here
@@ -74,6 +75,19 @@ for (const backend of [sqlite, postgres]) {
       for (const table of ["usage_requests", "usage_hourly", "usage_daily"]) {
         expect(Number((await db.unsafe(`SELECT COUNT(*) AS n FROM ${table}`))[0].n)).toBe(0);
       }
+      await db.close();
+    });
+
+    test("two gateways migrating one fresh database at once take turns", async () => {
+      const target = backend.target();
+      // Each on its own thread, as two processes would be (on one thread, SQLite's lock wait would block the holder).
+      const stores = [createWorkerLedgerStore(target, { busyTimeoutMs: 5000 }), createWorkerLedgerStore(target, { busyTimeoutMs: 5000 })];
+      await Promise.all(stores.map((s) => s.ready()));
+      await Promise.all(stores.map((s, i) => s.insertBatch([usageRow({ requestId: `from-${i}` })])));
+      for (const s of stores) await s.close();
+      const db = backend.raw(target);
+      expect(Number((await db`SELECT COUNT(*) AS n FROM usage_migrations`)[0].n)).toBe(1);
+      expect(Number((await db`SELECT COUNT(*) AS n FROM usage_requests`)[0].n)).toBe(2);
       await db.close();
     });
 
@@ -175,6 +189,21 @@ for (const backend of [sqlite, postgres]) {
       expect(report.since).toBe(day + 10 * HOUR_MS);
       expect(report.totals.requests).toBe(2);
       expect(await store.prune({ rows: cutoff, rollups: day + DAY_MS })).toEqual({ rows: 0, hourly: 1, daily: 1 });
+      await store.close();
+    });
+
+    test("values a database would refuse (NUL in text, very long names, non-finite numbers) are made safe, not fatal to the batch", async () => {
+      const { store, target } = await open();
+      const t0 = Date.UTC(2026, 0, 15, 10);
+      await store.insertBatch([
+        usageRow({ time: t0, modelRequested: "evil\u0000model", modelServed: "x".repeat(5000), totalMs: Number.NaN, ttfbMs: Number.POSITIVE_INFINITY, costUsd: Number.NaN }),
+        usageRow({ time: t0 + 1 }),
+      ]);
+      const db = backend.raw(target);
+      const rows = await db`SELECT model_requested, model_served, total_ms, ttfb_ms, cost_usd FROM usage_requests ORDER BY ts`;
+      expect(rows[0]).toEqual({ model_requested: "evilmodel", model_served: "x".repeat(256), total_ms: 0, ttfb_ms: null, cost_usd: null });
+      expect(Number((await db`SELECT SUM(requests) AS n FROM usage_hourly WHERE model = ${"x".repeat(256)}`)[0].n)).toBe(1);
+      await db.close();
       await store.close();
     });
 

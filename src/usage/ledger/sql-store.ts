@@ -207,7 +207,11 @@ export function createSqlLedgerStore(target: LedgerTarget, opts: SqlStoreOptions
   return {
     ready: () => guarded(async () => {}),
 
-    insertBatch: (rows) => writeBatch(rows, rowsToArrays(rows)),
+    insertBatch: (rows) => {
+      // Totals are folded from the rows as they are inserted: made safe by rowsToArrays.
+      const arrays = rowsToArrays(rows);
+      return writeBatch(rowsFromArrays(arrays), arrays);
+    },
     insertArrays: (arrays) => writeBatch(rowsFromArrays(arrays), arrays),
 
     query: (q, o = {}) =>

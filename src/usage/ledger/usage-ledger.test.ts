@@ -164,6 +164,21 @@ describe("usage ledger on SQLite", () => {
     await until(() => lines.some((l) => l.msg.includes("was missing: a new one is created")), "notice logged");
   });
 
+  test("a row the database refuses (a trigger here) is dropped alone; the rest of its batch is written", async () => {
+    const target: LedgerTarget = { kind: "sqlite", path: sqlitePath() };
+    const { ledger, lines } = open(target);
+    ledger.record(usageRow({ time: Date.now() }));
+    expect(await ledger.flush()).toBe(true);
+    const db = new Database(target.path);
+    db.run("CREATE TRIGGER refuse BEFORE INSERT ON usage_requests WHEN NEW.request_id LIKE 'bad%' BEGIN SELECT RAISE(ABORT, 'refused'); END");
+    db.close();
+    for (const id of ["a", "bad", "b"]) ledger.record(usageRow({ time: Date.now(), requestId: id }));
+    expect(await ledger.flush()).toBe(true);
+    expect(ledger.health()).toMatchObject({ state: "ok", written: 3, dropped: 1 });
+    expect(await countRows(target)).toBe(3);
+    expect(lines.find((l) => l.level === "warn")?.fields).toMatchObject({ request_id: "bad" });
+  });
+
   test("cannot be opened at all: degraded from the start, requests still recorded, written once it can be", async () => {
     const dir = join(tmp, `case-${++n}`);
     const blocker = join(dir, "not-a-folder");
@@ -249,6 +264,20 @@ pgDescribe("usage ledger on PostgreSQL", () => {
     await until(() => ledger.flush(), "writable again");
     expect(ledger.health().state).toBe("ok");
     expect(await countRows(target)).toBe(recorded);
+  });
+
+  test("a row the database refuses (a check constraint here) is dropped alone; the rest of its batch is written", async () => {
+    const target = pgTarget();
+    const { ledger } = open(target);
+    ledger.record(usageRow({ time: Date.now() }));
+    expect(await ledger.flush()).toBe(true);
+    const db = new SQL((target as { url: string }).url);
+    await db`ALTER TABLE usage_requests ADD CONSTRAINT refuse CHECK (request_id NOT LIKE 'bad%')`;
+    await db.close();
+    for (const id of ["a", "bad", "b"]) ledger.record(usageRow({ time: Date.now(), requestId: id }));
+    expect(await ledger.flush()).toBe(true);
+    expect(ledger.health()).toMatchObject({ state: "ok", written: 3, dropped: 1 });
+    expect(await countRows(target)).toBe(3);
   });
 
   test("slow (a table lock held by another session): degraded as slow, written once it is released", async () => {

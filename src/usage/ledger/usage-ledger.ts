@@ -1,5 +1,6 @@
 import type { Logger } from "../../server/logger.ts";
 import { createBatchWriter, realTimers, type LedgerHealth, type Timers } from "./batch-writer.ts";
+import { isDataError } from "./describe-db-error.ts";
 import { DAY_MS, HOUR_MS } from "./rollup.ts";
 import { createSpendTracker, dayStartOf, monthStartOf, type Spend, type SpendSubject } from "./spend-tracker.ts";
 import type { LedgerStore } from "./sql-store.ts";
@@ -80,6 +81,7 @@ export function createUsageLedger(opts: UsageLedgerOptions): UsageLedger {
   const writer = createBatchWriter({
     write: (rows) => store.insertBatch(rows),
     probe: () => store.ready(),
+    isDataError,
     logger,
     clock,
     timers,

@@ -67,15 +67,35 @@ export const isSuccess = (status: number) => status < 400;
 /** The model a row counts under in totals: the one served, else the one asked for. */
 export const rowModel = (row: Pick<UsageRow, "modelServed" | "modelRequested">) => row.modelServed ?? row.modelRequested ?? "";
 
-/** Rows as arrays of values in ROW_COLUMNS order (`stream` as 0/1): the compact form batches travel in. */
+/** Longest text kept in a column: names come partly from clients (models), and a ledger row is no place for an essay. */
+export const MAX_TEXT = 256;
+
+/**
+ * Text as a database takes it: PostgreSQL refuses NUL in text, and one such row would fail its whole batch again
+ * and again. Cut to MAX_TEXT characters.
+ */
+function text(s: string | null): string | null {
+  if (s === null) return null;
+  if (s.length <= MAX_TEXT && s.indexOf("\0") < 0) return s;
+  return s.replaceAll("\0", "").slice(0, MAX_TEXT);
+}
+const orNull = (n: number | null) => (n !== null && Number.isFinite(n) ? n : null);
+const orZero = (n: number) => (Number.isFinite(n) ? n : 0);
+
+/**
+ * Rows as arrays of values in ROW_COLUMNS order (`stream` as 0/1): the compact form batches travel in, and what
+ * is inserted. Values a database would refuse are made safe here (text above; a non-finite number becomes null,
+ * or 0 in a column that takes no null), so no row can poison the batch it travels in.
+ */
 export function rowsToArrays(rows: readonly UsageRow[]): unknown[][] {
   const out = new Array<unknown[]>(rows.length);
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i]!;
     out[i] = [
-      r.time, r.requestId, r.keyId, r.accountId, r.provider, r.modelRequested, r.modelServed, r.clientDialect,
-      r.upstreamDialect, r.stream ? 1 : 0, r.attempts, r.status, r.errorType, r.ttfbMs, r.totalMs, r.inputTokens,
-      r.outputTokens, r.cacheReadTokens, r.cacheWriteTokens, r.reasoningTokens, r.costUsd,
+      orZero(r.time), text(r.requestId) ?? "", text(r.keyId), text(r.accountId), text(r.provider), text(r.modelRequested),
+      text(r.modelServed), text(r.clientDialect) ?? "", text(r.upstreamDialect), r.stream ? 1 : 0, orZero(r.attempts),
+      orZero(r.status), text(r.errorType), orNull(r.ttfbMs), orZero(r.totalMs), orNull(r.inputTokens), orNull(r.outputTokens),
+      orNull(r.cacheReadTokens), orNull(r.cacheWriteTokens), orNull(r.reasoningTokens), orNull(r.costUsd),
     ];
   }
   return out;
