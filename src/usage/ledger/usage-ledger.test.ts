@@ -170,6 +170,7 @@ describe("usage ledger on SQLite", () => {
     ledger.record(usageRow({ time: Date.now() }));
     expect(await ledger.flush()).toBe(true);
     const db = new Database(target.path);
+    db.run("PRAGMA busy_timeout = 10000"); // the worker may still be finishing its last write
     db.run("CREATE TRIGGER refuse BEFORE INSERT ON usage_requests WHEN NEW.request_id LIKE 'bad%' BEGIN SELECT RAISE(ABORT, 'refused'); END");
     db.close();
     for (const id of ["a", "bad", "b"]) ledger.record(usageRow({ time: Date.now(), requestId: id }));
