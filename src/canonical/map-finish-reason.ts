@@ -74,3 +74,37 @@ export function stopReasonToCompletions(r: StopReason | null): string {
   const v = stopReasonToOpenAI(r);
   return v === "tool_calls" || v === "function_call" ? "stop" : v;
 }
+
+// ---- Gemini (src/dialects/README.md "Stop reasons") ----
+// Gemini has no tool-call reason (a function-calling turn ends with STOP); the encoders of the other dialects make
+// it tool_calls / tool_use when the answer holds calls, as they do for OpenAI-compatible servers.
+const GEMINI_FILTERED = new Set([
+  "SAFETY", "RECITATION", "LANGUAGE", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "IMAGE_SAFETY",
+  "IMAGE_PROHIBITED_CONTENT", "IMAGE_RECITATION",
+]);
+
+/**
+ * STOP → stop, MAX_TOKENS → length, the safety family → content_filter; MALFORMED_FUNCTION_CALL,
+ * UNEXPECTED_TOOL_CALL, TOO_MANY_TOOL_CALLS, OTHER and newer values → stop (the answer ends; what it holds is all
+ * there is). Null when there is no reason.
+ */
+export function stopReasonFromGemini(v: unknown): StopReason | null {
+  if (typeof v !== "string" || v === "FINISH_REASON_UNSPECIFIED") return null;
+  if (v === "MAX_TOKENS") return "length";
+  return GEMINI_FILTERED.has(v) ? "content_filter" : "stop";
+}
+
+const TO_GEMINI: Record<StopReason, string> = {
+  stop: "STOP",
+  stop_sequence: "STOP",
+  length: "MAX_TOKENS",
+  tool_calls: "STOP",
+  function_call: "STOP",
+  content_filter: "SAFETY",
+  refusal: "SAFETY",
+  pause: "STOP",
+  context_exceeded: "MAX_TOKENS",
+};
+
+/** Null (a stream that ended without a reason) → STOP. */
+export const stopReasonToGemini = (r: StopReason | null): string => (r === null ? "STOP" : TO_GEMINI[r]);

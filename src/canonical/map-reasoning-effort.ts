@@ -37,3 +37,27 @@ export function effortForBudget(budget: number): "low" | "medium" | "high" {
 export function effortForOpenAI(effort: string): string {
   return effort === "max" ? "xhigh" : effort;
 }
+
+// ---- Gemini (src/dialects/README.md "Thinking ↔ Gemini thinkingConfig") ----
+/**
+ * reasoning_effort → Gemini 2.5 `thinkingBudget`. Gemini's budgets are larger than Anthropic's (its own documented
+ * defaults reach 24576 on Flash); none/minimal turn thinking off (0), which Pro models refuse, so they get their
+ * minimum, 128.
+ */
+const GEMINI_BUDGETS: Record<string, number> = { none: 0, minimal: 0, low: 1024, medium: 8192, high: 24576, xhigh: 32768, max: 32768 };
+
+export function geminiBudgetForEffort(effort: string, model: string): number {
+  const b = GEMINI_BUDGETS[effort] ?? GEMINI_BUDGETS.medium!;
+  return b === 0 && /pro/i.test(model) ? 128 : b;
+}
+
+/** Gemini 3 models take a `thinkingLevel` instead of a budget. */
+export const geminiUsesThinkingLevel = (model: string): boolean => /gemini-[3-9]/i.test(model);
+
+/** reasoning_effort → Gemini 3 `thinkingLevel` (MINIMAL | LOW | MEDIUM | HIGH). */
+export function geminiLevelForEffort(effort: string): string {
+  if (effort === "none" || effort === "minimal") return "MINIMAL";
+  if (effort === "low") return "LOW";
+  if (effort === "medium") return "MEDIUM";
+  return "HIGH";
+}

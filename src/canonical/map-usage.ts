@@ -66,3 +66,38 @@ export function usageToOpenAI(u: Usage): Record<string, unknown> {
 export function usageToCompletions(u: Usage): Record<string, unknown> {
   return { prompt_tokens: u.inputTokens, completion_tokens: u.outputTokens, total_tokens: u.inputTokens + u.outputTokens };
 }
+
+// ---- Gemini (src/dialects/README.md "Usage") ----
+// `promptTokenCount` includes `cachedContentTokenCount` (as OpenAI's prompt_tokens does); tool-use prompt tokens
+// (`toolUsePromptTokenCount`) are counted apart and belong to the input; `candidatesTokenCount` excludes
+// `thoughtsTokenCount`, which canonical output includes.
+
+export function usageFromGemini(u: unknown): Usage {
+  const o = obj(u) ?? {};
+  const thoughts = num(o.thoughtsTokenCount);
+  const usage: Usage = {
+    inputTokens: num(o.promptTokenCount) + num(o.toolUsePromptTokenCount),
+    outputTokens: num(o.candidatesTokenCount) + thoughts,
+  };
+  if (o.cachedContentTokenCount != null) usage.cacheReadTokens = num(o.cachedContentTokenCount);
+  if (o.thoughtsTokenCount != null) usage.reasoningTokens = thoughts;
+  return usage;
+}
+
+/** Whether a Gemini usageMetadata holds counts (stream chunks may carry one with only `trafficType`). */
+export const geminiUsageHasCounts = (u: unknown): boolean => {
+  const o = obj(u);
+  return !!o && (o.promptTokenCount != null || o.candidatesTokenCount != null || o.totalTokenCount != null);
+};
+
+export function usageToGemini(u: Usage): Record<string, unknown> {
+  const reasoning = u.reasoningTokens ?? 0;
+  const out: Record<string, unknown> = {
+    promptTokenCount: u.inputTokens,
+    candidatesTokenCount: Math.max(0, u.outputTokens - reasoning),
+    totalTokenCount: u.inputTokens + u.outputTokens,
+  };
+  if (u.cacheReadTokens) out.cachedContentTokenCount = u.cacheReadTokens;
+  if (u.reasoningTokens) out.thoughtsTokenCount = u.reasoningTokens;
+  return out;
+}

@@ -16,6 +16,7 @@ export const DialectNameSchema = Type.Union([
   Type.Literal("openai-chat"),
   Type.Literal("openai-completions"),
   Type.Literal("anthropic-messages"),
+  Type.Literal("gemini"),
 ]);
 export type DialectName = Static<typeof DialectNameSchema>;
 
@@ -29,6 +30,12 @@ export const CacheControlSchema = Type.Object(
 );
 export type CacheControl = Static<typeof CacheControlSchema>;
 const CC = Type.Optional(CacheControlSchema);
+/**
+ * Gemini `thoughtSignature`: an opaque value Gemini puts on a text, thought or function-call part and wants back on
+ * the next turn, unchanged (src/dialects/README.md "Thought signatures"). Unrelated to Anthropic's thinking
+ * `signature`; other dialects ignore it.
+ */
+const GeminiSignature = Type.Optional(Type.String());
 
 export const MediaSourceSchema = Type.Union([
   Type.Object({ type: Type.Literal("url"), url: Type.String() }),
@@ -45,6 +52,7 @@ export const TextBlockSchema = Type.Object({
   type: Type.Literal("text"),
   text: Type.String(),
   cacheControl: CC,
+  thoughtSignature: GeminiSignature,
 });
 export const ImageBlockSchema = Type.Object({
   type: Type.Literal("image"),
@@ -79,6 +87,7 @@ export const ThinkingBlockSchema = Type.Object({
   text: Type.String(),
   /** Anthropic signature; Anthropic rejects a thinking block whose signature or text was changed. Absent when the source had none. */
   signature: Type.Optional(Type.String()),
+  thoughtSignature: GeminiSignature,
 });
 export const RedactedThinkingBlockSchema = Type.Object({
   type: Type.Literal("redacted_thinking"),
@@ -91,6 +100,8 @@ export const ToolCallBlockSchema = Type.Object({
   /** JSON text (OpenAI's spelling). Anthropic `input` objects are stringified once at decode. */
   arguments: Type.String(),
   cacheControl: CC,
+  /** Gemini's signature of this call. Towards other clients it also rides inside `id` (src/canonical/tool-call-id.ts). */
+  thoughtSignature: GeminiSignature,
 });
 
 export const ToolResultContentBlockSchema = Type.Union([
@@ -224,6 +235,11 @@ export const RequestSchema = Type.Object({
   /** OpenAI `stream_options.include_usage`: whether the client wants the final usage chunk. */
   includeUsage: Type.Optional(Type.Boolean()),
   extra: Extra,
+  // ---- Gemini additions (src/dialects/gemini/) ----
+  /** Gemini `thinkingConfig.includeThoughts`: whether thought summaries come back. Other dialects have no switch. */
+  includeThoughts: Type.Optional(Type.Boolean()),
+  /** Gemini `safetySettings`, as sent: only a Gemini upstream understands them; other encoders report them dropped. */
+  safetySettings: Type.Optional(Type.Array(Type.Unknown())),
 });
 export type CanonicalRequest = Static<typeof RequestSchema>;
 
@@ -267,6 +283,10 @@ export const ResponseSchema = Type.Object({
   /** The matched stop sequence when the upstream says which (Anthropic). */
   stopSequence: Type.Optional(Type.Union([Type.String(), Type.Null()])),
   usage: UsageSchema,
+  // ---- Gemini additions (src/dialects/gemini/) ----
+  /** Gemini `candidates[0].safetyRatings` and `promptFeedback`, as received: only Gemini clients see them. */
+  safetyRatings: Type.Optional(Type.Array(Type.Unknown())),
+  promptFeedback: Type.Optional(Type.Unknown()),
 });
 export type CanonicalResponse = Static<typeof ResponseSchema>;
 

@@ -18,7 +18,8 @@ export type StreamBlockStart =
   | { type: "text"; text?: string }
   | { type: "thinking"; text?: string; signature?: string }
   | { type: "redacted_thinking"; data: string }
-  | { type: "tool_call"; id: string; name: string }
+  /** `thoughtSignature`: Gemini's, whole with the call (Gemini sends calls whole). */
+  | { type: "tool_call"; id: string; name: string; thoughtSignature?: string }
   /** A block the canonical model does not model (Anthropic server_tool_use...): other dialects' encoders skip it. */
   | { type: "raw"; dialect: DialectName; value: unknown };
 
@@ -31,7 +32,8 @@ export type CanonicalStreamEvent =
   | { type: "tool_args_delta"; index: number; json: string }
   /** A delta the canonical model does not model (citations_delta...): other dialects' encoders skip it. */
   | { type: "raw_delta"; index: number; dialect: DialectName; value: unknown }
-  | { type: "block_stop"; index: number }
+  /** `thoughtSignature`: Gemini's signature of a text or thought block, which may come on any of its parts. */
+  | { type: "block_stop"; index: number; thoughtSignature?: string }
   | { type: "finish"; stopReason: StopReason | null; stopSequence?: string | null }
   | { type: "usage"; usage: Usage }
   | { type: "ping" }

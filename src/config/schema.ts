@@ -119,6 +119,11 @@ export const UpstreamAccount = T.Object({
   max_output_tokens: T.Optional(T.Integer({ minimum: 1 })),
   /** false: the account's models do not reason, so converted requests to it carry no reasoning_effort. */
   reasoning: T.Optional(T.Boolean()),
+  /**
+   * Gemini: `native` (generateContent, the default) or `openai-compatible` (Google's OpenAI-compatible endpoint).
+   * Absent: `openai-compatible` when base_url ends in `/openai`, else native.
+   */
+  gemini_api: T.Optional(T.Union([T.Literal("native"), T.Literal("openai-compatible")])),
   oauth: T.Optional(OAuthSettings),
 });
 export type UpstreamAccount = Static<typeof UpstreamAccount>;

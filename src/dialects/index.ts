@@ -7,6 +7,7 @@ import type { Dialect, DialectName } from "./types.ts";
 import { createAnthropicMessagesDialect } from "./anthropic-messages/index.ts";
 import { createOpenAIChatDialect } from "./openai-chat/index.ts";
 import { createOpenAICompletionsDialect } from "./openai-completions/index.ts";
+import { createGeminiDialect } from "./gemini/index.ts";
 
 export type * from "./types.ts";
 
@@ -15,6 +16,7 @@ export function createDialects(): Record<DialectName, Dialect> {
     "openai-chat": createOpenAIChatDialect(),
     "openai-completions": createOpenAICompletionsDialect(),
     "anthropic-messages": createAnthropicMessagesDialect(),
+    gemini: createGeminiDialect(),
   };
 }
 

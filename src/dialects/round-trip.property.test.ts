@@ -257,10 +257,69 @@ function completionsRequest(g: Gen): CanonicalRequest {
   });
 }
 
+// ---------- gemini canonical forms ----------
+function geminiRequest(g: Gen): CanonicalRequest {
+  const text = (): Block => def({ type: "text" as const, text: g.str(), thoughtSignature: g.maybe(() => "c2lnbmF0dXJl", 0.2) });
+  const userPart = (): Block => {
+    switch (g.int(0, 3)) {
+      case 0: return { type: "image", source: { type: "base64", mediaType: "image/png", data: "iVBO" } };
+      case 1: return { type: "document", source: { type: "url", url: "https://x.test/a.pdf" } };
+      default: return text();
+    }
+  };
+  const messages: Message[] = [];
+  let pending: { id: string; name: string }[] = [];
+  for (let i = g.int(1, 6); i > 0; i--) {
+    if (pending.length && g.bool(0.8)) {
+      // The user turn answering the calls of the model turn before it (Gemini pairs them by order or id).
+      messages.push({ role: "user", content: pending.map((c) => def({ type: "tool_result" as const, toolCallId: c.id, content: g.bool(0.8) ? [{ type: "text" as const, text: g.str() }] : [], isError: g.maybe(() => true, 0.2) })) });
+      pending = [];
+      continue;
+    }
+    if (g.bool()) {
+      messages.push({ role: "user", content: Array.from({ length: g.int(1, 3) }, userPart) });
+    } else {
+      const content: Block[] = [];
+      if (g.bool(0.3)) content.push(def({ type: "thinking" as const, text: g.str(), thoughtSignature: g.maybe(() => "dGhvdWdodA==", 0.3) }));
+      for (let k = g.int(0, 2); k > 0; k--) content.push(text());
+      pending = [];
+      for (let k = g.int(0, 2); k > 0; k--) {
+        const call = { id: g.bool(0.7) ? `call_${i}_${k}` : `fn_${g.int(0, 99)}_${g.int(0, 1e6)}`, name: `fn_${g.int(0, 9)}` };
+        pending.push(call);
+        content.push(def({ type: "tool_call" as const, ...call, arguments: JSON.stringify(g.object()), thoughtSignature: g.maybe(() => g.pick(["skip_thought_signature_validator", "CiQB0e2Kb+/x=="]), 0.5) }));
+      }
+      messages.push({ role: "assistant", content });
+    }
+  }
+  const budget = g.pick([undefined, 0, -1, 1024, 8192]);
+  return def({
+    origin: "gemini" as const,
+    model: "gemini-2.5-flash",
+    stream: g.bool(),
+    system: g.maybe(() => [{ type: "text" as const, text: g.str() }]),
+    messages,
+    maxTokens: g.maybe(() => g.int(1, 65536)),
+    temperature: g.maybe(() => g.num()),
+    topP: g.maybe(() => g.num()),
+    topK: g.maybe(() => g.int(1, 64)),
+    stop: g.maybe(() => Array.from({ length: g.int(1, 5) }, () => g.str())),
+    seed: g.maybe(() => g.int(0, 99), 0.2),
+    tools: g.maybe(() => Array.from({ length: g.int(1, 3) }, (): Tool => def({ name: `fn_${g.int(0, 9)}`, description: g.maybe(() => g.str()), inputSchema: g.maybe(() => ({ type: "object", properties: g.object() })) }))),
+    rawTools: g.maybe(() => [{ googleSearch: {} }], 0.1),
+    toolChoice: g.maybe(() => g.pick([{ type: "auto" as const }, { type: "none" as const }, { type: "required" as const }, { type: "tool" as const, name: "fn_1" }])),
+    responseFormat: g.maybe(() => g.pick([{ type: "json_object" as const }, { type: "json_schema" as const, schema: { type: "object", properties: { a: { type: "string" } } } }]), 0.2),
+    thinking: budget === undefined ? undefined : budget === 0 ? { type: "disabled" as const } : budget < 0 ? { type: "adaptive" as const } : { type: "enabled" as const, budgetTokens: budget },
+    reasoningEffort: g.maybe(() => g.pick(["low", "high"]), 0.2),
+    includeThoughts: g.maybe(() => g.bool()),
+    safetySettings: g.maybe(() => [{ category: "HARM_CATEGORY_HARASSMENT", threshold: "BLOCK_ONLY_HIGH" }], 0.2),
+  });
+}
+
 const generators: Record<DialectName, (g: Gen) => CanonicalRequest> = {
   "anthropic-messages": anthropicRequest,
   "openai-chat": openAIChatRequest,
   "openai-completions": completionsRequest,
+  gemini: geminiRequest,
 };
 
 const ROUNDS = 300;
@@ -318,11 +377,12 @@ describe("conversions keep the conversation, or refuse it with a 400", () => {
             expect((e as GatewayError).status).toBe(400);
             continue;
           }
-          const got = dialects[to].decodeRequest(JSON.parse(JSON.stringify(wire)));
+          // Gemini names the model and streaming in the URL, not the body.
+          const got = dialects[to].decodeRequest(JSON.parse(JSON.stringify(wire)), to === "gemini" ? { model: "target", stream: req.stream } : undefined);
           expect(checkCanonical.Check(got)).toBe(true);
           expect(got.stream).toBe(req.stream);
           if (to === "anthropic-messages") expect(typeof wire.max_tokens).toBe("number");
-          if (to !== "anthropic-messages" && req.stream) expect(wire.stream_options).toEqual({ include_usage: true });
+          if (to !== "anthropic-messages" && to !== "gemini" && req.stream) expect(wire.stream_options).toEqual({ include_usage: true });
           if (!req.stream) expect(wire).not.toHaveProperty("stream_options");
 
           const show = { round: i, from, to, req, wire };

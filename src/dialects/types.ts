@@ -18,6 +18,16 @@ export interface EncodeContext {
   created?: number;
   /** OpenAI clients: stream_options.include_usage. */
   includeUsage?: boolean;
+  /** Gemini clients: `json-array` for `:streamGenerateContent` without `alt=sse` (a JSON array streamed); default SSE. */
+  streamFraming?: "sse" | "json-array";
+}
+
+/** What a client's request says outside its body: Gemini puts the model and streaming in the URL. */
+export interface DecodeRequestContext {
+  /** The model named in the URL (`/v1beta/models/{model}:generateContent`). */
+  model?: string;
+  /** `:streamGenerateContent` rather than `:generateContent`. */
+  stream?: boolean;
 }
 
 /** How a request converted from another dialect is shaped for one upstream account. */
@@ -79,8 +89,8 @@ export interface StreamEncoder {
 
 export interface Dialect {
   name: DialectName;
-  /** Client body -> canonical; throws GatewayError 400 naming the field (param) on bad input. */
-  decodeRequest(body: unknown): CanonicalRequest;
+  /** Client body -> canonical; throws GatewayError 400 naming the field (param) on bad input. `ctx`: Gemini only. */
+  decodeRequest(body: unknown, ctx?: DecodeRequestContext): CanonicalRequest;
   /** Canonical request of another dialect -> upstream body (stream flag; OpenAI: stream_options.include_usage always true when streaming). */
   encodeRequest(req: CanonicalRequest, opts: EncodeRequestOptions): Record<string, unknown>;
   /** Upstream JSON -> canonical. */

@@ -106,7 +106,7 @@ export async function proxyLlmRequest(deps: ProxyDeps, input: ProxyInput): Promi
     const { account, targetModel } = ctx;
     input.logFields.account = account.id;
     const spec = providers[account.provider];
-    const upstreamDialect = spec.dialectFor(clientDialect);
+    const upstreamDialect = spec.dialectFor(clientDialect, account);
     let upstreamBody: string;
     if (upstreamDialect === clientDialect) {
       upstreamBody = targetModel === clientModel ? body.text : JSON.stringify({ ...body.json, model: targetModel });
@@ -124,7 +124,7 @@ export async function proxyLlmRequest(deps: ProxyDeps, input: ProxyInput): Promi
       );
     }
     const send = (credential: string | undefined) => {
-      const target = spec.target(account, { dialect: upstreamDialect, model: targetModel, credential, clientHeaders: request.headers });
+      const target = spec.target(account, { dialect: upstreamDialect, model: targetModel, credential, clientHeaders: request.headers, stream });
       return callUpstream(account.provider === "mock" ? deps.mockFetch : deps.fetch, {
         url: target.url,
         headers: { ...target.headers, [HOPS_HEADER]: String(hops) },

@@ -8,7 +8,11 @@ export const mock: ProviderSpec = {
   id: "mock",
   defaultBaseUrl: MOCK_ORIGIN,
   dialectFor: (client) => client,
-  target(_account, { dialect, countTokens }) {
+  target(_account, { dialect, countTokens, model, stream }) {
+    if (dialect === "gemini") {
+      const method = countTokens ? "countTokens" : stream ? "streamGenerateContent?alt=sse" : "generateContent";
+      return { url: `${MOCK_ORIGIN}/v1beta/models/${encodeURIComponent(model)}:${method}`, headers: { "content-type": "application/json" } };
+    }
     const endpoint = countTokens ? "/messages/count_tokens" : DIALECT_ENDPOINT[dialect];
     return { url: `${MOCK_ORIGIN}/v1${endpoint}`, headers: { "content-type": "application/json" } };
   },

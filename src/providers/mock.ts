@@ -2,7 +2,8 @@ import { countMockTokens, mockTokenRunEnds } from "./mock-tokenizer.ts";
 
 /**
  * The built-in `mock` upstream: answers locally, natively in every dialect the gateway speaks (OpenAI Chat,
- * OpenAI Completions, Anthropic Messages and count_tokens), streaming or not, with deterministic text that echoes
+ * OpenAI Completions, Anthropic Messages and count_tokens, Gemini generateContent / streamGenerateContent /
+ * countTokens), streaming or not, with deterministic text that echoes
  * the last user message and usage counted by the mock tokenizer. The gateway calls it like any upstream
  * (through a fetch-shaped function), so the same-dialect passthrough path is exercised too.
  */
@@ -23,6 +24,12 @@ function textOf(content: unknown): string {
     else if (part.type === "tool_result") out.push(textOf(part.content));
   }
   return out.join(" ");
+}
+
+/** Gemini's `contents` (and `systemInstruction`) as messages of the other dialects: role and parts as content. */
+function geminiAsMessages(body: Json): Json {
+  const messages = Array.isArray(body.contents) ? body.contents.map((c: Json) => ({ role: c?.role === "model" ? "assistant" : "user", content: c?.parts })) : [];
+  return { system: body.systemInstruction?.parts, messages };
 }
 
 /** Tokens of everything the model reads: system, prompt, every message's text (counted part by part, not joined). */
@@ -176,6 +183,30 @@ function messages(body: Json): Response {
   return sse(out);
 }
 
+function geminiError(status: number, message: string, name = "INVALID_ARGUMENT"): Response {
+  return json({ error: { code: status, message, status: name } }, status);
+}
+
+/** Gemini `generateContent` / `streamGenerateContent` (SSE with CRLF, as Google sends it). */
+function generateContent(body: Json, model: string, stream: boolean): Response {
+  if (!Array.isArray(body.contents) || body.contents.length === 0) return geminiError(400, "* GenerateContentRequest.contents: contents is not specified");
+  const limit = body.generationConfig?.maxOutputTokens;
+  const r = makeReply(geminiAsMessages(body), limit);
+  const responseId = rid();
+  const finishReason = r.truncated ? "MAX_TOKENS" : "STOP";
+  const usageMetadata = { promptTokenCount: r.inputTokens, candidatesTokenCount: r.outputTokens, totalTokenCount: r.inputTokens + r.outputTokens };
+  const answer = (parts: Json[], extra: Json = {}) => ({
+    candidates: [{ content: { role: "model", parts }, ...extra, index: 0 }],
+    ...(extra.finishReason ? { usageMetadata } : {}),
+    modelVersion: model,
+    responseId,
+  });
+  if (!stream) return json(answer([{ text: r.text }], { finishReason }));
+  const out = r.pieces.map((p, i) => `data: ${JSON.stringify(answer([{ text: p }], i === r.pieces.length - 1 ? { finishReason } : {}))}\r\n\r\n`);
+  if (!out.length) out.push(`data: ${JSON.stringify(answer([{ text: "" }], { finishReason }))}\r\n\r\n`);
+  return sse(out);
+}
+
 function countTokens(body: Json): Response {
   if (typeof body.model !== "string") return anthropicError(400, "model: Field required");
   if (!Array.isArray(body.messages)) return anthropicError(400, "messages: Field required");
@@ -193,6 +224,15 @@ export async function mockFetch(input: Request | string, init?: RequestInit): Pr
     body = (typeof given === "string" ? JSON.parse(given) : await (typeof input === "string" ? new Request(input, init) : input).json()) as Json;
   } catch {
     return openaiError(400, "request body is not valid JSON");
+  }
+  const gemini = /\/models\/([^/:]+):(generateContent|streamGenerateContent|countTokens)$/.exec(path);
+  if (gemini) {
+    const model = decodeURIComponent(gemini[1]!);
+    if (gemini[2] === "countTokens") {
+      const inner = body.generateContentRequest ?? body;
+      return json({ totalTokens: inputTokens(geminiAsMessages(inner)) });
+    }
+    return generateContent(body, model, gemini[2] === "streamGenerateContent");
   }
   if (path.endsWith("/chat/completions")) return chatCompletion(body);
   if (path.endsWith("/messages/count_tokens")) return countTokens(body);

@@ -6,7 +6,7 @@ import { DIALECT_ENDPOINT, type BuildOptions, type ProviderSpec } from "./provid
 /** OpenAI speaks chat and legacy completions natively; an Anthropic client is converted to chat. */
 const openaiDialect = (client: DialectName): DialectName => (client === "openai-completions" ? "openai-completions" : "openai-chat");
 
-function bearerTarget(this: ProviderSpec, account: UpstreamAccount, { dialect, credential }: BuildOptions) {
+export function bearerTarget(this: ProviderSpec, account: UpstreamAccount, { dialect, credential }: BuildOptions) {
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (credential) headers.authorization = `Bearer ${credential}`;
   return { url: joinEndpoint(account.base_url ?? this.defaultBaseUrl, DIALECT_ENDPOINT[dialect]), headers };
@@ -26,17 +26,5 @@ export const openaiCompatible: ProviderSpec = {
   id: "openai-compatible",
   defaultBaseUrl: "http://127.0.0.1:8000",
   dialectFor: openaiDialect,
-  target: bearerTarget,
-};
-
-/**
- * Gemini through its OpenAI-compatible endpoint (`…/v1beta/openai`, bearer auth; usage may come on the last content
- * chunk of a stream). Chat only: it has no legacy completions.
- * The native generateContent dialect is a later step.
- */
-export const gemini: ProviderSpec = {
-  id: "gemini",
-  defaultBaseUrl: "https://generativelanguage.googleapis.com/v1beta/openai",
-  dialectFor: () => "openai-chat",
   target: bearerTarget,
 };

@@ -16,8 +16,10 @@ export interface BuildOptions {
   credential: string | undefined;
   /** The client's request headers, for the few that are forwarded (anthropic-version, anthropic-beta). */
   clientHeaders: Headers;
-  /** `/v1/messages/count_tokens` instead of the dialect's main endpoint. */
+  /** `/v1/messages/count_tokens` (Gemini: `:countTokens`) instead of the dialect's main endpoint. */
   countTokens?: boolean;
+  /** A streaming request: Gemini's endpoint says so in the URL (`:streamGenerateContent?alt=sse`). */
+  stream?: boolean;
 }
 
 export interface ProviderSpec {
@@ -25,8 +27,8 @@ export interface ProviderSpec {
   defaultBaseUrl: string;
   /** OpenAI-dialect upstreams: the field that carries a converted request's token limit (default max_tokens). */
   maxTokensField?: "max_tokens" | "max_completion_tokens";
-  /** The dialect this upstream speaks when a client speaks `client`. */
-  dialectFor(client: DialectName): DialectName;
+  /** The dialect this upstream speaks when a client speaks `client` (Gemini: also per account, `gemini_api`). */
+  dialectFor(client: DialectName, account?: UpstreamAccount): DialectName;
   target(account: UpstreamAccount, opts: BuildOptions): UpstreamTarget;
 }
 
@@ -34,4 +36,7 @@ export const DIALECT_ENDPOINT: Record<DialectName, string> = {
   "openai-chat": "/chat/completions",
   "openai-completions": "/completions",
   "anthropic-messages": "/messages",
+  // Gemini's endpoint names the model (`/models/{model}:generateContent`, src/providers/gemini.ts); this is the
+  // collection it lives in, which is also the model list.
+  gemini: "/models",
 };

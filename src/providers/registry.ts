@@ -2,7 +2,8 @@ import type { Provider } from "../config/schema.ts";
 import { anthropic } from "./anthropic.ts";
 import { azure } from "./azure.ts";
 import { mock } from "./mock-provider.ts";
-import { gemini, openai, openaiCompatible } from "./openai.ts";
+import { gemini } from "./gemini.ts";
+import { openai, openaiCompatible } from "./openai.ts";
 import type { ProviderSpec } from "./provider.ts";
 
 export const providers: Record<Provider, ProviderSpec> = {

@@ -26,10 +26,11 @@ export function createAccountProbe(deps: AccountProbeDeps): (account: UpstreamAc
     if (account.provider === "mock") return { kind: "success" };
     const config = deps.config();
     const spec = providers[account.provider];
-    const dialect = spec.dialectFor("openai-chat");
+    const dialect = spec.dialectFor("openai-chat", account);
     const credential = await deps.credential(account);
     const target = spec.target(account, { dialect, model: "probe", credential, clientHeaders: new Headers() });
-    const url = modelsUrl(target.url, DIALECT_ENDPOINT[dialect]);
+    // Gemini's native endpoint names the model (`…/models/probe:generateContent`): its list is the collection.
+    const url = dialect === "gemini" ? target.url.replace(/\/models\/[^/]*$/, "/models") : modelsUrl(target.url, DIALECT_ENDPOINT[dialect]);
     const { "content-type": _ct, ...headers } = target.headers;
     const started = performance.now();
     try {

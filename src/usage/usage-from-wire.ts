@@ -1,5 +1,5 @@
 import type { Usage } from "../canonical/model.ts";
-import { usageFromAnthropic, usageFromOpenAI } from "../canonical/map-usage.ts";
+import { usageFromAnthropic, usageFromGemini, usageFromOpenAI } from "../canonical/map-usage.ts";
 import type { DialectName, SseEvent } from "../dialects/types.ts";
 
 /**
@@ -7,6 +7,7 @@ import type { DialectName, SseEvent } from "../dialects/types.ts";
  * stream whose client did not ask OpenAI for usage simply has none to report.
  */
 export function usageFromBody(dialect: DialectName, body: Record<string, unknown>): Usage | undefined {
+  if (dialect === "gemini") return body.usageMetadata && typeof body.usageMetadata === "object" ? usageFromGemini(body.usageMetadata) : undefined;
   if (body.usage === undefined || body.usage === null) return undefined;
   return dialect === "anthropic-messages" ? usageFromAnthropic(body.usage) : usageFromOpenAI(body.usage);
 }
@@ -31,6 +32,16 @@ export function usageFromEvents(dialect: DialectName, head: SseEvent[], tail: Ss
       usage = usage ? { ...usage, outputTokens: next.outputTokens, ...(next.inputTokens ? { inputTokens: next.inputTokens } : {}) } : next;
     }
     return usage;
+  }
+  if (dialect === "gemini") {
+    // Every chunk may carry usageMetadata; the last one holds the final counts.
+    for (let i = tail.length - 1; i >= 0; i--) {
+      const ev = tail[i]!;
+      if (!ev.data.includes('"usageMetadata"')) continue;
+      const u = parse(ev.data)?.usageMetadata;
+      if (u && typeof u === "object") return usageFromGemini(u);
+    }
+    return undefined;
   }
   for (let i = tail.length - 1; i >= 0; i--) {
     const ev = tail[i]!;

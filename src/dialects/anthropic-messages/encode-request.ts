@@ -8,6 +8,7 @@ import type { CanonicalRequest, Message, TextBlock } from "../../canonical/model
 import { budgetForEffort, MIN_THINKING_BUDGET } from "../../canonical/map-reasoning-effort.ts";
 import type { EncodeRequestOptions } from "../types.ts";
 import { reportDroppedExtra, type Json } from "../shared/json-shape.ts";
+import { refuseGeminiBuiltInTools } from "../shared/foreign-tools.ts";
 import { encodeBlock } from "./blocks.ts";
 
 /**
@@ -163,6 +164,7 @@ export function encodeAnthropicRequest(req: CanonicalRequest, opts: EncodeReques
   if (req.messages.length === 0 && req.extra?.prompt !== undefined && req.origin === "openai-completions") {
     throw invalidRequest("prompt arrays and token prompts need an OpenAI completions upstream", "prompt");
   }
+  refuseGeminiBuiltInTools(req, "an Anthropic upstream");
   const out: Json = { model: opts.model };
   let maxTokens = req.maxTokens ?? opts.defaultMaxTokens;
   if (opts.maxOutputTokens !== undefined && maxTokens > opts.maxOutputTokens) {

@@ -8,6 +8,7 @@ import type { Block, CanonicalRequest, Message, ToolResultBlock } from "../../ca
 import { effortForBudget, effortForOpenAI } from "../../canonical/map-reasoning-effort.ts";
 import type { EncodeRequestOptions } from "../types.ts";
 import { reportDroppedExtra, type Json } from "../shared/json-shape.ts";
+import { refuseGeminiBuiltInTools } from "../shared/foreign-tools.ts";
 import { encodePart } from "./parts.ts";
 
 type Adjust = EncodeRequestOptions["onAdjust"];
@@ -100,6 +101,7 @@ export function encodeOpenAIChatRequest(req: CanonicalRequest, opts: EncodeReque
   if (req.messages.length === 0 && req.extra?.prompt !== undefined && req.origin === "openai-completions") {
     throw invalidRequest("prompt arrays and token prompts need an OpenAI completions upstream", "prompt");
   }
+  refuseGeminiBuiltInTools(req, "an OpenAI-compatible upstream");
   const out: Json = { model: opts.model, messages: encodeMessages(req, adjust) };
 
   if (req.maxTokens !== undefined) {
