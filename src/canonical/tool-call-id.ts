@@ -19,6 +19,7 @@ export const MAX_SIGNATURE_IN_ID = 16384;
 export const SKIP_THOUGHT_SIGNATURE = "skip_thought_signature_validator";
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+const URL_SAFE = /^[A-Za-z0-9_-]+$/;
 
 /** `b` + the signature's own base64 in the URL alphabet (when it is padded base64, the usual case), else `u` + base64url of its UTF-8. */
 function encodePayload(sig: string): string {
@@ -50,7 +51,9 @@ export function splitToolCallId(id: string): { id: string; signature?: string } 
   if (us < 0) return { id };
   const len = Number(id.slice(PREFIX.length, us));
   const start = us + 1;
-  if (!Number.isInteger(len) || len < 2 || id[start + len] !== "_") return { id };
-  const signature = decodePayload(id.slice(start, start + len));
+  if (!Number.isInteger(len) || len < 2 || id[start + len] !== "_" || id.length === start + len + 1) return { id };
+  const payload = id.slice(start, start + len);
+  if (!URL_SAFE.test(payload)) return { id };
+  const signature = decodePayload(payload);
   return signature === undefined ? { id } : { id: id.slice(start + len + 1), signature };
 }

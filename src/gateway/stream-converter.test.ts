@@ -104,11 +104,35 @@ function openaiStream(r: () => number): string {
   return s;
 }
 
+/** Gemini SSE: CRLF (as Google sends it) or LF, text and thought parts, whole calls, partial usage, sometimes cut. */
+function geminiStream(r: () => number): string {
+  const nl = r() < 0.7 ? "\r\n" : "\n";
+  const tail = { usageMetadata: { trafficType: "ON_DEMAND" }, modelVersion: "gemini-2.5-flash", responseId: "r1" };
+  const chunk = (parts: unknown[], extra: Record<string, unknown> = {}, top: Record<string, unknown> = tail) =>
+    `data: ${JSON.stringify({ candidates: [{ content: { parts, role: "model" }, ...extra, index: 0 }], ...top })}${nl}${nl}`;
+  let s = "";
+  for (let i = 1 + Math.floor(r() * 12); i > 0; i--) {
+    const p = r();
+    if (p < 0.7) s += chunk([{ text: randomText(r) }]);
+    else if (p < 0.8) s += chunk([{ text: randomText(r), thought: true }]);
+    else if (p < 0.87) s += chunk([{ functionCall: { name: "f", args: { a: randomText(r) } }, ...(r() < 0.5 ? { thoughtSignature: "c2ln" } : {}) }]);
+    else if (p < 0.92) s += chunk([{ text: randomText(r) }], {}, { ...tail, usageMetadata: { promptTokenCount: 3, totalTokenCount: 3 } });
+    else if (p < 0.96) s += chunk([{ text: "", thoughtSignature: "c2ln" }]);
+    else s += `data: ${JSON.stringify({ candidates: [{ content: { parts: [{ text: randomText(r) }], role: "model" }, index: 0 }], ...tail }, null, 1).replace(/\n/g, "")}${nl}${nl}`;
+  }
+  if (r() < 0.9) s += chunk([{ text: "" }], { finishReason: "STOP" }, { ...tail, usageMetadata: { promptTokenCount: 3, candidatesTokenCount: 5, totalTokenCount: 8 } });
+  return s;
+}
+
 describe("raw lane", () => {
   for (const [from, to, make] of [
     ["anthropic-messages", "openai-chat", anthropicStream],
     ["openai-chat", "anthropic-messages", openaiStream],
     ["anthropic-messages", "openai-completions", anthropicStream],
+    ["gemini", "anthropic-messages", geminiStream],
+    ["gemini", "openai-chat", geminiStream],
+    ["anthropic-messages", "gemini", anthropicStream],
+    ["openai-chat", "gemini", openaiStream],
   ] as const) {
     test(`property: ${from} → ${to}, random streams split at random bytes, byte-identical with and without the lane`, () => {
       let laneTotal = 0;
