@@ -7,6 +7,7 @@ import { Stream as AnthropicStream } from "@anthropic-ai/sdk/core/streaming";
 import { MessageStream } from "@anthropic-ai/sdk/lib/MessageStream";
 import { Stream as OpenAIStream } from "openai/core/streaming";
 import { ChatCompletionStream } from "openai/lib/ChatCompletionStream";
+import { GoogleGenAI } from "@google/genai";
 import { createDialects } from "./index.ts";
 import { decodeSseText, encodeEvents } from "./shared/convert-sse-text.ts";
 import type { DialectName } from "./types.ts";
@@ -88,5 +89,46 @@ describe("openai ChatCompletionStream accepts the OpenAI encoder's output", () =
       all += chunk.choices[0]?.text ?? "";
     }
     expect(all).toBe("I'll check the current weather in Paris for you.");
+  });
+});
+
+describe("@google/genai reads the Gemini encoder's output", () => {
+  /** A local server answering every request with `body` (the SDK only talks HTTP); stopped by the caller. */
+  const serve = (body: string, contentType: string) =>
+    Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response(body, { headers: { "content-type": contentType } }) });
+  const client = (url: string) => new GoogleGenAI({ apiKey: "k", httpOptions: { baseUrl: url } });
+
+  for (const [from, file] of [["anthropic-messages", "thinking-stream.sse"], ["anthropic-messages", "tool-use-stream.sse"], ["openai-chat", "tool-calls-stream.sse"], ["openai-chat", "text-stream.sse"]] as const) {
+    test(`generateContentStream over a converted ${from} ${file}`, async () => {
+      const text = await convert(from, "gemini", file);
+      const server = serve(text, "text/event-stream");
+      try {
+        const chunks = [];
+        for await (const c of await client(server.url.href).models.generateContentStream({ model: "gemini-2.5-flash", contents: "hi" })) chunks.push(c);
+        const last = chunks.at(-1)!;
+        expect(last.candidates?.[0]?.finishReason).toBe("STOP" as never);
+        expect(last.usageMetadata?.totalTokenCount).toBeGreaterThan(0);
+        const calls = chunks.flatMap((c) => c.functionCalls ?? []);
+        const events = decodeSseText(d[from].streamDecoder(), await fx(from, file));
+        const toolStarts = events.filter((e) => e.type === "block_start" && e.block.type === "tool_call");
+        expect(calls.map((c) => c.name)).toEqual(toolStarts.map((e) => (e as any).block.name));
+        for (const c of calls) expect(typeof c.args).toBe("object");
+      } finally {
+        server.stop(true);
+      }
+    });
+  }
+
+  test("generateContent over a converted Anthropic answer: text, function call, usage", async () => {
+    const res = d["anthropic-messages"].decodeResponse(await Bun.file(`${import.meta.dir}/anthropic-messages/__fixtures__/response-tool-use.json`).json());
+    const server = serve(JSON.stringify(d.gemini.encodeResponse(res, { model: "gemini-2.5-flash" })), "application/json");
+    try {
+      const r = await client(server.url.href).models.generateContent({ model: "gemini-2.5-flash", contents: "hi" });
+      expect(r.functionCalls?.length).toBe(res.content.filter((b) => b.type === "tool_call").length);
+      expect(r.usageMetadata?.promptTokenCount).toBe(res.usage.inputTokens);
+      expect(r.modelVersion).toBe("gemini-2.5-flash");
+    } finally {
+      server.stop(true);
+    }
   });
 });
