@@ -39,6 +39,7 @@ interface Prepared {
 }
 
 const JSON_HEADERS = { "content-type": "application/json" };
+const GEMINI_PATH = /^\/v1beta\/models\/([^/:]+):(generateContent|streamGenerateContent)$/;
 const SSE_HEADERS = { "content-type": "text/event-stream", "cache-control": "no-cache" };
 
 export function startFakeUpstream(opts: FakeUpstreamOptions = {}): FakeUpstream {
@@ -92,7 +93,8 @@ export function startFakeUpstream(opts: FakeUpstreamOptions = {}): FakeUpstream 
     } satisfies import("bun").DirectUnderlyingSource);
   };
 
-  const answer = async (req: Request, dialect: BenchDialect): Promise<Response> => {
+  /** `url`: Gemini's endpoint names the model and streaming (`/v1beta/models/{model}:streamGenerateContent`). */
+  const answer = async (req: Request, dialect: BenchDialect, url?: { model: string; stream: boolean }): Promise<Response> => {
     let body: { model?: unknown; stream?: unknown };
     try {
       body = (await req.json()) as typeof body;
@@ -100,10 +102,10 @@ export function startFakeUpstream(opts: FakeUpstreamOptions = {}): FakeUpstream 
       return Response.json({ error: { type: "invalid_request_error", message: "body is not JSON" } }, { status: 400 });
     }
     stats.requests++;
-    const model = typeof body.model === "string" ? body.model : "unknown";
+    const model = url?.model ?? (typeof body.model === "string" ? body.model : "unknown");
     const p = prepared(dialect, model);
     if (latencyMs > 0) await Bun.sleep(latencyMs);
-    if (body.stream !== true) return new Response(p.json, { headers: JSON_HEADERS });
+    if ((url?.stream ?? body.stream) !== true) return new Response(p.json, { headers: JSON_HEADERS });
     const m = /-d(\d+)$/.exec(model);
     const delay = m ? Number(m[1]) : chunkDelayMs;
     if (delay > 0) return new Response(pacedStream(p.events, delay), { headers: SSE_HEADERS });
@@ -121,6 +123,8 @@ export function startFakeUpstream(opts: FakeUpstreamOptions = {}): FakeUpstream 
       if (req.method === "POST") {
         if (path === openaiPath) return answer(req, "openai");
         if (path === anthropicPath) return answer(req, "anthropic");
+        const gemini = GEMINI_PATH.exec(path);
+        if (gemini) return answer(req, "gemini", { model: gemini[1]!, stream: gemini[2] === "streamGenerateContent" });
       }
       if (path === "/health") return new Response("ok");
       if (path === "/_stats") return Response.json(stats);

@@ -4,7 +4,7 @@
  * the same bytes.
  */
 
-export type BenchDialect = "openai" | "anthropic";
+export type BenchDialect = "openai" | "anthropic" | "gemini";
 
 /** Events per stream, terminator included. */
 export const STREAM_EVENTS = 50;
@@ -25,6 +25,14 @@ const PROMPT = "Write two sentences about a fox, a dog and a gateway. Keep it sh
 
 /** What a client sends: the usual small chat request (system prompt, one user turn, a token limit). */
 export function requestBody(dialect: BenchDialect, model: string, stream: boolean): Record<string, unknown> {
+  if (dialect === "gemini") {
+    // Gemini names the model and streaming in the URL (endpointPath), not the body.
+    return {
+      systemInstruction: { parts: [{ text: "You are a concise assistant." }] },
+      contents: [{ role: "user", parts: [{ text: PROMPT }] }],
+      generationConfig: { maxOutputTokens: 256, temperature: 0.7 },
+    };
+  }
   if (dialect === "openai") {
     const body: Record<string, unknown> = {
       model,
@@ -59,6 +67,14 @@ const USAGE_IN = 24;
 export function responseJson(dialect: BenchDialect, model: string): Record<string, unknown> {
   const words = answerWords(STREAM_EVENTS - 4);
   const text = words.join("");
+  if (dialect === "gemini") {
+    return {
+      candidates: [{ content: { role: "model", parts: [{ text }] }, finishReason: "STOP", index: 0 }],
+      usageMetadata: { promptTokenCount: USAGE_IN, candidatesTokenCount: words.length, totalTokenCount: USAGE_IN + words.length },
+      modelVersion: model,
+      responseId: "bench0001",
+    };
+  }
   if (dialect === "openai") {
     return {
       id: "chatcmpl-bench0001",
@@ -90,6 +106,21 @@ export function responseJson(dialect: BenchDialect, model: string): Record<strin
  */
 export function streamEvents(dialect: BenchDialect, model: string): string[] {
   const out: string[] = [];
+  if (dialect === "gemini") {
+    // One text part per chunk, then the finish chunk with the usage; no terminator (the body ends). LF framing
+    // (Google's is CRLF, which the converter reads alike) so the load generator counts events the same way.
+    const chunk = (parts: unknown[], last: boolean, n: number) =>
+      `data: ${JSON.stringify({
+        candidates: [{ content: { parts, role: "model" }, ...(last ? { finishReason: "STOP" } : {}), index: 0 }],
+        usageMetadata: last ? { promptTokenCount: USAGE_IN, candidatesTokenCount: n, totalTokenCount: USAGE_IN + n } : { trafficType: "ON_DEMAND" },
+        modelVersion: model,
+        responseId: "bench0001",
+      })}\n\n`;
+    const words = answerWords(STREAM_EVENTS - 1);
+    for (const w of words) out.push(chunk([{ text: w }], false, 0));
+    out.push(chunk([{ text: "" }], true, words.length));
+    return out;
+  }
   if (dialect === "openai") {
     const chunk = (delta: Record<string, unknown>, finish: string | null, extra: Record<string, unknown> = {}) =>
       `data: ${JSON.stringify({
@@ -157,9 +188,13 @@ export function streamEvents(dialect: BenchDialect, model: string): string[] {
 
 /** The text that marks a complete stream of this client dialect (checked by the load generator). */
 export function streamTerminator(dialect: BenchDialect): string {
-  return dialect === "openai" ? "[DONE]" : "message_stop";
+  // Gemini streams have no terminator: the last chunk is the one with a finishReason and the final counts, which
+  // end it (the load generator looks at a body's last 128 bytes, where finishReason no longer is).
+  return dialect === "openai" ? "[DONE]" : dialect === "gemini" ? `"candidatesTokenCount"` : "message_stop";
 }
 
-export function endpointPath(dialect: BenchDialect): string {
+/** The client's endpoint; Gemini's names the model and whether it streams. */
+export function endpointPath(dialect: BenchDialect, model = "gemini-bench", stream = false): string {
+  if (dialect === "gemini") return `/v1beta/models/${model}:${stream ? "streamGenerateContent?alt=sse" : "generateContent"}`;
   return dialect === "openai" ? "/v1/chat/completions" : "/v1/messages";
 }

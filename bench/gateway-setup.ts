@@ -61,6 +61,8 @@ export function setupGateway(opts: {
       "--base-url", `${up}/v1`, "--key", "dummy", "--models", "gpt-*", "--json");
     cli("upstream", "add", "--type", "api-key", "--provider", "anthropic", "--name", "an",
       "--base-url", up, "--key", "dummy", "--models", "claude-*", "--json");
+    cli("upstream", "add", "--type", "api-key", "--provider", "gemini", "--name", "gm",
+      "--base-url", up, "--key", "dummy", "--models", "gemini-*", "--json");
     return {
       command,
       kind,

@@ -28,8 +28,8 @@ export interface MicroResult {
   cases: MicroCase[];
 }
 
-const NAME: Record<BenchDialect, DialectName> = { openai: "openai-chat", anthropic: "anthropic-messages" };
-const MODEL: Record<BenchDialect, string> = { openai: "gpt-bench", anthropic: "claude-bench" };
+const NAME: Record<BenchDialect, DialectName> = { openai: "openai-chat", anthropic: "anthropic-messages", gemini: "gemini" };
+const MODEL: Record<BenchDialect, string> = { openai: "gpt-bench", anthropic: "claude-bench", gemini: "gemini-bench" };
 
 /** Runs `op` in batches for `ms` (after a warm-up of a fifth of that); returns ops/s. `sink` keeps results alive. */
 function timeIt(op: () => number, ms: number): { opsPerSec: number; out: number } {
@@ -60,6 +60,7 @@ export function runMicro(durationMs = 1000): MicroResult {
   const streamIn: Record<BenchDialect, { chunks: Uint8Array[]; bytes: number; events: number }> = {
     openai: { chunks: chunks("openai"), bytes: 0, events: 0 },
     anthropic: { chunks: chunks("anthropic"), bytes: 0, events: 0 },
+    gemini: { chunks: chunks("gemini"), bytes: 0, events: 0 },
   };
   for (const s of Object.values(streamIn)) {
     s.bytes = s.chunks.reduce((a, c) => a + c.length, 0);
@@ -84,7 +85,7 @@ export function runMicro(durationMs = 1000): MicroResult {
     });
   }
 
-  for (const [from, to] of [["anthropic", "openai"], ["openai", "anthropic"]] as const) {
+  for (const [from, to] of [["anthropic", "openai"], ["openai", "anthropic"], ["gemini", "openai"], ["gemini", "anthropic"], ["openai", "gemini"], ["anthropic", "gemini"]] as const) {
     const s = streamIn[from];
     const decoderOf = dialects[NAME[from]];
     const encoderOf = dialects[NAME[to]];
@@ -109,12 +110,14 @@ export function runMicro(durationMs = 1000): MicroResult {
   }
 
   // Only conversions: same-dialect requests are piped as bytes, no encoder runs for them.
-  for (const [client, upstream] of [["openai", "anthropic"], ["anthropic", "openai"]] as const) {
+  for (const [client, upstream] of [["openai", "anthropic"], ["anthropic", "openai"], ["openai", "gemini"], ["gemini", "anthropic"]] as const) {
     const text = JSON.stringify(requestBody(client, MODEL[upstream], true));
     const cd = dialects[NAME[client]];
     const ud = dialects[NAME[upstream]];
+    // A Gemini client names the model and streaming in the URL.
+    const urlCtx = { model: MODEL[upstream], stream: true };
     const r = timeIt(() => {
-      const canonical = cd.decodeRequest(JSON.parse(text));
+      const canonical = cd.decodeRequest(JSON.parse(text), urlCtx);
       return JSON.stringify(ud.encodeRequest(canonical, { model: MODEL[upstream], defaultMaxTokens: 4096 })).length;
     }, durationMs);
     cases.push({
@@ -125,7 +128,7 @@ export function runMicro(durationMs = 1000): MicroResult {
     });
   }
 
-  for (const [upstream, client] of [["anthropic", "openai"], ["openai", "anthropic"]] as const) {
+  for (const [upstream, client] of [["anthropic", "openai"], ["openai", "anthropic"], ["gemini", "openai"], ["gemini", "anthropic"]] as const) {
     const text = JSON.stringify(responseJson(upstream, MODEL[upstream]));
     const ud = dialects[NAME[upstream]];
     const cd = dialects[NAME[client]];

@@ -9,10 +9,12 @@ test("the in-process pipeline bench answers every route, stream and not, through
     "passthrough anthropic→anthropic",
     "conversion openai→anthropic",
     "conversion anthropic→openai",
+    "conversion openai→gemini",
     "passthrough openai→openai stream",
     "passthrough anthropic→anthropic stream",
     "conversion openai→anthropic stream",
     "conversion anthropic→openai stream",
+    "conversion openai→gemini stream",
   ]);
   for (const c of cases) expect(c.usPerRequest).toBeGreaterThan(0);
 });

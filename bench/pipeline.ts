@@ -29,12 +29,13 @@ export interface PipelineCase {
   usPerRequest: number;
 }
 
-const MODEL: Record<BenchDialect, string> = { openai: "gpt-bench", anthropic: "claude-bench" };
+const MODEL: Record<BenchDialect, string> = { openai: "gpt-bench", anthropic: "claude-bench", gemini: "gemini-bench" };
 const CASES: { name: string; client: BenchDialect; upstream: BenchDialect }[] = [
   { name: "passthrough openai→openai", client: "openai", upstream: "openai" },
   { name: "passthrough anthropic→anthropic", client: "anthropic", upstream: "anthropic" },
   { name: "conversion openai→anthropic", client: "openai", upstream: "anthropic" },
   { name: "conversion anthropic→openai", client: "anthropic", upstream: "openai" },
+  { name: "conversion openai→gemini", client: "openai", upstream: "gemini" },
 ];
 
 function account(id: string, provider: UpstreamAccount["provider"], baseUrl: string, models: string[]): UpstreamAccount {
@@ -45,7 +46,7 @@ function account(id: string, provider: UpstreamAccount["provider"], baseUrl: str
 function cannedFetch(): FetchFn {
   const bodies = new Map<string, Uint8Array>();
   const enc = new TextEncoder();
-  for (const d of ["openai", "anthropic"] as const) {
+  for (const d of ["openai", "anthropic", "gemini"] as const) {
     bodies.set(`${d}:false`, enc.encode(JSON.stringify(responseJson(d, MODEL[d]))));
     bodies.set(`${d}:true`, enc.encode(streamEvents(d, MODEL[d]).join("")));
   }
@@ -53,8 +54,10 @@ function cannedFetch(): FetchFn {
   const sse = { "content-type": "text/event-stream" };
   return (async (input: Request | string, init?: RequestInit) => {
     const url = typeof input === "string" ? input : input.url;
-    const dialect: BenchDialect = url.endsWith("/messages") ? "anthropic" : "openai";
-    const stream = String(init?.body).includes('"stream":true');
+    // Gemini's endpoint says the model and streaming in the URL.
+    const gemini = url.includes(":generateContent") || url.includes(":streamGenerateContent");
+    const dialect: BenchDialect = gemini ? "gemini" : url.endsWith("/messages") ? "anthropic" : "openai";
+    const stream = gemini ? url.includes(":streamGenerateContent") : String(init?.body).includes('"stream":true');
     const body = bodies.get(`${dialect}:${stream}`)!;
     // As a server sends them: a JSON answer with its length, a stream without.
     return new Response(body, { headers: stream ? sse : { ...json, "content-length": String(body.length) } });
@@ -74,6 +77,7 @@ export function pipelineApp() {
     upstream_accounts: [
       account("up_oa", "openai-compatible", "http://upstream.bench/v1", ["gpt-*"]),
       account("up_an", "anthropic", "http://upstream.bench", ["claude-*"]),
+      account("up_gm", "gemini", "http://upstream.bench", ["gemini-*"]),
     ],
   };
   const clock = Date.now;

@@ -26,6 +26,12 @@ test("requests: endpoint, credentials and model by client and upstream dialect",
   expect(requestFor(by("limit-proxy openai"), false, ep).url).toBe("http://l/v1/chat/completions");
   expect(() => requestFor(by("passthrough openai→openai"), false, { direct: "x", limit: "y" })).toThrow();
   expect(modelFor("anthropic")).toBe("claude-bench");
+  const gm = requestFor(by("conversion openai→gemini"), true, ep);
+  expect(JSON.parse(gm.body!).model).toBe("gemini-bench");
+  const direct = requestFor(by("direct gemini"), true, ep);
+  expect(direct.url).toBe("http://d/v1beta/models/gemini-bench:streamGenerateContent?alt=sse");
+  expect(direct.headers!["x-goog-api-key"]).toBe("dummy");
+  expect(direct.terminator).toBe(`"candidatesTokenCount"`);
 });
 
 test("services: fake upstream and limit proxy run as processes, answer, and stop", async () => {
@@ -43,7 +49,7 @@ test("services: fake upstream and limit proxy run as processes, answer, and stop
   expect(svc.limit.proc.exitCode !== null || svc.limit.proc.signalCode !== null).toBe(true);
 });
 
-test("gateway setup through the CLI: rate-limited key, two accounts, access log on", () => {
+test("gateway setup through the CLI: rate-limited key, three accounts, access log on", () => {
   const setup = setupGateway({ upstreamUrl: "http://127.0.0.1:9/", prefer: "source" });
   try {
     expect(setup.key.length).toBeGreaterThan(10);
@@ -53,6 +59,7 @@ test("gateway setup through the CLI: rate-limited key, two accounts, access log 
     expect(cfg.upstream_accounts.map((a: { provider: string; base_url: string; models: string[] }) => [a.provider, a.base_url, a.models])).toEqual([
       ["openai-compatible", "http://127.0.0.1:9/v1", ["gpt-*"]],
       ["anthropic", "http://127.0.0.1:9", ["claude-*"]],
+      ["gemini", "http://127.0.0.1:9", ["gemini-*"]],
     ]);
     expect(setup.startArgs).toContain("--port");
   } finally {

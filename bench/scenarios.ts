@@ -22,18 +22,23 @@ const arrow = "→";
 export const SCENARIOS: Scenario[] = [
   { id: "direct openai", kind: "direct", client: "openai", upstream: "openai" },
   { id: "direct anthropic", kind: "direct", client: "anthropic", upstream: "anthropic" },
+  { id: "direct gemini", kind: "direct", client: "gemini", upstream: "gemini" },
   { id: "limit-proxy openai", kind: "limit", client: "openai", upstream: "openai" },
   { id: "limit-proxy anthropic", kind: "limit", client: "anthropic", upstream: "anthropic" },
+  { id: "limit-proxy gemini", kind: "limit", client: "gemini", upstream: "gemini" },
   { id: `passthrough openai${arrow}openai`, kind: "passthrough", client: "openai", upstream: "openai" },
   { id: `passthrough anthropic${arrow}anthropic`, kind: "passthrough", client: "anthropic", upstream: "anthropic" },
   { id: `conversion openai${arrow}anthropic`, kind: "conversion", client: "openai", upstream: "anthropic" },
   { id: `conversion anthropic${arrow}openai`, kind: "conversion", client: "anthropic", upstream: "openai" },
+  { id: `conversion openai${arrow}gemini`, kind: "conversion", client: "openai", upstream: "gemini" },
+  { id: `conversion anthropic${arrow}gemini`, kind: "conversion", client: "anthropic", upstream: "gemini" },
 ];
 
 export const isGateway = (s: Scenario) => s.kind === "passthrough" || s.kind === "conversion";
 
-/** The model name that routes to the upstream of this dialect (gateway accounts serve `gpt-*` / `claude-*`). */
-export const modelFor = (upstream: BenchDialect, suffix = "") => (upstream === "openai" ? "gpt-bench" : "claude-bench") + suffix;
+/** The model name that routes to the upstream of this dialect (gateway accounts serve `gpt-*` / `claude-*` / `gemini-*`). */
+export const modelFor = (upstream: BenchDialect, suffix = "") =>
+  (upstream === "openai" ? "gpt-bench" : upstream === "gemini" ? "gemini-bench" : "claude-bench") + suffix;
 
 export interface Endpoints {
   direct: string;
@@ -54,14 +59,16 @@ export function requestFor(
   const key = isGateway(s) ? ep.gatewayKey ?? "" : "dummy";
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (s.client === "openai") headers.authorization = `Bearer ${key}`;
+  else if (s.client === "gemini") headers["x-goog-api-key"] = key;
   else {
     headers["x-api-key"] = key;
     headers["anthropic-version"] = "2023-06-01";
   }
+  const model = modelFor(s.upstream, modelSuffix);
   return {
-    url: base + endpointPath(s.client),
+    url: base + endpointPath(s.client, model, stream),
     headers,
-    body: JSON.stringify(requestBody(s.client, modelFor(s.upstream, modelSuffix), stream)),
+    body: JSON.stringify(requestBody(s.client, model, stream)),
     stream,
     terminator: stream ? streamTerminator(s.client) : undefined,
   };
