@@ -1,8 +1,8 @@
 /**
  * Memory of the gateway process (VmRSS from /proc/<pid>/status):
  *  - with N concurrent slow streams held open (the fake upstream paces them, `-d<ms>` model suffix), spread over
- *    the four gateway routes; the fake upstream's own count of open streams shows they really were concurrent;
- *  - over many requests (all four routes, stream and not), RSS after a warm-up against RSS at the end.
+ *    every gateway route; the fake upstream's own count of open streams shows they really were concurrent;
+ *  - over many requests (every gateway route, stream and not), RSS after a warm-up against RSS at the end.
  */
 import { SCENARIOS, isGateway, requestFor, type BenchServices } from "./scenarios.ts";
 import { runLoadInChild, type LoadResult } from "./load.ts";

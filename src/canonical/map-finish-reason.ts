@@ -75,7 +75,7 @@ export function stopReasonToCompletions(r: StopReason | null): string {
   return v === "tool_calls" || v === "function_call" ? "stop" : v;
 }
 
-// ---- Gemini (src/dialects/README.md "Stop reasons") ----
+// ---- Gemini (src/dialects/README.md "Gemini ↔ canonical ↔ Anthropic / OpenAI Chat", stop reasons) ----
 // Gemini has no tool-call reason (a function-calling turn ends with STOP); the encoders of the other dialects make
 // it tool_calls / tool_use when the answer holds calls, as they do for OpenAI-compatible servers.
 const GEMINI_FILTERED = new Set([

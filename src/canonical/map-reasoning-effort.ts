@@ -38,7 +38,7 @@ export function effortForOpenAI(effort: string): string {
   return effort === "max" ? "xhigh" : effort;
 }
 
-// ---- Gemini (src/dialects/README.md "Thinking ↔ Gemini thinkingConfig") ----
+// ---- Gemini (src/dialects/README.md "Gemini ↔ canonical ↔ Anthropic / OpenAI Chat") ----
 /**
  * reasoning_effort → Gemini 2.5 `thinkingBudget`. Gemini's budgets are larger than Anthropic's (its own documented
  * defaults reach 24576 on Flash); none/minimal turn thinking off (0), which Pro models refuse, so they get their
