@@ -6,6 +6,7 @@ import { DIALECT_ENDPOINT, type BuildOptions, type ProviderSpec } from "./provid
 /** OpenAI speaks chat and legacy completions natively; an Anthropic client is converted to chat. */
 const openaiDialect = (client: DialectName): DialectName => (client === "openai-completions" ? "openai-completions" : "openai-chat");
 
+/** A bearer-key OpenAI-dialect target; Gemini's OpenAI-compatible endpoint uses it too (src/providers/gemini.ts). */
 export function bearerTarget(this: ProviderSpec, account: UpstreamAccount, { dialect, credential }: BuildOptions) {
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (credential) headers.authorization = `Bearer ${credential}`;
