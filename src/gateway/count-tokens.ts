@@ -1,11 +1,8 @@
-import { dialects } from "../dialects/index.ts";
 import { GatewayError, invalidRequest } from "../errors.ts";
-import { providers } from "../providers/registry.ts";
 import { runWithFailover } from "../routing/failover.ts";
-import { sessionKeyFrom } from "../routing/session-key.ts";
-import { proxyForUrl } from "../transport/proxy-for-url.ts";
-import { callUpstream } from "../transport/upstream-fetch.ts";
-import { forwardedResponseHeaders, upstreamFailure } from "./forward-headers.ts";
+import { accountFailure, callAccount, nextHops, upstreamTimeouts, type Outbound } from "../upstream/call-account.ts";
+import { forwardedResponseHeaders } from "../upstream/forward-headers.ts";
+import { failoverRequest } from "./failover-request.ts";
 import type { ProxyDeps, ProxyInput } from "./proxy-llm-request.ts";
 
 /**
@@ -29,59 +26,35 @@ export async function countTokens(deps: ProxyDeps, input: ProxyInput): Promise<R
   if (typeof model !== "string" || !model) throw invalidRequest("model: required, a non-empty string", "model");
   if (!Array.isArray(json.messages)) throw invalidRequest("messages: required, an array", "messages");
   input.logFields.model = model;
+  const out: Outbound = { client: input.request, hops: nextHops(input.request.headers), timeouts: upstreamTimeouts(config.proxy), environment: config.environment };
 
-  const result = await runWithFailover(
-    deps.router,
-    deps.clock ?? Date.now,
-    {
-      config: { accounts: config.upstream_accounts, routes: config.model_routes },
-      model,
-      maxAttempts: config.proxy.max_attempts,
-      deadlineMs: config.proxy.total_timeout * 1000,
-      sessionKey: sessionKeyFrom(json, input.request.headers),
-    },
-    async ({ account, targetModel, report }) => {
-      input.logFields.account = account.id;
-      const headers: Record<string, string> = { ...input.headers, "content-type": "application/json" };
-      if (account.provider !== "anthropic" && account.provider !== "mock") {
-        headers["x-llm-gateway-token-count"] = "estimate";
-        return new Response(JSON.stringify({ input_tokens: estimateInputTokens(json) }), { headers });
-      }
-      const spec = providers[account.provider];
-      const credential = await deps.credential(account);
-      const target = spec.target(account, {
-        dialect: "anthropic-messages",
-        model: targetModel,
-        credential,
-        clientHeaders: input.request.headers,
-        countTokens: true,
-      });
-      const exchange = await callUpstream(account.provider === "mock" ? deps.mockFetch : deps.fetch, {
-        url: target.url,
-        headers: target.headers,
-        body: targetModel === model ? text : JSON.stringify({ ...json, model: targetModel }),
-        client: input.request,
-        timeouts: {
-          firstByte: config.proxy.first_byte_timeout * 1000,
-          streamIdle: config.proxy.stream_idle_timeout * 1000,
-          total: config.proxy.total_timeout * 1000,
-        },
-        proxy: proxyForUrl(target.url, config.environment),
-      });
-      const res = exchange.response;
-      const body = await exchange.text();
-      if (!res.ok) {
-        const err = upstreamFailure(dialects["anthropic-messages"], res, body);
-        report({ kind: "http", status: res.status, headers: res.headers, errorCode: err.options.upstreamCode });
-        throw err;
-      }
-      report({ kind: "success", ttfbMs: exchange.ttfbMs });
-      forwardedResponseHeaders(res.headers, headers);
-      const parsed = JSON.parse(body) as { input_tokens?: unknown };
-      if (typeof parsed.input_tokens !== "number") throw new GatewayError(502, "upstream_error", "upstream count_tokens answer has no input_tokens");
-      return new Response(body, { headers });
-    },
-  );
+  const result = await runWithFailover(deps.router, deps.clock ?? Date.now, failoverRequest(config, model, json, input.request.headers), async ({ account, targetModel, report }) => {
+    input.logFields.account = account.id;
+    const headers: Record<string, string> = { ...input.headers, "content-type": "application/json" };
+    if (account.provider !== "anthropic" && account.provider !== "mock") {
+      headers["x-llm-gateway-token-count"] = "estimate";
+      return new Response(JSON.stringify({ input_tokens: estimateInputTokens(json) }), { headers });
+    }
+    const exchange = await callAccount(deps, out, {
+      account,
+      dialect: "anthropic-messages",
+      model: targetModel,
+      endpoint: "count_tokens",
+      body: targetModel === model ? text : JSON.stringify({ ...json, model: targetModel }),
+    });
+    const res = exchange.response;
+    if (!res.ok) {
+      const failure = await accountFailure(exchange, "anthropic-messages");
+      report(failure.outcome);
+      throw failure.error;
+    }
+    const body = await exchange.text();
+    report({ kind: "success", ttfbMs: exchange.ttfbMs });
+    forwardedResponseHeaders(res.headers, headers);
+    const parsed = JSON.parse(body) as { input_tokens?: unknown };
+    if (typeof parsed.input_tokens !== "number") throw new GatewayError(502, "upstream_error", "upstream count_tokens answer has no input_tokens");
+    return new Response(body, { headers });
+  });
   result.release();
   return result.value;
 }

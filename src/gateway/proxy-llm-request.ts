@@ -1,15 +1,15 @@
 import type { CanonicalRequest, Usage } from "../canonical/model.ts";
-import type { Config, UpstreamAccount } from "../config/schema.ts";
+import type { Config } from "../config/schema.ts";
 import { dialects } from "../dialects/index.ts";
 import type { DialectName } from "../dialects/types.ts";
 import { GatewayError, invalidRequest } from "../errors.ts";
 import { providers } from "../providers/registry.ts";
 import { runWithFailover, type AttemptContext, type FailoverResult, type RouterPort } from "../routing/failover.ts";
-import { sessionKeyFrom } from "../routing/session-key.ts";
-import { proxyForUrl } from "../transport/proxy-for-url.ts";
-import { callUpstream, type FetchFn, type UpstreamExchange } from "../transport/upstream-fetch.ts";
+import type { UpstreamExchange } from "../transport/upstream-fetch.ts";
+import { accountFailure, callAccount, nextHops, upstreamTimeouts, type Outbound, type UpstreamDeps } from "../upstream/call-account.ts";
+import { forwardedResponseHeaders } from "../upstream/forward-headers.ts";
+import { failoverRequest } from "./failover-request.ts";
 import { readUntilFirstEvent, type StartedStream } from "./first-event.ts";
-import { forwardedResponseHeaders, upstreamFailure } from "./forward-headers.ts";
 import type { JsonBody } from "./read-json-body.ts";
 import { usageFromBody } from "../usage/usage-from-wire.ts";
 import type { UsageLabels, UsageMeter } from "../usage/usage-meter.ts";
@@ -17,17 +17,10 @@ import { convertedStream, passthroughStream, type StreamEnd } from "./stream-bod
 
 export type { RouterPort };
 
-export interface ProxyDeps {
+/** The upstream side (fetches, credentials) comes from UpstreamDeps: every upstream call goes through callAccount. */
+export interface ProxyDeps extends UpstreamDeps {
   config(): Config;
   router: RouterPort;
-  /** Network fetch for real upstreams. */
-  fetch: FetchFn;
-  /** In-process fetch answering for `mock` accounts. */
-  mockFetch: FetchFn;
-  /** The account's credential in plaintext (decrypted API key, or a fresh OAuth access token). */
-  credential(account: UpstreamAccount): Promise<string | undefined> | string | undefined;
-  /** OAuth accounts: a new access token after the upstream refused `failed` with a 401 (one refresh, shared). */
-  refreshCredential?(account: UpstreamAccount, failed: string): Promise<string>;
   /** Token accounting: told the upstream's reported usage once an answer is complete. */
   usage?: Pick<UsageMeter, "tokens">;
   clock?: () => number;
@@ -51,10 +44,6 @@ type Prepared =
   | { kind: "json"; upstreamDialect: DialectName; status: number; headers: Record<string, string>; text: string; usage?: Usage }
   | { kind: "stream"; upstreamDialect: DialectName; headers: Record<string, string>; started: StartedStream; exchange: UpstreamExchange };
 
-/** Counts gateways a request went through, so an account pointing back at a gateway cannot loop forever. */
-const HOPS_HEADER = "x-llm-gateway-hops";
-const MAX_HOPS = 5;
-
 /**
  * The request path from a decoded client body to the client's response: route → pick account → encode for its
  * dialect (or pass the bytes through) → call → convert or pipe back. An attempt that fails before anything
@@ -68,17 +57,9 @@ export async function proxyLlmRequest(deps: ProxyDeps, input: ProxyInput): Promi
   if (typeof clientModel !== "string" || !clientModel) throw invalidRequest("model: required, a non-empty string", "model");
   const stream = body.json.stream === true;
   input.logFields.model = clientModel;
-  const hops = Number(request.headers.get(HOPS_HEADER) ?? "0") + 1;
-  if (hops > MAX_HOPS) {
-    throw new GatewayError(508, "invalid_request", `request passed through ${MAX_HOPS} gateways: an account or route points back at a gateway (loop)`);
-  }
+  const out: Outbound = { client: request, hops: nextHops(request.headers), timeouts: upstreamTimeouts(config.proxy), environment: config.environment };
 
   let canonical: CanonicalRequest | undefined;
-  const timeouts = {
-    firstByte: config.proxy.first_byte_timeout * 1000,
-    streamIdle: config.proxy.stream_idle_timeout * 1000,
-    total: config.proxy.total_timeout * 1000,
-  };
 
   /** An upstream's JSON answer as the client's body (and its usage); throws a retryable 502 when it is not a valid answer. */
   const clientBody = (text: string, upstreamDialect: DialectName, targetModel: string): { text: string; usage?: Usage } => {
@@ -123,30 +104,12 @@ export async function proxyLlmRequest(deps: ProxyDeps, input: ProxyInput): Promi
         }),
       );
     }
-    const send = (credential: string | undefined) => {
-      const target = spec.target(account, { dialect: upstreamDialect, model: targetModel, credential, clientHeaders: request.headers, stream });
-      return callUpstream(account.provider === "mock" ? deps.mockFetch : deps.fetch, {
-        url: target.url,
-        headers: { ...target.headers, [HOPS_HEADER]: String(hops) },
-        body: upstreamBody,
-        client: request,
-        timeouts,
-        proxy: proxyForUrl(target.url, config.environment),
-      });
-    };
-    const credential = await deps.credential(account);
-    let exchange = await send(credential);
-    // An OAuth access token can be revoked before its expiry: one refresh and one retry (src/oauth/README.md).
-    if (exchange.response.status === 401 && account.type === "oauth" && deps.refreshCredential && credential) {
-      await readText(exchange).catch(() => "");
-      exchange = await send(await deps.refreshCredential(account, credential));
-    }
+    const exchange = await callAccount(deps, out, { account, dialect: upstreamDialect, model: targetModel, stream, body: upstreamBody });
     const res = exchange.response;
     if (!res.ok) {
-      const text = await readText(exchange).catch(() => "");
-      const err = upstreamFailure(dialects[upstreamDialect], res, text);
-      ctx.report({ kind: "http", status: res.status, headers: res.headers, errorCode: err.options.upstreamCode });
-      throw err;
+      const failure = await accountFailure(exchange, upstreamDialect);
+      ctx.report(failure.outcome);
+      throw failure.error;
     }
     const headers: Record<string, string> = { ...input.headers };
     forwardedResponseHeaders(res.headers, headers);
@@ -167,18 +130,7 @@ export async function proxyLlmRequest(deps: ProxyDeps, input: ProxyInput): Promi
     }
   };
 
-  const result = await runWithFailover(
-    deps.router,
-    clock,
-    {
-      config: { accounts: config.upstream_accounts, routes: config.model_routes, strategy: config.routing.strategy },
-      model: clientModel,
-      maxAttempts: config.proxy.max_attempts,
-      deadlineMs: timeouts.total,
-      sessionKey: config.routing.sticky.enabled ? sessionKeyFrom(body.json, request.headers, config.routing.sticky.headers) : undefined,
-    },
-    attempt,
-  );
+  const result = await runWithFailover(deps.router, clock, failoverRequest(config, clientModel, body.json, request.headers), attempt);
   const prepared = result.value;
   const { account, targetModel } = result;
   const labels = { keyId: input.logFields.key_id as string | undefined, accountId: account.id, model: clientModel };

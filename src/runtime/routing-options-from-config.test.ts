@@ -3,7 +3,6 @@ import { Value } from "@sinclair/typebox/value";
 import { Config } from "../config/schema.ts";
 import { parseConfig } from "../config/validate.ts";
 import { resolveRoutingOptions } from "../routing/routing-options.ts";
-import { modelsUrl } from "./probe-account.ts";
 import { routingOptionsFromConfig } from "./routing-options-from-config.ts";
 
 test("the routing section's defaults equal the router's own defaults", () => {
@@ -34,15 +33,4 @@ test("seconds (fractions allowed) become milliseconds; sticky off stores no bind
     expect(bad.errors.some((e) => e.startsWith("routing.failure_threshold"))).toBe(true);
     expect(bad.errors.some((e) => e.startsWith("model_routes[0].strategy"))).toBe(true);
   }
-});
-
-test("the probe's model-list URL, from each provider's endpoint URL", () => {
-  expect(modelsUrl("https://api.openai.com/v1/chat/completions", "/chat/completions")).toBe("https://api.openai.com/v1/models");
-  expect(modelsUrl("https://api.anthropic.com/v1/messages", "/messages")).toBe("https://api.anthropic.com/v1/models");
-  expect(modelsUrl("https://generativelanguage.googleapis.com/v1beta/openai/chat/completions", "/chat/completions")).toBe(
-    "https://generativelanguage.googleapis.com/v1beta/openai/models",
-  );
-  expect(modelsUrl("https://r.openai.azure.com/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21", "/chat/completions")).toBe(
-    "https://r.openai.azure.com/openai/models?api-version=2024-10-21",
-  );
 });

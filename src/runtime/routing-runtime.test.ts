@@ -18,7 +18,7 @@ const config = (...accounts: UpstreamAccount[]): Config => ({ ...(Value.Default(
 
 test("reloads: a removed account is forgotten; an account enabled again starts clean; other edits keep health", () => {
   const initial = config(acct("a"), acct("b"), acct("c"));
-  const rt = createRoutingRuntime({ initial, config: () => initial, clock: () => 1_000_000, fetch: fetch as never, credential: () => undefined });
+  const rt = createRoutingRuntime({ initial, config: () => initial, clock: () => 1_000_000, upstream: { fetch: fetch as never, mockFetch: fetch as never, credential: () => undefined } });
   const { registry } = rt.router;
   for (let i = 0; i < 5; i++) registry.report("a", { kind: "network" });
   registry.report("b", { kind: "http", status: 429, headers: new Headers({ "retry-after": "60" }) });

@@ -1,7 +1,7 @@
-import type { Config, UpstreamAccount } from "../config/schema.ts";
+import type { Config } from "../config/schema.ts";
 import { createActiveProber, type ActiveProber } from "../routing/active-probes.ts";
 import { createRouter, type Router } from "../routing/router.ts";
-import type { FetchFn } from "../transport/upstream-fetch.ts";
+import type { UpstreamDeps } from "../upstream/call-account.ts";
 import { createAccountProbe } from "./probe-account.ts";
 import { routingOptionsFromConfig } from "./routing-options-from-config.ts";
 
@@ -13,8 +13,8 @@ export interface RoutingRuntimeDeps {
   clock: () => number;
   /** A ready router (tests); default: one built from `initial.routing`. */
   router?: Router;
-  fetch: FetchFn;
-  credential(account: UpstreamAccount): Promise<string | undefined> | string | undefined;
+  /** What the probes call accounts with (the proxy's own fetches and credentials). */
+  upstream: UpstreamDeps;
 }
 
 export interface RoutingRuntime {
@@ -40,7 +40,7 @@ export function createRoutingRuntime(deps: RoutingRuntimeDeps): RoutingRuntime {
       ? createActiveProber({
           router,
           accounts: () => deps.config().upstream_accounts,
-          probe: createAccountProbe({ config: deps.config, fetch: deps.fetch, credential: deps.credential }),
+          probe: createAccountProbe({ ...deps.upstream, config: deps.config }),
           intervalMs,
         })
       : undefined;

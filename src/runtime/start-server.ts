@@ -46,7 +46,16 @@ export function startServer(opts: ServerOptions): RunningServer {
   const log = createLogger({ level: initial.logging.level, format: initial.logging.format, sink: opts.logSink, clock });
   // Routing first: the reload callback forgets removed accounts (its lazy deps are read only later).
   const routing = createRoutingRuntime({
-    initial, config: () => live.current(), clock, router: opts.router, fetch: networkFetch, credential: (a) => credentials.credential(a),
+    initial,
+    config: () => live.current(),
+    clock,
+    router: opts.router,
+    upstream: {
+      fetch: networkFetch,
+      mockFetch: mockFetch as FetchFn,
+      credential: (a) => credentials.credential(a),
+      refreshCredential: (a, failed) => credentials.refreshCredential(a, failed),
+    },
   });
   const live = watchConfig(opts.store, initial, log, routing.onConfigChange);
   const state = createMemoryStore(clock);

@@ -19,7 +19,8 @@ export interface UpstreamTimeouts {
 export interface UpstreamCall {
   url: string;
   headers: Record<string, string>;
-  body: string;
+  /** POSTed; undefined: a GET (the health probe's model list). */
+  body: string | undefined;
   /**
    * The client's request: its `signal` aborts the exchange when the client goes away. It is read only once the
    * upstream has kept the exchange waiting for CLIENT_WATCH_DELAY_MS (see callUpstream).
@@ -116,7 +117,7 @@ export function callUpstream(fetchFn: FetchFn, call: UpstreamCall): Promise<Upst
 
   let pending: Promise<Response>;
   try {
-    pending = fetchFn(call.url, { method: "POST", headers: call.headers, body: call.body, signal: controller.signal, proxy: call.proxy });
+    pending = fetchFn(call.url, { method: call.body === undefined ? "GET" : "POST", headers: call.headers, body: call.body, signal: controller.signal, proxy: call.proxy });
   } catch (e) {
     return Promise.reject(failure(e, "upstream connection failed"));
   }

@@ -11,8 +11,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigStore } from "../../src/config/store.ts";
 import { splitToolCallId } from "../../src/canonical/tool-call-id.ts";
+import { mockFetch } from "../../src/providers/mock.ts";
 import { createAccountProbe } from "../../src/runtime/probe-account.ts";
 import { startServer, type RunningServer } from "../../src/runtime/start-server.ts";
+import type { FetchFn } from "../../src/transport/upstream-fetch.ts";
 import { type FakeGemini, SKIP, startFakeGemini } from "../fakes/gemini-upstream.ts";
 import { testAccount, testConfig, testKey } from "../support/test-app.ts";
 import { singleAccountRouter } from "./harness.ts";
@@ -180,7 +182,12 @@ describe("Anthropic client -> native Gemini upstream", () => {
 
 test("the health probe lists the native account's models with its key", async () => {
   const account = testAccount({ provider: "gemini", base_url: fake.url });
-  const probe = (key: string) => createAccountProbe({ config: () => testConfig(), fetch: (url, init) => fetch(url, init), credential: () => key })(account);
+  const probe = (key: string) => createAccountProbe({
+      config: () => testConfig(),
+      fetch: (url, init) => fetch(url, init),
+      mockFetch: mockFetch as FetchFn,
+      credential: () => key,
+    })(account);
   expect((await probe(UPSTREAM_KEY)).kind).toBe("success");
   expect(fake.last()).toMatchObject({ method: "GET", path: "/v1beta/models" });
   expect(fake.last().headers["x-goog-api-key"]).toBe(UPSTREAM_KEY);
