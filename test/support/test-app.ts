@@ -1,7 +1,7 @@
 import { Value } from "@sinclair/typebox/value";
 import { Config, type GatewayKey, type UpstreamAccount } from "../../src/config/schema.ts";
 import { generateGatewayKey, hashKey } from "../../src/config/secrets.ts";
-import type { RouterPort } from "../../src/gateway/proxy-llm-request.ts";
+import type { ProxyDeps, RouterPort } from "../../src/gateway/proxy-llm-request.ts";
 import { mockFetch } from "../../src/providers/mock.ts";
 import { createApp, type AppDeps } from "../../src/server/create-app.ts";
 import { silentLogger } from "../../src/server/logger.ts";
@@ -60,7 +60,15 @@ export const allAccountsRouter: RouterPort = {
 
 export function testApp(
   config: Config,
-  opts: { fetch?: FetchFn; router?: RouterPort; clock?: () => number; credentials?: Record<string, string>; operatorToken?: string } = {},
+  opts: {
+    fetch?: FetchFn;
+    router?: RouterPort;
+    clock?: () => number;
+    credentials?: Record<string, string>;
+    operatorToken?: string;
+    /** OAuth accounts: the new token after a 401 (absent: no refresh). */
+    refreshCredential?: ProxyDeps["refreshCredential"];
+  } = {},
 ) {
   let current = config;
   const usage = createUsageMeter();
@@ -80,6 +88,7 @@ export function testApp(
       fetch: opts.fetch ?? ((() => Promise.reject(new Error("no network in tests"))) as FetchFn),
       mockFetch: mockFetch as FetchFn,
       credential: (a) => opts.credentials?.[a.id],
+      refreshCredential: opts.refreshCredential,
       usage,
     },
   };
