@@ -29,6 +29,7 @@ export interface ProviderSpec {
   maxTokensField?: "max_tokens" | "max_completion_tokens";
   /** The dialect this upstream speaks when a client speaks `client` (Gemini: also per account, `gemini_api`). */
   dialectFor(client: DialectName, account?: UpstreamAccount): DialectName;
+  /** A new object on every call, headers included: the caller adds its own headers to it in place. */
   target(account: UpstreamAccount, opts: BuildOptions): UpstreamTarget;
 }
 
