@@ -189,13 +189,17 @@ describe("accountFailure", () => {
   });
 });
 
-test("the model list's URL, from each provider's endpoint URL", () => {
-  expect(modelsUrl("https://api.openai.com/v1/chat/completions", "/chat/completions")).toBe("https://api.openai.com/v1/models");
-  expect(modelsUrl("https://api.anthropic.com/v1/messages", "/messages")).toBe("https://api.anthropic.com/v1/models");
-  expect(modelsUrl("https://generativelanguage.googleapis.com/v1beta/openai/chat/completions", "/chat/completions")).toBe(
+test("the model list's URL, from each dialect's endpoint URL", () => {
+  expect(modelsUrl("https://api.openai.com/v1/chat/completions", "openai-chat")).toBe("https://api.openai.com/v1/models");
+  expect(modelsUrl("https://api.anthropic.com/v1/messages", "anthropic-messages")).toBe("https://api.anthropic.com/v1/models");
+  expect(modelsUrl("https://generativelanguage.googleapis.com/v1beta/openai/chat/completions", "openai-chat")).toBe(
     "https://generativelanguage.googleapis.com/v1beta/openai/models",
   );
-  expect(modelsUrl("https://r.openai.azure.com/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21", "/chat/completions")).toBe(
+  expect(modelsUrl("https://r.openai.azure.com/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21", "openai-chat")).toBe(
     "https://r.openai.azure.com/openai/models?api-version=2024-10-21",
+  );
+  // Gemini's native endpoint names the model; the list is the collection it is in.
+  expect(modelsUrl("https://generativelanguage.googleapis.com/v1beta/models/probe:generateContent", "gemini")).toBe(
+    "https://generativelanguage.googleapis.com/v1beta/models",
   );
 });
