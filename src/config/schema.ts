@@ -79,6 +79,13 @@ export const GatewayKey = T.Object({
   expires_at: T.Optional(T.String()),
   /** Requests per minute; absent or 0 means unlimited. */
   rate_limit_rpm: T.Optional(T.Integer({ minimum: 0 })),
+  /** Tokens (input + output) per minute; absent or 0 means unlimited. */
+  rate_limit_tpm: T.Optional(T.Integer({ minimum: 0 })),
+  /** Spend budgets in USD per UTC day / calendar month (from the usage ledger's prices); absent means none. */
+  budget_usd_daily: T.Optional(T.Number({ minimum: 0 })),
+  budget_usd_monthly: T.Optional(T.Number({ minimum: 0 })),
+  /** Model patterns this key may ask for (exact, `prefix*`, `*`); absent means every model. */
+  allowed_models: T.Optional(T.Array(T.String({ minLength: 1 }))),
 });
 export type GatewayKey = Static<typeof GatewayKey>;
 
@@ -125,6 +132,9 @@ export const UpstreamAccount = T.Object({
    */
   gemini_api: T.Optional(T.Union([T.Literal("native"), T.Literal("openai-compatible")])),
   oauth: T.Optional(OAuthSettings),
+  /** Spend caps in USD per UTC day / calendar month: over one, the account leaves rotation until the period resets. */
+  spend_cap_usd_daily: T.Optional(T.Number({ minimum: 0 })),
+  spend_cap_usd_monthly: T.Optional(T.Number({ minimum: 0 })),
 });
 export type UpstreamAccount = Static<typeof UpstreamAccount>;
 
