@@ -108,3 +108,29 @@ const TO_GEMINI: Record<StopReason, string> = {
 
 /** Null (a stream that ended without a reason) → STOP. */
 export const stopReasonToGemini = (r: StopReason | null): string => (r === null ? "STOP" : TO_GEMINI[r]);
+
+/**
+ * OpenAI Responses has no finish reason: a `status` and, when incomplete, `incomplete_details.reason`.
+ * Function calls in the output make a completed response a tool-call stop. Failed (or still running)
+ * responses have no stop reason.
+ */
+export function stopReasonFromResponses(status: unknown, incompleteReason: unknown, hasToolCalls: boolean): StopReason | null {
+  if (status === "completed") return hasToolCalls ? "tool_calls" : "stop";
+  if (status === "incomplete") return incompleteReason === "content_filter" ? "content_filter" : "length";
+  return null;
+}
+
+/** The Responses status of a stop reason; `reason` is `incomplete_details.reason` when incomplete. */
+export function stopReasonToResponses(r: StopReason | null): { status: "completed" | "incomplete"; reason?: "max_output_tokens" | "content_filter" } {
+  switch (r) {
+    case "length":
+    case "context_exceeded":
+      return { status: "incomplete", reason: "max_output_tokens" };
+    case "content_filter":
+    case "refusal":
+      return { status: "incomplete", reason: "content_filter" };
+    default:
+      // pause_turn and the normal stops: the answer is complete as far as a Responses client can act on it.
+      return { status: "completed" };
+  }
+}

@@ -101,3 +101,30 @@ export function usageToGemini(u: Usage): Record<string, unknown> {
   if (u.reasoningTokens) out.thoughtsTokenCount = u.reasoningTokens;
   return out;
 }
+
+/** OpenAI Responses usage: Chat's meaning under other names; cache writes in `input_tokens_details`. */
+export function usageFromResponses(u: unknown): Usage {
+  const o = obj(u) ?? {};
+  const usage: Usage = { inputTokens: num(o.input_tokens), outputTokens: num(o.output_tokens) };
+  const id = obj(o.input_tokens_details);
+  if (id) {
+    if (typeof id.cached_tokens === "number") usage.cacheReadTokens = id.cached_tokens;
+    if (typeof id.cache_write_tokens === "number") usage.cacheWriteTokens = id.cache_write_tokens;
+  }
+  const od = obj(o.output_tokens_details);
+  if (od && typeof od.reasoning_tokens === "number") usage.reasoningTokens = od.reasoning_tokens;
+  return usage;
+}
+
+/** Every field present and numeric, as OpenAI sends them: strict clients read the details without checking. */
+export function usageToResponses(u: Usage): Record<string, unknown> {
+  const details: Record<string, number> = { cached_tokens: u.cacheReadTokens ?? 0 };
+  if (u.cacheWriteTokens) details.cache_write_tokens = u.cacheWriteTokens;
+  return {
+    input_tokens: u.inputTokens,
+    input_tokens_details: details,
+    output_tokens: u.outputTokens,
+    output_tokens_details: { reasoning_tokens: u.reasoningTokens ?? 0 },
+    total_tokens: u.inputTokens + u.outputTokens,
+  };
+}

@@ -17,6 +17,7 @@ export const DialectNameSchema = Type.Union([
   Type.Literal("openai-completions"),
   Type.Literal("anthropic-messages"),
   Type.Literal("gemini"),
+  Type.Literal("openai-responses"),
 ]);
 export type DialectName = Static<typeof DialectNameSchema>;
 
@@ -88,6 +89,13 @@ export const ThinkingBlockSchema = Type.Object({
   /** Anthropic signature; Anthropic rejects a thinking block whose signature or text was changed. Absent when the source had none. */
   signature: Type.Optional(Type.String()),
   thoughtSignature: GeminiSignature,
+  /**
+   * Opaque reasoning state an upstream returned for replay (OpenAI Responses `encrypted_content`, with the id of
+   * its reasoning item). Only an upstream of `dialect` can read it: other encoders leave it out.
+   */
+  encrypted: Type.Optional(
+    Type.Object({ dialect: DialectNameSchema, data: Type.String(), itemId: Type.Optional(Type.String()) }),
+  ),
 });
 export const RedactedThinkingBlockSchema = Type.Object({
   type: Type.Literal("redacted_thinking"),
@@ -168,6 +176,19 @@ export const ToolSchema = Type.Object({
   inputSchema: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   strict: Type.Optional(Type.Boolean()),
   cacheControl: CC,
+  /**
+   * An OpenAI Responses custom tool (free text in, optionally held to a grammar). Every other dialect sees a
+   * function taking one string, `{"input": "..."}` (`inputSchema` says so); a Responses client gets its calls back
+   * as custom tool calls.
+   */
+  custom: Type.Optional(Type.Object({ format: Type.Optional(Type.Record(Type.String(), Type.Unknown())) })),
+  /**
+   * A function of an OpenAI Responses `namespace` tool. `name` is the flattened, collision-free name the other
+   * dialects see (src/dialects/openai-responses/tool-names.ts); `function` is its own name in the namespace.
+   */
+  namespace: Type.Optional(
+    Type.Object({ name: Type.String(), function: Type.String(), description: Type.Optional(Type.String()) }),
+  ),
   extra: Extra,
 });
 export type Tool = Static<typeof ToolSchema>;
@@ -240,6 +261,26 @@ export const RequestSchema = Type.Object({
   includeThoughts: Type.Optional(Type.Boolean()),
   /** Gemini `safetySettings`, as sent: only a Gemini upstream understands them; other encoders report them dropped. */
   safetySettings: Type.Optional(Type.Array(Type.Unknown())),
+  // ---- OpenAI Responses additions (src/dialects/openai-responses/) ----
+  /** `store`: whether the answer is kept server-side for follow-ups (the Responses default is true). */
+  store: Type.Optional(Type.Boolean()),
+  /** `metadata`: the client's key/value labels for the response. */
+  metadata: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  /** `prompt_cache_key`: groups requests sharing a prompt prefix (Codex sends its session id). */
+  promptCacheKey: Type.Optional(Type.String()),
+  /** `include`: extra output the client asked for (`reasoning.encrypted_content`, ...). */
+  include: Type.Optional(Type.Array(Type.String())),
+  /**
+   * `previous_response_id`: the conversation continues a stored response. The dialects carry it and do not resolve
+   * it: an encoder of another dialect refuses it (400) unless the gateway has put the stored items in first.
+   */
+  previousResponseId: Type.Optional(Type.String()),
+  /**
+   * Parts of the request only an upstream of the origin dialect can honour, and whose absence would change the
+   * answer (a Responses built-in tool such as file_search, an `item_reference`), each named as the client spelled
+   * it. An encoder of another dialect answers 400 naming the first (src/dialects/shared/foreign-request.ts).
+   */
+  originOnly: Type.Optional(Type.Array(Type.Object({ param: Type.String(), message: Type.String() }))),
 });
 export type CanonicalRequest = Static<typeof RequestSchema>;
 

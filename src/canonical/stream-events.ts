@@ -29,6 +29,8 @@ export type CanonicalStreamEvent =
   | { type: "text_delta"; index: number; text: string }
   | { type: "thinking_delta"; index: number; text: string }
   | { type: "signature_delta"; index: number; signature: string }
+  /** Opaque reasoning state of the open thinking block (ThinkingBlock.encrypted); arrives whole. */
+  | { type: "thinking_encrypted"; index: number; encrypted: { dialect: DialectName; data: string; itemId?: string } }
   | { type: "tool_args_delta"; index: number; json: string }
   /** A delta the canonical model does not model (citations_delta...): other dialects' encoders skip it. */
   | { type: "raw_delta"; index: number; dialect: DialectName; value: unknown }

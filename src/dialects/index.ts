@@ -8,6 +8,7 @@ import { createAnthropicMessagesDialect } from "./anthropic-messages/index.ts";
 import { createOpenAIChatDialect } from "./openai-chat/index.ts";
 import { createOpenAICompletionsDialect } from "./openai-completions/index.ts";
 import { createGeminiDialect } from "./gemini/index.ts";
+import { createOpenAIResponsesDialect } from "./openai-responses/index.ts";
 
 export type * from "./types.ts";
 
@@ -17,6 +18,7 @@ export function createDialects(): Record<DialectName, Dialect> {
     "openai-completions": createOpenAICompletionsDialect(),
     "anthropic-messages": createAnthropicMessagesDialect(),
     gemini: createGeminiDialect(),
+    "openai-responses": createOpenAIResponsesDialect(),
   };
 }
 

@@ -11,6 +11,8 @@ import { RequestSchema, type Block, type CanonicalRequest, type Message, type To
 import { createDialects } from "./index.ts";
 import type { DialectName } from "./types.ts";
 import { rng, type Rng } from "../../test/support/rng.ts";
+import { flatName } from "./openai-responses/tool-names.ts";
+import { builtinToolRefusal, customInputSchema } from "./openai-responses/tools.ts";
 
 const dialects = createDialects();
 const checkCanonical = TypeCompiler.Compile(RequestSchema);
@@ -315,11 +317,133 @@ function geminiRequest(g: Gen): CanonicalRequest {
   });
 }
 
+
+// ---------- openai-responses canonical forms ----------
+function responsesRequest(g: Gen): CanonicalRequest {
+  const text = (): Block => ({ type: "text", text: g.str(0) });
+  const userPart = (): Block => {
+    switch (g.int(0, 5)) {
+      case 0: return def({ type: "image" as const, source: g.pick([{ type: "url" as const, url: "https://x.test/a.png" }, { type: "base64" as const, mediaType: "image/png", data: "iVBO" }, { type: "file" as const, fileId: "file-1" }]), detail: g.maybe(() => g.pick(["auto", "low", "high"])) });
+      case 1: return { type: "audio", data: "UklG", format: "wav" };
+      case 2: return def({ type: "document" as const, source: { type: "base64" as const, mediaType: "application/pdf", data: "JVBE" }, filename: g.maybe(() => "a.pdf") });
+      case 3: return def({ type: "document" as const, source: g.pick([{ type: "file" as const, fileId: "file-2" }, { type: "url" as const, url: "https://x.test/b.pdf" }]), filename: g.maybe(() => "b.pdf") });
+      case 4: return { type: "raw", dialect: "openai-responses", value: { type: "input_future", x: 1 } };
+      default: return text();
+    }
+  };
+  // Tools: functions, custom tools, namespaced functions (flattened), built-ins (advisory or refused).
+  const originOnly: { param: string; message: string }[] = [];
+  let tools: Tool[] | undefined;
+  let rawTools: unknown[] | undefined;
+  if (g.bool(0.6)) {
+    tools = [];
+    rawTools = [];
+    for (let i = 0, n = g.int(0, 4); i < n; i++) {
+      const kind = g.int(0, 3);
+      if (kind === 0) tools.push(def({ name: `fn_${i}`, description: g.maybe(() => g.str()), inputSchema: g.maybe(() => ({ type: "object", properties: g.object() })), strict: g.maybe(() => g.bool()), extra: g.maybe(() => ({ defer_loading: true }), 0.2) }));
+      else if (kind === 1) {
+        const format = g.maybe(() => ({ type: "grammar", syntax: "lark", definition: "start: /.+/" }));
+        tools.push(def({ name: `ct_${i}`, description: g.maybe(() => g.str()), inputSchema: customInputSchema(format), custom: format ? { format } : {} }));
+      } else if (kind === 2) {
+        for (let j = 0, k = g.int(1, 2); j < k; j++) tools.push({ name: `ns${i}__g${j}`, inputSchema: { type: "object" }, namespace: { name: `ns${i}`, function: `g${j}` } });
+      } else if (g.bool(0.7)) rawTools.push({ type: "web_search", external_web_access: false });
+      else {
+        rawTools.push({ type: "file_search", vector_store_ids: ["vs_1"] });
+        originOnly.push(builtinToolRefusal(`tools[${i}]`, "file_search"));
+      }
+    }
+    if (!rawTools.length) rawTools = undefined;
+  }
+  const assistantTurn = (): Message => {
+    const content: Block[] = [];
+    for (let k = g.int(1, 4); k > 0; k--) {
+      switch (g.int(0, 5)) {
+        case 0: // a message item: output_text / refusal parts
+          for (let p = g.int(0, 2); p > 0; p--) content.push(g.bool(0.8) ? text() : { type: "refusal", text: g.str(0) });
+          break;
+        case 1: { // reasoning: OpenAI's own (summary parts joined), or Anthropic's through the gateway's envelope
+          const r = g.int(0, 2);
+          if (r === 0) content.push(def({ type: "thinking" as const, text: g.str(0), encrypted: g.maybe(() => ({ dialect: "openai-responses" as const, data: "gAAAAB", itemId: `rs_${g.int(1, 99)}` })) }));
+          else if (r === 1) content.push({ type: "thinking", text: g.str(0), signature: `sig${g.int(1, 9)}` });
+          else content.push({ type: "redacted_thinking", data: "EmwK" });
+          break;
+        }
+        case 2:
+          content.push({ type: "raw", dialect: "openai-responses", value: { type: "web_search_call", id: "ws_1", status: "completed" } });
+          break;
+        case 3:
+          content.push({ type: "tool_call", id: `call_${g.int(1, 999)}`, name: `ct_${g.int(0, 3)}`, arguments: JSON.stringify({ input: g.str(0) }) });
+          break;
+        case 4:
+          content.push({ type: "tool_call", id: `call_${g.int(1, 999)}`, name: flatName("hist", `f${g.int(0, 3)}`), arguments: "{}" });
+          break;
+        default:
+          content.push({ type: "tool_call", id: `call_${g.int(1, 999)}`, name: "fn", arguments: g.pick([JSON.stringify(g.object()), "not json", ""]) });
+      }
+    }
+    return { role: "assistant", content };
+  };
+  const messages: Message[] = [];
+  for (let i = g.int(0, 6); i > 0; i--) {
+    const role = g.pick(["system", "developer", "user", "assistant", "tool", "user", "assistant"] as const);
+    if (role === "assistant") {
+      // Consecutive assistant-side items are one turn.
+      if (messages.at(-1)?.role !== "assistant") messages.push(assistantTurn());
+    } else if (role === "tool") {
+      const asString = g.bool();
+      const t = g.str(0);
+      messages.push({ role, content: [def({
+        type: "tool_result" as const, toolCallId: `call_${g.int(1, 999)}`,
+        content: asString ? (t ? [{ type: "text" as const, text: t }] : []) : (Array.from({ length: g.int(0, 2) }, () => (g.bool() ? text() : userPart())).filter((b) => b.type !== "audio") as never),
+        contentString: asString || undefined,
+      })] });
+    } else if (g.bool(0.4)) {
+      const t = g.str(0);
+      messages.push({ role, content: t ? [{ type: "text", text: t }] : [] });
+    } else messages.push({ role, content: Array.from({ length: g.int(0, 3) }, role === "user" ? userPart : text) });
+  }
+  const plain = (tools ?? []).filter((t) => !t.namespace);
+  const extra = def({
+    text: g.maybe(() => ({ verbosity: "low" }), 0.2), reasoning: g.maybe(() => ({ context: "all_turns" }), 0.2),
+    truncation: g.maybe(() => "auto", 0.2), client_metadata: g.maybe(() => ({ session_id: "s" }), 0.2),
+  });
+  const sys = g.maybe(() => g.str());
+  return def({
+    origin: "openai-responses" as const,
+    model: `gpt-5.${g.int(1, 9)}`,
+    stream: g.bool(),
+    system: sys ? [{ type: "text" as const, text: sys }] : undefined,
+    messages,
+    maxTokens: g.maybe(() => g.int(1, 32000)),
+    temperature: g.maybe(() => g.num()),
+    topP: g.maybe(() => g.num()),
+    sessionKey: g.maybe(() => g.str(), 0.2),
+    tools,
+    rawTools,
+    toolChoice: g.maybe(() => g.pick([{ type: "auto" as const }, { type: "none" as const }, { type: "required" as const }, ...(plain.length ? [{ type: "tool" as const, name: g.pick(plain).name }] : [])])),
+    parallelToolCalls: g.maybe(() => g.bool()),
+    responseFormat: g.maybe(() => g.pick([
+      { type: "text" as const }, { type: "json_object" as const },
+      def({ type: "json_schema" as const, name: g.maybe(() => "answer"), description: g.maybe(() => "d"), schema: { type: "object" }, strict: g.maybe(() => g.bool()) }),
+    ]), 0.3),
+    reasoningEffort: g.maybe(() => g.pick(["minimal", "low", "medium", "high", "xhigh"])),
+    includeThoughts: g.maybe(() => g.bool()),
+    store: g.maybe(() => g.bool(), 0.3),
+    metadata: g.maybe(() => ({ k: "v" }), 0.2),
+    promptCacheKey: g.maybe(() => "pck", 0.3),
+    include: g.maybe(() => ["reasoning.encrypted_content"], 0.3),
+    previousResponseId: g.maybe(() => "resp_1", 0.05),
+    originOnly: originOnly.length ? originOnly : undefined,
+    extra: Object.keys(extra).length ? extra : undefined,
+  });
+}
+
 const generators: Record<DialectName, (g: Gen) => CanonicalRequest> = {
   "anthropic-messages": anthropicRequest,
   "openai-chat": openAIChatRequest,
   "openai-completions": completionsRequest,
   gemini: geminiRequest,
+  "openai-responses": responsesRequest,
 };
 
 const ROUNDS = 300;
@@ -382,7 +506,7 @@ describe("conversions keep the conversation, or refuse it with a 400", () => {
           expect(checkCanonical.Check(got)).toBe(true);
           expect(got.stream).toBe(req.stream);
           if (to === "anthropic-messages") expect(typeof wire.max_tokens).toBe("number");
-          if (to !== "anthropic-messages" && to !== "gemini" && req.stream) expect(wire.stream_options).toEqual({ include_usage: true });
+          if ((to === "openai-chat" || to === "openai-completions") && req.stream) expect(wire.stream_options).toEqual({ include_usage: true });
           if (!req.stream) expect(wire).not.toHaveProperty("stream_options");
 
           const show = { round: i, from, to, req, wire };

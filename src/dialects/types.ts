@@ -20,6 +20,11 @@ export interface EncodeContext {
   includeUsage?: boolean;
   /** Gemini clients: `json-array` for `:streamGenerateContent` without `alt=sse` (a JSON array streamed); default SSE. */
   streamFraming?: "sse" | "json-array";
+  /**
+   * OpenAI Responses clients: their request as decoded. The answer repeats its settings, calls of its custom and
+   * namespaced tools get their own form back, and `include` / `reasoning.summary` decide what reasoning shows.
+   */
+  request?: CanonicalRequest;
 }
 
 /** What a client's request says outside its body: Gemini puts the model and streaming in the URL. */

@@ -40,4 +40,5 @@ export const DIALECT_ENDPOINT: Record<DialectName, string> = {
   // Gemini's endpoint names the model (`/models/{model}:generateContent`, src/providers/gemini.ts); this is the
   // collection it lives in, which is also the model list.
   gemini: "/models",
+  "openai-responses": "/responses",
 };

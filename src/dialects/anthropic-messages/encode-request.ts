@@ -8,6 +8,7 @@ import type { CanonicalRequest, Message, TextBlock } from "../../canonical/model
 import { budgetForEffort, MIN_THINKING_BUDGET } from "../../canonical/map-reasoning-effort.ts";
 import type { EncodeRequestOptions } from "../types.ts";
 import { reportDroppedExtra, type Json } from "../shared/json-shape.ts";
+import { checkForeignRequest } from "../shared/foreign-request.ts";
 import { refuseGeminiBuiltInTools } from "../shared/foreign-tools.ts";
 import { encodeBlock } from "./blocks.ts";
 
@@ -165,6 +166,7 @@ export function encodeAnthropicRequest(req: CanonicalRequest, opts: EncodeReques
     throw invalidRequest("prompt arrays and token prompts need an OpenAI completions upstream", "prompt");
   }
   refuseGeminiBuiltInTools(req, "an Anthropic upstream");
+  checkForeignRequest(req, "anthropic-messages", adjust);
   const out: Json = { model: opts.model };
   let maxTokens = req.maxTokens ?? opts.defaultMaxTokens;
   if (opts.maxOutputTokens !== undefined && maxTokens > opts.maxOutputTokens) {

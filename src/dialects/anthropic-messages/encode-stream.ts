@@ -98,6 +98,8 @@ export function createAnthropicStreamEncoder(ctx: EncodeContext): StreamEncoder 
           return e.index === openSrc && e.text ? deltaHead + THINKING_DELTA + jsonString(e.text) + DELTA_END : "";
         case "signature_delta":
           return e.index === openSrc ? delta(`{"type":"signature_delta","signature":${JSON.stringify(e.signature)}}`) : "";
+        case "thinking_encrypted":
+          return ""; // OpenAI's reasoning state: nothing an Anthropic client can send back to OpenAI
         case "tool_args_delta":
           return e.index === openSrc && e.json ? deltaHead + ARGS_DELTA + jsonString(e.json) + DELTA_END : "";
         case "raw_delta":

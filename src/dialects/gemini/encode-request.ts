@@ -9,6 +9,7 @@ import type { Block, CanonicalRequest, Message, ToolResultBlock } from "../../ca
 import { geminiBudgetForEffort, geminiLevelForEffort, geminiUsesThinkingLevel } from "../../canonical/map-reasoning-effort.ts";
 import { SKIP_THOUGHT_SIGNATURE, splitToolCallId } from "../../canonical/tool-call-id.ts";
 import type { EncodeRequestOptions } from "../types.ts";
+import { checkForeignRequest } from "../shared/foreign-request.ts";
 import { isObj, reportDroppedExtra, type Json } from "../shared/json-shape.ts";
 
 type Adjust = EncodeRequestOptions["onAdjust"];
@@ -220,6 +221,7 @@ export function encodeGeminiRequest(req: CanonicalRequest, opts: EncodeRequestOp
   if (req.messages.length === 0 && req.extra?.prompt !== undefined && req.origin === "openai-completions") {
     throw invalidRequest("prompt arrays and token prompts need an OpenAI completions upstream", "prompt");
   }
+  checkForeignRequest(req, "gemini", adjust);
   const { system, contents } = encodeContents(req, adjust);
   // Gemini refuses a request without contents ("contents is not specified"); said here, in the client's terms.
   if (!contents.length) throw invalidRequest("messages: nothing to send to a Gemini upstream (no user or assistant content)", "messages");

@@ -132,9 +132,10 @@ export function createGeminiStreamEncoder(ctx: EncodeContext): StreamEncoder {
           if (e.index === openSrc && openKind === "tool") toolArgs += e.json;
           return "";
         case "signature_delta":
+        case "thinking_encrypted":
         case "raw_delta":
         case "ping":
-          return ""; // Anthropic's signatures and other deltas have no Gemini form; Gemini streams have no keep-alive
+          return ""; // Anthropic's signatures, OpenAI's reasoning state and other deltas have no Gemini form; Gemini streams have no keep-alive
         case "block_stop": {
           if (e.index !== openSrc) return "";
           const s = closeOpen();

@@ -8,6 +8,7 @@ import type { Block, CanonicalRequest, Message, ToolResultBlock } from "../../ca
 import { effortForBudget, effortForOpenAI } from "../../canonical/map-reasoning-effort.ts";
 import type { EncodeRequestOptions } from "../types.ts";
 import { reportDroppedExtra, type Json } from "../shared/json-shape.ts";
+import { checkForeignRequest } from "../shared/foreign-request.ts";
 import { refuseGeminiBuiltInTools } from "../shared/foreign-tools.ts";
 import { encodePart } from "./parts.ts";
 
@@ -86,8 +87,10 @@ function encodeMessages(req: CanonicalRequest, adjust: Adjust): Json[] {
     }
     if (toolImages.length) out.push({ role: "user", content: [{ type: "text", text: "Images returned by the tool calls above:" }, ...toolImages] });
     if (!rest.length) continue;
-    // A mid-conversation system message (Claude Code sends them) stays a system message at its position.
-    const role = m.role === "tool" ? "user" : m.role;
+    // A mid-conversation system message (Claude Code sends them) stays a system message at its position. A
+    // developer message (Responses clients send their system prompt so) becomes one too: OpenAI treats both alike,
+    // and compatible servers that predate `developer` refuse it.
+    const role = m.role === "tool" ? "user" : m.role === "developer" ? "system" : m.role;
     const allText = rest.every((b) => b.type === "text");
     // Many OpenAI-compatible servers accept only string content for system messages.
     const content = allText && (role !== "user" || rest.length === 1) ? rest.map((b) => (b as { text: string }).text).join("\n\n") : encodeParts(rest, adjust);
@@ -102,6 +105,7 @@ export function encodeOpenAIChatRequest(req: CanonicalRequest, opts: EncodeReque
     throw invalidRequest("prompt arrays and token prompts need an OpenAI completions upstream", "prompt");
   }
   refuseGeminiBuiltInTools(req, "an OpenAI-compatible upstream");
+  checkForeignRequest(req, "openai-chat", adjust);
   const out: Json = { model: opts.model, messages: encodeMessages(req, adjust) };
 
   if (req.maxTokens !== undefined) {

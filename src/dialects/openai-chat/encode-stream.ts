@@ -128,6 +128,8 @@ export function createOpenAIChatStreamEncoder(ctx: EncodeContext): StreamEncoder
         case "signature_delta":
           if (e.index === openSrc && openKind === "thinking") signature = (signature ?? "") + e.signature;
           return "";
+        case "thinking_encrypted":
+          return ""; // OpenAI Responses reasoning state has no Chat Completions form
         case "tool_args_delta":
           if (e.index !== openSrc || openKind !== "tool" || !e.json) return "";
           argsSeen = true;

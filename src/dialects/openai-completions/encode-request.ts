@@ -6,6 +6,7 @@
 import { invalidRequest } from "../../errors.ts";
 import type { CanonicalRequest } from "../../canonical/model.ts";
 import type { EncodeRequestOptions } from "../types.ts";
+import { checkForeignRequest } from "../shared/foreign-request.ts";
 import { reportDroppedExtra, type Json } from "../shared/json-shape.ts";
 
 /** Chat history flattened to one prompt (for completions-only upstreams): a plain transcript. */
@@ -34,6 +35,7 @@ function promptFromMessages(req: CanonicalRequest, adjust: EncodeRequestOptions[
 
 export function encodeCompletionsRequest(req: CanonicalRequest, opts: EncodeRequestOptions): Record<string, unknown> {
   const adjust = opts.onAdjust;
+  checkForeignRequest(req, "openai-completions", adjust);
   const out: Json = { model: opts.model, prompt: promptFromMessages(req, adjust) };
   // The legacy default of 16 tokens would silently truncate a converted chat request: the limit is always stated.
   let max = req.maxTokens ?? opts.defaultMaxTokens;
