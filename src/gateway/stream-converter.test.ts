@@ -20,6 +20,7 @@ const sniffContentChunk = (s: string, pos: number, head: string, index: number) 
 };
 import { verbatimLiteralEnd } from "../dialects/shared/json-string.ts";
 import type { DialectName } from "../dialects/types.ts";
+import { responsesViolation } from "../dialects/openai-responses/stream-assertions.test-support.ts";
 import { createSseParser } from "../transport/sse-parser.ts";
 import { createStreamConverter } from "./stream-converter.ts";
 import { rng } from "../../test/support/rng.ts";
@@ -124,6 +125,44 @@ function geminiStream(r: () => number): string {
   return s;
 }
 
+/** An OpenAI Responses stream: reasoning, messages with one or two parts, function and custom tool calls. */
+function responsesStream(r: () => number): string {
+  let seq = 0;
+  const ev = (type: string, data: Record<string, unknown>) => `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: seq++, ...data })}\n\n`;
+  const resp = { id: "resp_1", object: "response", created_at: 1, status: "in_progress", model: "gpt", output: [], usage: null };
+  let s = ev("response.created", { response: resp }) + ev("response.in_progress", { response: resp });
+  const items = 1 + Math.floor(r() * 3);
+  for (let o = 0; o < items; o++) {
+    const kind = Math.floor(r() * 4);
+    const id = `item_${o}`;
+    if (kind === 0) {
+      s += ev("response.output_item.added", { output_index: o, item: { id, type: "message", status: "in_progress", content: [], role: "assistant" } });
+      for (let p = 0, parts = r() < 0.2 ? 2 : 1; p < parts; p++) {
+        s += ev("response.content_part.added", { item_id: id, output_index: o, content_index: p, part: { type: "output_text", annotations: [], text: "" } });
+        for (let i = Math.floor(r() * 8); i > 0; i--) s += ev("response.output_text.delta", { item_id: id, output_index: o, content_index: p, delta: randomText(r), logprobs: [] });
+        s += ev("response.content_part.done", { item_id: id, output_index: o, content_index: p, part: { type: "output_text", annotations: [], text: "" } });
+      }
+    } else if (kind === 1) {
+      s += ev("response.output_item.added", { output_index: o, item: { id, type: "reasoning", summary: [] } });
+      s += ev("response.reasoning_summary_part.added", { item_id: id, output_index: o, summary_index: 0, part: { type: "summary_text", text: "" } });
+      for (let i = Math.floor(r() * 5); i > 0; i--) s += ev("response.reasoning_summary_text.delta", { item_id: id, output_index: o, summary_index: 0, delta: randomText(r) });
+      s += ev("response.output_item.done", { output_index: o, item: { id, type: "reasoning", summary: [], encrypted_content: "gAAA" } });
+      continue;
+    } else if (kind === 2) {
+      s += ev("response.output_item.added", { output_index: o, item: { id, type: "function_call", status: "in_progress", arguments: "", call_id: `call_${o}`, name: "f" } });
+      for (let i = Math.floor(r() * 6); i > 0; i--) s += ev("response.function_call_arguments.delta", { item_id: id, output_index: o, delta: randomText(r) });
+    } else {
+      s += ev("response.output_item.added", { output_index: o, item: { id, type: "custom_tool_call", status: "in_progress", input: "", call_id: `call_${o}`, name: "exec", namespace: "functions" } });
+      for (let i = Math.floor(r() * 6); i > 0; i--) s += ev("response.custom_tool_call_input.delta", { item_id: id, output_index: o, delta: randomText(r) });
+    }
+    s += ev("response.output_item.done", { output_index: o, item: { id, type: "x" } });
+  }
+  if (r() < 0.1) s += ev("error", { code: "server_error", message: "boom" });
+  const usage = { input_tokens: 3, input_tokens_details: { cached_tokens: 1 }, output_tokens: 9, output_tokens_details: { reasoning_tokens: 2 }, total_tokens: 12 };
+  if (r() < 0.9) s += ev(r() < 0.9 ? "response.completed" : "response.incomplete", { response: { ...resp, status: "completed", usage } });
+  return s;
+}
+
 describe("raw lane", () => {
   for (const [from, to, make] of [
     ["anthropic-messages", "openai-chat", anthropicStream],
@@ -133,6 +172,12 @@ describe("raw lane", () => {
     ["gemini", "openai-chat", geminiStream],
     ["anthropic-messages", "gemini", anthropicStream],
     ["openai-chat", "gemini", openaiStream],
+    ["anthropic-messages", "openai-responses", anthropicStream],
+    ["openai-chat", "openai-responses", openaiStream],
+    ["gemini", "openai-responses", geminiStream],
+    ["openai-responses", "anthropic-messages", responsesStream],
+    ["openai-responses", "openai-chat", responsesStream],
+    ["openai-responses", "gemini", responsesStream],
   ] as const) {
     test(`property: ${from} → ${to}, random streams split at random bytes, byte-identical with and without the lane`, () => {
       let laneTotal = 0;
@@ -141,12 +186,16 @@ describe("raw lane", () => {
         const withLane = convert(from, to, sse, rng(1000 + round), true);
         const without = convert(from, to, sse, rng(2000 + round), false);
         // Generated ids (tool calls without one) differ between two runs; nothing else may.
-        const norm = (t: string) => t.replace(/(call|toolu)_[A-Za-z0-9]+/g, "$1_x");
+        // Responses item ids are random per stream too.
+        const norm = (t: string) => t.replace(/(call|toolu|msg|rs|fc|ctc)_[A-Za-z0-9]+/g, "$1_x");
         expect(norm(withLane.out)).toBe(norm(without.out));
         expect(withLane.failed).toBe(without.failed);
+        // Whatever the upstream did, a Responses client gets a well-formed stream.
+        if (to === "openai-responses") expect(responsesViolation(withLane.out)).toBeUndefined();
         laneTotal += withLane.lane;
       }
-      if (to !== "openai-completions") expect(laneTotal).toBeGreaterThan(200);
+      // The Responses decoder has no raw lane (yet): only its encoder takes literals.
+      if (to !== "openai-completions" && from !== "openai-responses") expect(laneTotal).toBeGreaterThan(200);
     });
   }
 
