@@ -28,8 +28,31 @@ export interface MicroResult {
   cases: MicroCase[];
 }
 
-const NAME: Record<BenchDialect, DialectName> = { openai: "openai-chat", anthropic: "anthropic-messages", gemini: "gemini" };
-const MODEL: Record<BenchDialect, string> = { openai: "gpt-bench", anthropic: "claude-bench", gemini: "gemini-bench" };
+/** The bench's upstream dialects, and OpenAI Responses, whose inputs are made here from the Anthropic ones (micro only). */
+type MicroDialect = BenchDialect | "responses";
+const NAME: Record<MicroDialect, DialectName> = { openai: "openai-chat", anthropic: "anthropic-messages", gemini: "gemini", responses: "openai-responses" };
+const MODEL: Record<MicroDialect, string> = { openai: "gpt-bench", anthropic: "claude-bench", gemini: "gemini-bench", responses: "gpt-bench" };
+const terminator = (d: MicroDialect) => (d === "responses" ? "response.completed" : streamTerminator(d));
+
+/** Responses inputs: the bench's Anthropic stream and answer, and its OpenAI request, in Responses form. */
+function responsesInputs() {
+  const R = dialects["openai-responses"];
+  const A = dialects["anthropic-messages"];
+  const parser = createSseParser();
+  const decoder = A.streamDecoder();
+  const encoder = R.streamEncoder({ model: MODEL.responses });
+  const events: string[] = [];
+  const add = (text: string) => {
+    // One client event per chunk, as an upstream writes them.
+    for (const part of text.split(/(?<=\n\n)/)) if (part) events.push(part);
+  };
+  for (const e of streamEvents("anthropic", MODEL.anthropic)) for (const ev of parser.push(e)) for (const c of decoder.push(ev)) add(encoder.push(c));
+  for (const c of decoder.end()) add(encoder.push(c));
+  // A client body in Responses form: the bench's OpenAI request as a Responses upstream would get it.
+  const request = R.encodeRequest(dialects["openai-chat"].decodeRequest(requestBody("openai", MODEL.responses, true)), { model: MODEL.responses, defaultMaxTokens: 4096 });
+  const response = R.encodeResponse(A.decodeResponse(responseJson("anthropic", MODEL.anthropic)), { model: MODEL.responses });
+  return { events, request, response };
+}
 
 /** Runs `op` in batches for `ms` (after a warm-up of a fifth of that); returns ops/s. `sink` keeps results alive. */
 function timeIt(op: () => number, ms: number): { opsPerSec: number; out: number } {
@@ -57,10 +80,12 @@ export function runMicro(durationMs = 1000): MicroResult {
 
   // One upstream stream as network chunks, one event per chunk (as a paced upstream delivers it).
   const chunks = (d: BenchDialect) => streamEvents(d, MODEL[d]).map((e) => enc.encode(e));
-  const streamIn: Record<BenchDialect, { chunks: Uint8Array[]; bytes: number; events: number }> = {
+  const responses = responsesInputs();
+  const streamIn: Record<MicroDialect, { chunks: Uint8Array[]; bytes: number; events: number }> = {
     openai: { chunks: chunks("openai"), bytes: 0, events: 0 },
     anthropic: { chunks: chunks("anthropic"), bytes: 0, events: 0 },
     gemini: { chunks: chunks("gemini"), bytes: 0, events: 0 },
+    responses: { chunks: responses.events.map((e) => enc.encode(e)), bytes: 0, events: 0 },
   };
   for (const s of Object.values(streamIn)) {
     s.bytes = s.chunks.reduce((a, c) => a + c.length, 0);
@@ -85,7 +110,10 @@ export function runMicro(durationMs = 1000): MicroResult {
     });
   }
 
-  for (const [from, to] of [["anthropic", "openai"], ["openai", "anthropic"], ["gemini", "openai"], ["gemini", "anthropic"], ["openai", "gemini"], ["anthropic", "gemini"]] as const) {
+  for (const [from, to] of [
+    ["anthropic", "openai"], ["openai", "anthropic"], ["gemini", "openai"], ["gemini", "anthropic"], ["openai", "gemini"], ["anthropic", "gemini"],
+    ["anthropic", "responses"], ["openai", "responses"], ["responses", "openai"], ["responses", "anthropic"],
+  ] as const) {
     const s = streamIn[from];
     const decoderOf = dialects[NAME[from]];
     const encoderOf = dialects[NAME[to]];
@@ -97,7 +125,7 @@ export function runMicro(durationMs = 1000): MicroResult {
       return out + c.end().text;
     };
     const sample = convert();
-    if (!sample.includes(streamTerminator(to))) throw new Error(`stream ${from}→${to}: output lacks ${streamTerminator(to)}`);
+    if (!sample.includes(terminator(to))) throw new Error(`stream ${from}→${to}: output lacks ${terminator(to)}`);
     const outBytes = enc.encode(sample).length;
     const r = timeIt(() => enc.encode(convert()).length, durationMs);
     cases.push({
@@ -110,8 +138,8 @@ export function runMicro(durationMs = 1000): MicroResult {
   }
 
   // Only conversions: same-dialect requests are piped as bytes, no encoder runs for them.
-  for (const [client, upstream] of [["openai", "anthropic"], ["anthropic", "openai"], ["openai", "gemini"], ["gemini", "anthropic"]] as const) {
-    const text = JSON.stringify(requestBody(client, MODEL[upstream], true));
+  for (const [client, upstream] of [["openai", "anthropic"], ["anthropic", "openai"], ["openai", "gemini"], ["gemini", "anthropic"], ["responses", "anthropic"], ["responses", "openai"]] as const) {
+    const text = JSON.stringify(client === "responses" ? responses.request : requestBody(client, MODEL[upstream], true));
     const cd = dialects[NAME[client]];
     const ud = dialects[NAME[upstream]];
     // A Gemini client names the model and streaming in the URL.
@@ -128,8 +156,8 @@ export function runMicro(durationMs = 1000): MicroResult {
     });
   }
 
-  for (const [upstream, client] of [["anthropic", "openai"], ["openai", "anthropic"], ["gemini", "openai"], ["gemini", "anthropic"]] as const) {
-    const text = JSON.stringify(responseJson(upstream, MODEL[upstream]));
+  for (const [upstream, client] of [["anthropic", "openai"], ["openai", "anthropic"], ["gemini", "openai"], ["gemini", "anthropic"], ["anthropic", "responses"], ["openai", "responses"], ["responses", "anthropic"]] as const) {
+    const text = JSON.stringify(upstream === "responses" ? responses.response : responseJson(upstream, MODEL[upstream]));
     const ud = dialects[NAME[upstream]];
     const cd = dialects[NAME[client]];
     const r = timeIt(() => {
