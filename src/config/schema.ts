@@ -115,6 +115,12 @@ export const UpstreamAccount = T.Object({
   base_url: T.Optional(T.String()),
   /** Model patterns served: exact, `prefix*` or `*`. Absent: inferred from the provider. */
   models: T.Optional(T.Array(T.String())),
+  /**
+   * OpenAI, Azure and OpenAI-compatible accounts: model patterns served through `/v1/responses` instead of Chat
+   * Completions. Absent: OpenAI's Responses-only models for openai and azure (src/providers/responses-models.ts),
+   * none for openai-compatible.
+   */
+  responses_models: T.Optional(T.Array(T.String())),
   weight: T.Integer({ minimum: 0, default: 1 }),
   /** Lower number = higher tier. */
   priority: T.Integer({ default: 0 }),

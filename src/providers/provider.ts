@@ -27,8 +27,12 @@ export interface ProviderSpec {
   defaultBaseUrl: string;
   /** OpenAI-dialect upstreams: the field that carries a converted request's token limit (default max_tokens). */
   maxTokensField?: "max_tokens" | "max_completion_tokens";
-  /** The dialect this upstream speaks when a client speaks `client` (Gemini: also per account, `gemini_api`). */
-  dialectFor(client: DialectName, account?: UpstreamAccount): DialectName;
+  /**
+   * The dialect this upstream speaks when a client speaks `client` (Gemini: also per account, `gemini_api`). With
+   * the routed `model` too, OpenAI-family accounts pick the Responses API for the models listed for it
+   * (responses-models.ts); without it, Chat Completions (or legacy Completions for such clients).
+   */
+  dialectFor(client: DialectName, account?: UpstreamAccount, model?: string): DialectName;
   /** A new object on every call, headers included: the caller adds its own headers to it in place. */
   target(account: UpstreamAccount, opts: BuildOptions): UpstreamTarget;
 }
