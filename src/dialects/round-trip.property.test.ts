@@ -484,7 +484,7 @@ const calls = (r: CanonicalRequest) =>
 const results = (r: CanonicalRequest) =>
   new Map(r.messages.flatMap((m) => m.content).flatMap((b) => (b.type === "tool_result" ? [[b.toolCallId, texts(b.content as Block[])] as const] : [])));
 
-describe("conversions keep the conversation, or refuse it with a 400", () => {
+describe("conversions keep the conversation, or refuse it with a 400 (a 404 for a previous response nobody kept)", () => {
   for (const from of Object.keys(generators) as DialectName[]) {
     test(`from ${from}`, () => {
       const g = new Gen(rng(99 + from.length));
@@ -498,7 +498,7 @@ describe("conversions keep the conversation, or refuse it with a 400", () => {
             wire = dialects[to].encodeRequest(req, { model: "target", defaultMaxTokens: 4096, onAdjust: () => {} });
           } catch (e) {
             expect(e).toBeInstanceOf(GatewayError);
-            expect((e as GatewayError).status).toBe(400);
+            expect((e as GatewayError).status).toBe(req.previousResponseId !== undefined ? 404 : 400);
             continue;
           }
           // Gemini names the model and streaming in the URL, not the body.

@@ -25,6 +25,12 @@ export interface EncodeContext {
    * namespaced tools get their own form back, and `include` / `reasoning.summary` decide what reasoning shows.
    */
   request?: CanonicalRequest;
+  /**
+   * OpenAI Responses clients whose answer the gateway keeps for follow-ups (src/state/response-store.ts): called
+   * once, when the answer is complete or incomplete (never when it failed), with the Response object's JSON as the
+   * client got it and its output items' JSON with their reasoning state whatever the client's `include` asked.
+   */
+  keep?(response: string, items: string[]): void;
 }
 
 /** What a client's request says outside its body: Gemini puts the model and streaming in the URL. */

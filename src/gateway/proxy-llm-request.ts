@@ -1,7 +1,7 @@
 import type { CanonicalRequest, Usage } from "../canonical/model.ts";
 import type { Config } from "../config/schema.ts";
 import { dialects } from "../dialects/index.ts";
-import type { DialectName } from "../dialects/types.ts";
+import type { DialectName, EncodeContext } from "../dialects/types.ts";
 import { GatewayError, invalidRequest } from "../errors.ts";
 import { providers } from "../providers/registry.ts";
 import { runWithFailover, type AttemptContext, type FailoverResult, type RouterPort } from "../routing/failover.ts";
@@ -11,6 +11,7 @@ import { forwardedResponseHeaders } from "../upstream/forward-headers.ts";
 import { failoverRequest } from "./failover-request.ts";
 import { readUntilFirstEvent, type StartedStream } from "./first-event.ts";
 import type { JsonBody } from "./read-json-body.ts";
+import { responsesEncodeContext, type ResponsesSession } from "./responses-conversation.ts";
 import { usageFromBody } from "../usage/usage-from-wire.ts";
 import type { UsageLabels, UsageMeter } from "../usage/usage-meter.ts";
 import { convertedStream, passthroughStream, type StreamEnd } from "./stream-bodies.ts";
@@ -37,6 +38,8 @@ export interface ProxyInput {
    * forwarded headers are added over them, so one header object is built per response.
    */
   headers?: Record<string, string>;
+  /** OpenAI Responses clients: the responses the gateway keeps for the key (src/gateway/responses-conversation.ts). */
+  responses?: ResponsesSession;
 }
 
 /** What one successful attempt hands back before anything is sent to the client. */
@@ -60,6 +63,9 @@ export async function proxyLlmRequest(deps: ProxyDeps, input: ProxyInput): Promi
   const out: Outbound = { client: request, hops: nextHops(request.headers), timeouts: upstreamTimeouts(config.proxy), environment: config.environment };
 
   let canonical: CanonicalRequest | undefined;
+  /** A converted answer's context beyond the model: Responses clients get their request and the keeping callback. */
+  const clientContext = (): Pick<EncodeContext, "request" | "keep"> | undefined =>
+    clientDialect === "openai-responses" && canonical ? responsesEncodeContext(canonical, body.json, input.responses) : undefined;
 
   /** An upstream's JSON answer as the client's body (and its usage); throws a retryable 502 when it is not a valid answer. */
   const clientBody = (text: string, upstreamDialect: DialectName, targetModel: string): { text: string; usage?: Usage } => {
@@ -77,7 +83,7 @@ export async function proxyLlmRequest(deps: ProxyDeps, input: ProxyInput): Promi
       return { text: JSON.stringify(parsed), usage };
     }
     try {
-      return { text: JSON.stringify(dialects[clientDialect].encodeResponse(dialects[upstreamDialect].decodeResponse(parsed), { model: clientModel })), usage };
+      return { text: JSON.stringify(dialects[clientDialect].encodeResponse(dialects[upstreamDialect].decodeResponse(parsed), { model: clientModel, ...clientContext() })), usage };
     } catch (e) {
       throw new GatewayError(502, "upstream_error", "upstream answer could not be converted to the client's format", { retryable: true, cause: e });
     }
@@ -87,7 +93,8 @@ export async function proxyLlmRequest(deps: ProxyDeps, input: ProxyInput): Promi
     const { account, targetModel } = ctx;
     input.logFields.account = account.id;
     const spec = providers[account.provider];
-    const upstreamDialect = spec.dialectFor(clientDialect, account);
+    // The routed model decides between an OpenAI-family account's Chat and Responses APIs (responses_models).
+    const upstreamDialect = spec.dialectFor(clientDialect, account, targetModel);
     let upstreamBody: string;
     if (upstreamDialect === clientDialect) {
       upstreamBody = targetModel === clientModel ? body.text : JSON.stringify({ ...body.json, model: targetModel });
@@ -148,6 +155,7 @@ export async function proxyLlmRequest(deps: ProxyDeps, input: ProxyInput): Promi
     clientModel,
     rewriteModel: targetModel === clientModel ? undefined : { upstream: targetModel, client: clientModel },
     includeUsage: includeUsage(body.json),
+    context: prepared.upstreamDialect === clientDialect ? undefined : clientContext(),
   });
 }
 
@@ -167,6 +175,8 @@ function streamResponse(
     clientModel: string;
     rewriteModel?: { upstream: string; client: string };
     includeUsage: boolean;
+    /** A converted stream's encoder context beyond the model (clientContext above). */
+    context?: Pick<EncodeContext, "request" | "keep">;
   },
 ): Response {
   const { result, usage, labels, clientDialect } = s;
@@ -186,7 +196,7 @@ function streamResponse(
       : convertedStream(prepared.started, {
           ...common,
           decoder: dialects[upstreamDialect].streamDecoder(),
-          encoder: clientSide.streamEncoder({ model: s.clientModel, includeUsage: s.includeUsage }),
+          encoder: clientSide.streamEncoder({ model: s.clientModel, includeUsage: s.includeUsage, ...s.context }),
         });
   headers["content-type"] = "text/event-stream; charset=utf-8";
   headers["cache-control"] = "no-cache";

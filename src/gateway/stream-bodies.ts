@@ -29,8 +29,19 @@ interface DirectController {
   close(): void;
 }
 
-const isTerminator = (dialect: DialectName, ev: SseEvent) =>
-  dialect === "anthropic-messages" ? ev.event === "message_stop" || ev.event === "error" : ev.data === "[DONE]";
+/** OpenAI Responses events that end a stream (`response.done`: some third-party servers; `error`: a failure). */
+const RESPONSES_END = new Set(["response.completed", "response.incomplete", "response.failed", "response.done", "error"]);
+const LEADING_TYPE = /^\{\s*"type"\s*:\s*"([^"\\]*)"/;
+
+const isTerminator = (dialect: DialectName, ev: SseEvent) => {
+  if (dialect === "anthropic-messages") return ev.event === "message_stop" || ev.event === "error";
+  if (dialect === "openai-responses") {
+    // Servers that name no event still lead the data with its type.
+    const type = ev.event ?? LEADING_TYPE.exec(ev.data)?.[1];
+    return (type !== undefined && RESPONSES_END.has(type)) || ev.data === "[DONE]";
+  }
+  return ev.data === "[DONE]";
+};
 
 /**
  * Whether a passthrough stream's last event is its terminator. A stream that ends otherwise was cut, even when an
@@ -126,6 +137,40 @@ function tailKeeper() {
 }
 
 /**
+ * Keeps the bytes of a stream's last event, however long it is: an OpenAI Responses stream ends with one event
+ * carrying the whole answer (its output, the request's settings, then the usage), often far more than TAIL_BYTES.
+ * Per chunk, one backwards search for the blank line before the chunk's last event; the kept chunks hold that
+ * event's start and what came after it, nothing older. CRLF framing (`\r\n\r\n`) is found too.
+ */
+function lastEventKeeper() {
+  let kept: Uint8Array[] = [];
+  let endedAtBoundary = false;
+  const boundaryBefore = (b: Buffer, end: number) => Math.max(b.lastIndexOf("\n\n", end), b.lastIndexOf("\r\n\r\n", end));
+  return {
+    keep(chunk: Uint8Array) {
+      if (!chunk.length) return;
+      const b = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+      // A boundary that is not the chunk's own ending starts the last event inside this chunk.
+      const trailing = b[b.length - 1] === 10 && (b[b.length - 2] === 10 || (b[b.length - 2] === 13 && b[b.length - 4] === 13));
+      const at = boundaryBefore(b, b.length - (trailing ? (b[b.length - 2] === 13 ? 5 : 3) : 1));
+      if (at >= 0) kept = [chunk.subarray(at + (b[at] === 13 ? 4 : 2))];
+      else if (endedAtBoundary) kept = [chunk];
+      else kept.push(chunk);
+      endedAtBoundary = trailing;
+    },
+    events(): SseEvent[] {
+      if (!kept.length) return [];
+      const p = createSseParser();
+      const events = p.push(tailDecoder.decode(kept.length === 1 ? kept[0]! : Buffer.concat(kept)));
+      const rest = p.end();
+      return rest.length ? [...events, ...rest] : events;
+    },
+  };
+}
+
+const keeperFor = (dialect: DialectName) => (dialect === "openai-responses" ? lastEventKeeper() : tailKeeper());
+
+/**
  * Same dialect on both sides: the upstream's bytes go to the client untouched, written as they arrive. Nothing is
  * parsed on the way; when the upstream ends, the kept tail says whether its terminator came (a stream cut short
  * ends with an error event instead of looking complete) and gives the final events for usage accounting. When a
@@ -140,7 +185,7 @@ export function passthroughStream(
   const rewrite = opts.rewriteModel;
   if (rewrite) return rewritingStream(started, { ...opts, rewriteModel: rewrite });
   // The whole answer came in the first read (short answers often do): one plain body, no stream machinery.
-  const headTail = tailKeeper();
+  const headTail = keeperFor(opts.dialect);
   for (const c of started.head) headTail.keep(c);
   const early = headTail.events();
   if (endsComplete(opts.dialect, early)) {
@@ -148,7 +193,7 @@ export function passthroughStream(
     return started.head.length === 1 ? started.head[0]! : Buffer.concat(started.head);
   }
   return directStream(started, opts, async (out) => {
-    const tail = tailKeeper();
+    const tail = keeperFor(opts.dialect);
     for (const c of started.head) {
       out.write(c);
       tail.keep(c);

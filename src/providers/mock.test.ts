@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { createSseParser } from "../transport/sse-parser.ts";
 import { mockFetch } from "./mock.ts";
 import { countMockTokens } from "./mock-tokenizer.ts";
+import { responsesViolation } from "../dialects/openai-responses/stream-assertions.test-support.ts";
 
 const post = (path: string, body: unknown) =>
   mockFetch(`http://mock.llm-gateway.invalid/v1${path}`, { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" } });
@@ -64,5 +65,21 @@ describe("mock provider", () => {
     const r = await post("/messages", { model: "m", messages: [] });
     expect(r.status).toBe(400);
     expect(((await r.json()) as any).error.message).toContain("max_tokens");
+  });
+
+  test("responses: a message item with usage; the stream passes the strict Responses checks; no stored state", async () => {
+    const body = (await (await post("/responses", { model: "m", instructions: "Be brief.", input: [{ role: "user", content: [{ type: "input_text", text: "Hello there" }] }] })).json()) as any;
+    expect(body).toMatchObject({ object: "response", status: "completed", model: "m", instructions: "Be brief." });
+    expect(body.output[0]).toMatchObject({ type: "message", role: "assistant", content: [{ type: "output_text", text: "Mock reply to: Hello there" }] });
+    expect(body.usage).toMatchObject({ input_tokens: countMockTokens("Be brief. Hello there"), output_tokens: countMockTokens("Mock reply to: Hello there") });
+    const text = await (await post("/responses", { model: "m", stream: true, input: "a b", max_output_tokens: 2 })).text();
+    expect(responsesViolation(text)).toBeUndefined();
+    const evs = createSseParser().push(text);
+    const last = JSON.parse(evs.at(-1)!.data);
+    expect(last.type).toBe("response.incomplete");
+    expect(last.response.output[0].content[0].text).toBe("Mock reply");
+    const r = await post("/responses", { model: "m", input: "x", previous_response_id: "resp_1" });
+    expect(r.status).toBe(404);
+    expect(((await r.json()) as any).error.code).toBe("previous_response_not_found");
   });
 });

@@ -2,8 +2,8 @@ import { countMockTokens, mockTokenRunEnds } from "./mock-tokenizer.ts";
 
 /**
  * The built-in `mock` upstream: answers locally, natively in every dialect the gateway speaks (OpenAI Chat,
- * OpenAI Completions, Anthropic Messages and count_tokens, Gemini generateContent / streamGenerateContent /
- * countTokens), streaming or not, with deterministic text that echoes
+ * OpenAI Completions, OpenAI Responses, Anthropic Messages and count_tokens, Gemini generateContent /
+ * streamGenerateContent / countTokens), streaming or not, with deterministic text that echoes
  * the last user message and usage counted by the mock tokenizer. The gateway calls it like any upstream
  * (through a fetch-shaped function), so the same-dialect passthrough path is exercised too.
  */
@@ -183,6 +183,62 @@ function messages(body: Json): Response {
   return sse(out);
 }
 
+/** A Responses body's `instructions` and `input` as messages of the other dialects (tool outputs count as input). */
+function responsesAsMessages(body: Json): Json {
+  const items: Json[] = typeof body.input === "string" ? [{ role: "user", content: body.input }] : Array.isArray(body.input) ? body.input : [];
+  const messages: Json[] = [];
+  for (const it of items) {
+    if (typeof it?.role === "string") messages.push({ role: it.role, content: it.content });
+    else if (typeof it?.output === "string") messages.push({ role: "tool", content: it.output });
+  }
+  return { system: body.instructions ?? undefined, messages };
+}
+
+/**
+ * OpenAI Responses (`POST /v1/responses`): one message item, the usual event sequence with sequence numbers when
+ * streaming. It keeps nothing: a `previous_response_id` is answered with OpenAI's 404 for an unknown response.
+ */
+function responses(body: Json): Response {
+  if (typeof body.model !== "string") return openaiError(400, "Missing required parameter: 'model'.", "model");
+  if (typeof body.previous_response_id === "string") {
+    return json({ error: { message: `Previous response with id '${body.previous_response_id}' not found.`, type: "invalid_request_error", param: "previous_response_id", code: "previous_response_not_found" } }, 404);
+  }
+  const r = makeReply(responsesAsMessages(body), body.max_output_tokens ?? undefined);
+  const id = `resp_mock${rid()}`;
+  const itemId = `msg_mock${rid()}`;
+  const usage = { input_tokens: r.inputTokens, input_tokens_details: { cached_tokens: 0 }, output_tokens: r.outputTokens, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: r.inputTokens + r.outputTokens };
+  const part = (text: string) => ({ type: "output_text", annotations: [], text });
+  const item = (status: string, content: Json[]) => ({ id: itemId, type: "message", status, content, role: "assistant" });
+  const response = (status: string, output: Json[], u: Json | null) => ({
+    id, object: "response", created_at: now(), status, error: null,
+    incomplete_details: status === "incomplete" ? { reason: "max_output_tokens" } : null,
+    instructions: body.instructions ?? null, max_output_tokens: body.max_output_tokens ?? null, model: body.model, output,
+    parallel_tool_calls: body.parallel_tool_calls ?? true, previous_response_id: null, reasoning: { effort: null, summary: null },
+    store: body.store ?? true, temperature: body.temperature ?? 1, text: { format: { type: "text" } }, tool_choice: body.tool_choice ?? "auto",
+    tools: body.tools ?? [], top_p: body.top_p ?? 1, truncation: "disabled", usage: u, metadata: body.metadata ?? {},
+  });
+  const status = r.truncated ? "incomplete" : "completed";
+  const done = item("completed", [part(r.text)]);
+  if (!body.stream) return json(response(status, [done], usage));
+  let seq = 0;
+  const ev = (type: string, data: Json) => `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: seq++, ...data })}\n\n`;
+  const ref = { item_id: itemId, output_index: 0, content_index: 0 };
+  const out = [
+    ev("response.created", { response: response("in_progress", [], null) }),
+    ev("response.in_progress", { response: response("in_progress", [], null) }),
+    ev("response.output_item.added", { output_index: 0, item: item("in_progress", []) }),
+    ev("response.content_part.added", { ...ref, part: part("") }),
+  ];
+  for (const p of r.pieces) out.push(ev("response.output_text.delta", { ...ref, delta: p, logprobs: [] }));
+  out.push(
+    ev("response.output_text.done", { ...ref, text: r.text, logprobs: [] }),
+    ev("response.content_part.done", { ...ref, part: part(r.text) }),
+    ev("response.output_item.done", { output_index: 0, item: done }),
+    ev(`response.${status}`, { response: response(status, [done], usage) }),
+  );
+  return sse(out);
+}
+
 function geminiError(status: number, message: string, name = "INVALID_ARGUMENT"): Response {
   return json({ error: { code: status, message, status: name } }, status);
 }
@@ -235,6 +291,7 @@ export async function mockFetch(input: Request | string, init?: RequestInit): Pr
     return generateContent(body, model, gemini[2] === "streamGenerateContent");
   }
   if (path.endsWith("/chat/completions")) return chatCompletion(body);
+  if (path.endsWith("/responses")) return responses(body);
   if (path.endsWith("/messages/count_tokens")) return countTokens(body);
   if (path.endsWith("/messages")) return messages(body);
   if (path.endsWith("/completions")) return completion(body);

@@ -2,6 +2,7 @@ import type { ConfigStore } from "../config/store.ts";
 import type { Router } from "../routing/router.ts";
 import { mockFetch } from "../providers/mock.ts";
 import { createMemoryStore } from "../state/memory-store.ts";
+import { createMemoryResponseStore, DEFAULT_RESPONSE_STORE } from "../state/memory-response-store.ts";
 import { createNetworkFetch } from "../transport/network-fetch.ts";
 import type { FetchFn } from "../transport/upstream-fetch.ts";
 import { accountHealthList } from "./account-health.ts";
@@ -76,6 +77,7 @@ export function startServer(opts: ServerOptions): RunningServer {
         return { id: a.id, provider: a.provider, state: a.status === "active" ? st.state : "disabled", inFlight: st.inFlight };
       }),
     state,
+    responseStore: createMemoryResponseStore({ ...DEFAULT_RESPONSE_STORE, clock }),
     log,
     clock,
     version: opts.version,

@@ -6,6 +6,9 @@ import { countTokens } from "../gateway/count-tokens.ts";
 import { anthropicModelList, listServedModels, openaiModelList } from "../gateway/list-models.ts";
 import { proxyLlmRequest, type ProxyDeps } from "../gateway/proxy-llm-request.ts";
 import { readJsonBody } from "../gateway/read-json-body.ts";
+import { resolveKeptConversation } from "../gateway/responses-conversation.ts";
+import { createMemoryResponseStore } from "../state/memory-response-store.ts";
+import type { ResponseStore } from "../state/response-store.ts";
 import type { StateStore } from "../state/types.ts";
 import { hashesEqual, hashKey } from "../config/secrets.ts";
 import { createAuthenticator, presentedKey } from "./authenticate.ts";
@@ -38,6 +41,8 @@ export interface AppDeps {
   accountHealth(): AccountHealthSummary[];
   /** The CLI's token for /health details (src/server/operator-token.ts); undefined while there is no master key. */
   operatorToken?(): string | undefined;
+  /** Responses the gateway answered for OpenAI Responses clients, for follow-ups. Default: a fresh in-memory store. */
+  responseStore?: ResponseStore;
 }
 
 interface Handled {
@@ -60,6 +65,7 @@ interface Handled {
 export function createApp(deps: AppDeps) {
   const authenticate = createAuthenticator();
   const usage = deps.usage ?? createUsageMeter();
+  const responseStore = deps.responseStore ?? createMemoryResponseStore();
   /** The gateway's own headers, on every answer: the request id, and CORS when the origin is allowed. */
   const ownHeaders = (request: Request, requestId = requestIdOf(request.headers)): Record<string, string> => ({
     "x-request-id": requestId,
@@ -193,6 +199,48 @@ export function createApp(deps: AppDeps) {
     .post("/v1/chat/completions", llm("/v1/chat/completions", "openai-chat"), { parse: "none", detail: openapiDetails.chatCompletions })
     .post("/v1/completions", llm("/v1/completions", "sniff"), { parse: "none", detail: openapiDetails.completions })
     .post("/v1/messages", llm("/v1/messages", "anthropic-messages"), { parse: "none", detail: openapiDetails.messages })
+    // OpenAI Responses: the conversation the gateway kept for the key is put back in before routing
+    // (src/gateway/responses-conversation.ts); GET/DELETE by id see only what the key itself created.
+    .post(
+      "/v1/responses",
+      ({ request }) =>
+        guarded(request, "/v1/responses", "write", "openai-responses", async ({ key, logFields, headers }) => {
+          const session = { store: responseStore, owner: key.id, clock: deps.clock };
+          const body = await resolveKeptConversation(session, await readJsonBody(request, deps.config().server.body_limit));
+          return proxyLlmRequest(deps.proxy, { request, clientDialect: "openai-responses", body, logFields, headers, responses: session });
+        }),
+      { parse: "none", detail: openapiDetails.responses },
+    )
+    // Codex first asks for a WebSocket here; a 426 sends it to POST at once (an error status costs it retries).
+    .get(
+      "/v1/responses",
+      ({ request }) => {
+        const requestId = requestIdOf(request.headers);
+        deps.log.log("info", "request", { request_id: requestId, method: "GET", route: "/v1/responses", status: 426 });
+        const err = new GatewayError(426, "invalid_request", "WebSocket connections are not served here: use POST /v1/responses");
+        return errorResponse(err, "openai-responses", ownHeaders(request, requestId));
+      },
+      { detail: openapiDetails.responsesUpgrade },
+    )
+    .get(
+      "/v1/responses/:id",
+      ({ request, params }) =>
+        guarded(request, "/v1/responses/:id", "write", "openai-responses", async ({ key, headers }) => {
+          const kept = await responseStore.get(key.id, params.id);
+          if (!kept) throw responseNotFound(params.id);
+          return new Response(kept.response, { headers: { ...headers, "content-type": "application/json" } });
+        }),
+      { detail: openapiDetails.responseGet },
+    )
+    .delete(
+      "/v1/responses/:id",
+      ({ request, params }) =>
+        guarded(request, "/v1/responses/:id", "write", "openai-responses", async ({ key, headers }) => {
+          if (!(await responseStore.delete(key.id, params.id))) throw responseNotFound(params.id);
+          return Response.json({ id: params.id, object: "response", deleted: true }, { headers });
+        }),
+      { detail: openapiDetails.responseDelete },
+    )
     .post(
       "/v1/messages/count_tokens",
       ({ request }) =>
@@ -226,3 +274,6 @@ export function createApp(deps: AppDeps) {
 }
 
 export type App = ReturnType<typeof createApp>;
+
+const responseNotFound = (id: string) =>
+  new GatewayError(404, "not_found", `Response with id '${id.slice(0, 200)}' not found (the gateway keeps the responses it answered for this key for a limited time)`, { param: "response_id" });

@@ -43,6 +43,23 @@ const MessagesRequest = T.Object(
   },
   { additionalProperties: true },
 );
+const ResponsesRequest = T.Object(
+  {
+    model: T.String(),
+    input: T.Optional(T.Union([T.String(), T.Array(T.Any())])),
+    instructions: T.Optional(T.String()),
+    stream: T.Optional(T.Boolean()),
+    store: T.Optional(T.Boolean()),
+    previous_response_id: T.Optional(T.String()),
+    max_output_tokens: T.Optional(T.Integer()),
+    tools: T.Optional(T.Array(T.Any())),
+  },
+  { additionalProperties: true },
+);
+const ResponseObject = T.Object(
+  { id: T.String(), object: T.Literal("response"), status: T.String(), model: T.String(), output: T.Array(T.Any()), usage: T.Any() },
+  { additionalProperties: true },
+);
 const ChatResponse = T.Object(
   { id: T.String(), object: T.Literal("chat.completion"), model: T.String(), choices: T.Array(T.Any()), usage: T.Optional(T.Any()) },
   { additionalProperties: true },
@@ -108,6 +125,33 @@ export const openapiDetails = {
   chatCompletions: llmRoute("OpenAI Chat Completions", "openai", ChatRequest, ChatResponse, OpenAIError),
   completions: llmRoute("OpenAI legacy Completions (an Anthropic-shaped body is recognised too)", "openai", CompletionsRequest, T.Any(), OpenAIError),
   messages: llmRoute("Anthropic Messages", "anthropic", MessagesRequest, MessagesResponse, AnthropicError),
+  responses: llmRoute(
+    "OpenAI Responses (Codex, the SDKs' responses calls). Through upstreams other than OpenAI's Responses API the gateway keeps each answer unless store is false, for previous_response_id, item_reference and GET/DELETE by id (per key, for a limited time)",
+    "openai",
+    ResponsesRequest,
+    ResponseObject,
+    OpenAIError,
+  ),
+  responsesUpgrade: {
+    summary: "Always 426: no WebSocket mode (Codex tries one first, then uses POST /v1/responses)",
+    tags: ["openai"],
+    responses: { "426": { description: "Use POST", content: json(OpenAIError) } },
+  } as Record<string, unknown>,
+  responseGet: {
+    summary: "A response the gateway kept, as the client got it (only the key that created it sees it)",
+    tags: ["openai"],
+    security,
+    responses: { "200": { description: "The Response object", content: json(ResponseObject) }, "404": { description: "Not kept (expired, deleted, store: false, another key's, or answered by an OpenAI upstream)", content: json(OpenAIError) } },
+  } as Record<string, unknown>,
+  responseDelete: {
+    summary: "Forgets a response the gateway kept (only the key that created it)",
+    tags: ["openai"],
+    security,
+    responses: {
+      "200": { description: "Deleted", content: json(T.Object({ id: T.String(), object: T.Literal("response"), deleted: T.Literal(true) })) },
+      "404": { description: "Not kept", content: json(OpenAIError) },
+    },
+  } as Record<string, unknown>,
   countTokens: {
     summary: "Anthropic token counting: exact from an Anthropic account, else an estimate (header x-llm-gateway-token-count: estimate)",
     tags: ["anthropic"],

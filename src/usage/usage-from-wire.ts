@@ -1,5 +1,5 @@
 import type { Usage } from "../canonical/model.ts";
-import { usageFromAnthropic, usageFromGemini, usageFromOpenAI } from "../canonical/map-usage.ts";
+import { usageFromAnthropic, usageFromGemini, usageFromOpenAI, usageFromResponses } from "../canonical/map-usage.ts";
 import type { DialectName, SseEvent } from "../dialects/types.ts";
 
 /**
@@ -9,6 +9,7 @@ import type { DialectName, SseEvent } from "../dialects/types.ts";
 export function usageFromBody(dialect: DialectName, body: Record<string, unknown>): Usage | undefined {
   if (dialect === "gemini") return body.usageMetadata && typeof body.usageMetadata === "object" ? usageFromGemini(body.usageMetadata) : undefined;
   if (body.usage === undefined || body.usage === null) return undefined;
+  if (dialect === "openai-responses") return usageFromResponses(body.usage);
   return dialect === "anthropic-messages" ? usageFromAnthropic(body.usage) : usageFromOpenAI(body.usage);
 }
 
@@ -16,7 +17,8 @@ const hasUsage = (data: string) => data.includes('"usage"');
 
 /**
  * Usage from a stream's first events and its tail. Anthropic: `message_start` carries the input side and
- * `message_delta` the (cumulative) output; OpenAI: the `choices: []` usage chunk near the end. Only events that
+ * `message_delta` the (cumulative) output; OpenAI: the `choices: []` usage chunk near the end; OpenAI Responses: the
+ * terminal event's response. Only events that
  * mention usage are parsed.
  */
 export function usageFromEvents(dialect: DialectName, head: SseEvent[], tail: SseEvent[]): Usage | undefined {
@@ -40,6 +42,16 @@ export function usageFromEvents(dialect: DialectName, head: SseEvent[], tail: Ss
       if (!ev.data.includes('"usageMetadata"')) continue;
       const u = parse(ev.data)?.usageMetadata;
       if (u && typeof u === "object") return usageFromGemini(u);
+    }
+    return undefined;
+  }
+  if (dialect === "openai-responses") {
+    // The terminal event (response.completed / .incomplete / .failed) carries the response with its usage.
+    for (let i = tail.length - 1; i >= 0; i--) {
+      const ev = tail[i]!;
+      if (!hasUsage(ev.data)) continue;
+      const usage = (parse(ev.data)?.response as Record<string, unknown> | undefined)?.usage;
+      if (usage && typeof usage === "object") return usageFromResponses(usage);
     }
     return undefined;
   }

@@ -9,7 +9,7 @@ export function openAIErrorTypeAndCode(err: GatewayError): { type: string; code:
       return { type: "invalid_request_error", code: CONTEXT_TOO_LONG.test(err.message) ? "context_length_exceeded" : (err.options.upstreamType && err.options.upstreamType !== "invalid_request_error" ? err.options.upstreamType : null) };
     case "authentication": return { type: "invalid_request_error", code: "invalid_api_key" };
     case "permission": return { type: "permission_error", code: null };
-    case "not_found": return { type: "invalid_request_error", code: err.options.upstreamType === "model_not_found" || /model/i.test(err.message) ? "model_not_found" : "not_found" };
+    case "not_found": return { type: "invalid_request_error", code: err.options.upstreamCode ?? (err.options.upstreamType === "model_not_found" || /model/i.test(err.message) ? "model_not_found" : "not_found") };
     case "request_too_large": return { type: "invalid_request_error", code: "request_too_large" };
     case "rate_limited": return { type: "rate_limit_exceeded", code: err.options.upstreamType === "insufficient_quota" ? "insufficient_quota" : "rate_limit_exceeded" };
     case "overloaded": return { type: "server_error", code: "overloaded" };

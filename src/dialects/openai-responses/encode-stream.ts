@@ -48,10 +48,16 @@ const fields = (o: Record<string, unknown>) => `${JSON.stringify(o).slice(1, -1)
 type Kind = "message" | "reasoning" | "function" | "custom" | "skip";
 
 export function createResponsesStreamEncoder(ctx: EncodeContext): StreamEncoder {
+  // What the stream needs of the client's request is taken now: no closure below holds `ctx`, so the request (a
+  // coding agent's is hundreds of KB) is not kept alive for the stream's whole length.
   const names = clientToolNames(ctx.request?.tools);
   const show = reasoningOutput(ctx.request);
+  const echo = responseEcho(ctx.request);
+  const { id: givenId, created: givenCreated, keep } = ctx;
   const itemId = createItemIds();
   const modelJ = JSON.stringify(ctx.model);
+  /** The kept items (EncodeContext.keep), by output index; only when the answer is kept. */
+  const keptItems: string[] | undefined = keep ? [] : undefined;
   let seq = 0;
   let started = false;
   let ended = false;
@@ -92,9 +98,8 @@ export function createResponsesStreamEncoder(ctx: EncodeContext): StreamEncoder 
 
   const start = (upstreamId: string, created?: number) => {
     started = true;
-    const rid = upstreamId ? responsesId(upstreamId) : (ctx.id ?? newResponseId());
-    head = `{"id":${JSON.stringify(rid)},"object":"response","created_at":${created ?? ctx.created ?? Math.floor(Date.now() / 1000)},`;
-    const echo = responseEcho(ctx.request);
+    const rid = upstreamId ? responsesId(upstreamId) : (givenId ?? newResponseId());
+    head = `{"id":${JSON.stringify(rid)},"object":"response","created_at":${created ?? givenCreated ?? Math.floor(Date.now() / 1000)},`;
     echoBefore = fields(echo.before);
     echoAfter = fields(echo.after);
     echoTail = JSON.stringify(echo.tail).slice(1, -1);
@@ -111,8 +116,9 @@ export function createResponsesStreamEncoder(ctx: EncodeContext): StreamEncoder 
     itemRef = `"item_id":"${id}","output_index":${index}`;
     acc = "";
   };
-  const itemDone = (item: string) => {
+  const itemDone = (item: string, kept = item) => {
     output.push(item);
+    keptItems?.push(kept);
     kind = null;
     src = -1;
     return ev("response.output_item.done", `"output_index":${index},"item":${item}`);
@@ -143,13 +149,14 @@ export function createResponsesStreamEncoder(ctx: EncodeContext): StreamEncoder 
       s = ev("response.reasoning_summary_text.done", `${itemRef},"summary_index":0,"text":"${acc}"`) + ev("response.reasoning_summary_part.done", `${itemRef},"summary_index":0,"part":${summary}`);
     }
     let state: string | undefined;
-    if (show.encrypted) {
+    if (show.encrypted || keptItems) {
       state = redacted !== undefined
         ? reasoningState({ type: "redacted_thinking", data: redacted }, show.summary)
         : reasoningState({ type: "thinking", text: show.summary ? "" : JSON.parse(`"${acc}"`), signature, encrypted }, show.summary);
     }
-    const item = `{"id":"${id}","type":"reasoning","summary":[${summary}]${state === undefined ? "" : `,"encrypted_content":${JSON.stringify(state)}`}}`;
-    return s + itemDone(item);
+    const bare = `{"id":"${id}","type":"reasoning","summary":[${summary}]`;
+    const withState = state === undefined ? `${bare}}` : `${bare},"encrypted_content":${JSON.stringify(state)}}`;
+    return s + itemDone(show.encrypted ? withState : `${bare}}`, withState);
   };
 
   const closeCall = () => {
@@ -250,6 +257,7 @@ export function createResponsesStreamEncoder(ctx: EncodeContext): StreamEncoder 
     const { status, reason } = stopReasonToResponses(stopReason);
     const details = `"error":null,"incomplete_details":${reason ? `{"reason":"${reason}"}` : "null"},`;
     const r = response(status, details, JSON.stringify(usageToResponses(usage ?? { inputTokens: 0, outputTokens: 0 })));
+    keep?.(r, keptItems!);
     return ev(status === "completed" ? "response.completed" : "response.incomplete", `"response":${r}`);
   };
 

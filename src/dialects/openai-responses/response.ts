@@ -64,10 +64,17 @@ export function callItem(b: Extract<Block, { type: "tool_call" }>, name: ClientT
  * (a part each), thinking a reasoning item, tool calls call items. Blocks of other dialects (server-tool results)
  * have no Responses form.
  */
-export function encodeOutputItems(blocks: readonly Block[], request: EncodeContext["request"], itemId: (kind: ItemKind, index: number) => string): Json[] {
+export function encodeOutputItems(
+  blocks: readonly Block[],
+  request: EncodeContext["request"],
+  itemId: (kind: ItemKind, index: number) => string,
+  /** The items the gateway keeps: reasoning state included whatever the client asked. */
+  kept = false,
+): Json[] {
   const out: Json[] = [];
   const names = clientToolNames(request?.tools);
   const show = reasoningOutput(request);
+  if (kept) show.encrypted = true;
   let parts: Json[] | undefined;
   const flush = () => {
     if (parts) out.push({ id: itemId("message", out.length), type: "message", status: "completed", content: parts, role: "assistant" });
@@ -93,10 +100,11 @@ export function encodeOutputItems(blocks: readonly Block[], request: EncodeConte
 }
 
 export function encodeResponsesResponse(res: CanonicalResponse, ctx: EncodeContext): Record<string, unknown> {
-  const output = encodeOutputItems(res.content, ctx.request, createItemIds());
+  const itemId = createItemIds();
+  const output = encodeOutputItems(res.content, ctx.request, itemId);
   const { status, reason } = stopReasonToResponses(res.stopReason);
   const echo = responseEcho(ctx.request);
-  return {
+  const response = {
     id: res.id ? responsesId(res.id) : (ctx.id ?? newResponseId()),
     object: "response",
     created_at: res.created ?? ctx.created ?? Math.floor(Date.now() / 1000),
@@ -110,4 +118,6 @@ export function encodeResponsesResponse(res: CanonicalResponse, ctx: EncodeConte
     usage: usageToResponses(res.usage),
     ...echo.tail,
   };
+  if (ctx.keep) ctx.keep(JSON.stringify(response), encodeOutputItems(res.content, ctx.request, itemId, true).map((it) => JSON.stringify(it)));
+  return response;
 }
