@@ -33,12 +33,22 @@ interface DirectController {
 const RESPONSES_END = new Set(["response.completed", "response.incomplete", "response.failed", "response.done", "error"]);
 const LEADING_TYPE = /^\{\s*"type"\s*:\s*"([^"\\]*)"/;
 
+const wholeJson = (text: string) => {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 const isTerminator = (dialect: DialectName, ev: SseEvent) => {
   if (dialect === "anthropic-messages") return ev.event === "message_stop" || ev.event === "error";
   if (dialect === "openai-responses") {
-    // Servers that name no event still lead the data with its type.
+    // Servers that name no event still lead the data with its type. The terminal event carries the whole answer,
+    // so a stream may well be cut inside it: only a whole one counts (parsed once, at the stream's end).
     const type = ev.event ?? LEADING_TYPE.exec(ev.data)?.[1];
-    return (type !== undefined && RESPONSES_END.has(type)) || ev.data === "[DONE]";
+    return (type !== undefined && RESPONSES_END.has(type) && wholeJson(ev.data)) || ev.data === "[DONE]";
   }
   return ev.data === "[DONE]";
 };
