@@ -53,17 +53,18 @@ export interface Harness {
 }
 
 /**
- * `provider`: "anthropic" (base_url without path: the gateway appends /v1/messages) or an OpenAI flavour
- * (base_url ending in /v1, as users configure OpenAI-compatible servers).
+ * `provider`: "anthropic" or "gemini" (base_url without path: the gateway appends /v1/messages or /v1beta/models/…),
+ * an OpenAI flavour (base_url ending in /v1, as users configure OpenAI-compatible servers), or "mock" (answers in
+ * process: the recording upstream gets nothing).
  */
-export function startHarness(provider: Extract<Provider, "anthropic" | "openai" | "openai-compatible">): Harness {
+export function startHarness(provider: Extract<Provider, "anthropic" | "openai" | "openai-compatible" | "gemini" | "mock">): Harness {
   const upstream = startRecordingUpstream();
   const dir = mkdtempSync(join(tmpdir(), "lgw-clients-"));
   const store = new ConfigStore(join(dir, "config.yaml"), { LLM_GATEWAY_MASTER_KEY: "c".repeat(64) });
   const key = testKey();
   const account = testAccount({
     provider,
-    base_url: provider === "anthropic" ? upstream.url : `${upstream.url}/v1`,
+    base_url: provider === "mock" ? undefined : provider === "anthropic" || provider === "gemini" ? upstream.url : `${upstream.url}/v1`,
     api_key: store.cipher.encrypt(UPSTREAM_KEY),
   });
   store.update((c) => {

@@ -98,7 +98,8 @@ export function createResponsesStreamEncoder(ctx: EncodeContext): StreamEncoder 
 
   const start = (upstreamId: string, created?: number) => {
     started = true;
-    const rid = upstreamId ? responsesId(upstreamId) : (givenId ?? newResponseId());
+    // A kept answer is named by the gateway: follow-ups find it by this id, and upstream ids need not be unique.
+    const rid = keep ? newResponseId() : upstreamId ? responsesId(upstreamId) : (givenId ?? newResponseId());
     head = `{"id":${JSON.stringify(rid)},"object":"response","created_at":${created ?? givenCreated ?? Math.floor(Date.now() / 1000)},`;
     echoBefore = fields(echo.before);
     echoAfter = fields(echo.after);

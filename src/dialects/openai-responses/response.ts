@@ -105,7 +105,8 @@ export function encodeResponsesResponse(res: CanonicalResponse, ctx: EncodeConte
   const { status, reason } = stopReasonToResponses(res.stopReason);
   const echo = responseEcho(ctx.request);
   const response = {
-    id: res.id ? responsesId(res.id) : (ctx.id ?? newResponseId()),
+    // A kept answer is named by the gateway: follow-ups find it by this id, and upstream ids need not be unique.
+    id: ctx.keep ? newResponseId() : res.id ? responsesId(res.id) : (ctx.id ?? newResponseId()),
     object: "response",
     created_at: res.created ?? ctx.created ?? Math.floor(Date.now() / 1000),
     status,
