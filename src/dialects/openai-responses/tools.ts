@@ -5,10 +5,12 @@
  *   one string `{"input": "..."}` (`Tool.custom` marks them); the functions of a `namespace` tool are flattened
  *   under collision-free names (tool-names.ts, `Tool.namespace`).
  * - Built-in tools (web_search, file_search, code_interpreter, mcp, ...) run on OpenAI's side and stay as sent
- *   (`rawTools`). An upstream of another dialect leaves out the advisory ones (reported): a web_search the client
- *   marked `external_web_access: false` (Codex's default "cached" search), a server-side tool_search (its deferred
- *   functions are sent as ordinary tools anyway). Every other one is listed in `originOnly`: that upstream answers
- *   400 naming it, since leaving it out would change the answer.
+ *   (`rawTools`). An upstream of another dialect leaves out the advisory ones (reported): web_search, cached or live
+ *   (Codex offers it in every request, live with full access; the model answers without searching, where a refusal
+ *   would fail every such request), a server-side tool_search (its deferred functions are sent as ordinary tools
+ *   anyway). Every other one (file_search over the client's vector stores, code_interpreter, mcp, ...) is listed in
+ *   `originOnly`: that upstream answers 400 naming it, since leaving it out would change the answer. A tool_choice
+ *   forcing any built-in is refused the same way.
  */
 import { invalidRequest } from "../../errors.ts";
 import type { CanonicalRequest, Tool, ToolChoice } from "../../canonical/model.ts";
@@ -45,7 +47,7 @@ export function customInputSchema(format: Json | undefined): Record<string, unkn
 
 /** Whether leaving this built-in tool out leaves the answer as it would be (see the module comment). */
 function isAdvisory(t: Json): boolean {
-  if (typeof t.type === "string" && t.type.startsWith("web_search") && t.external_web_access === false) return true;
+  if (typeof t.type === "string" && t.type.startsWith("web_search")) return true;
   return t.type === "tool_search" && t.execution !== "client";
 }
 
