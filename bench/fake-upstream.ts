@@ -114,6 +114,7 @@ export function startFakeUpstream(opts: FakeUpstreamOptions = {}): FakeUpstream 
 
   const openaiPath = endpointPath("openai");
   const anthropicPath = endpointPath("anthropic");
+  const responsesPath = endpointPath("responses");
   const server = Bun.serve({
     hostname: opts.host ?? "127.0.0.1",
     port: opts.port ?? 0,
@@ -123,6 +124,7 @@ export function startFakeUpstream(opts: FakeUpstreamOptions = {}): FakeUpstream 
       if (req.method === "POST") {
         if (path === openaiPath) return answer(req, "openai");
         if (path === anthropicPath) return answer(req, "anthropic");
+        if (path === responsesPath) return answer(req, "responses");
         const gemini = GEMINI_PATH.exec(path);
         if (gemini) return answer(req, "gemini", { model: gemini[1]!, stream: gemini[2] === "streamGenerateContent" });
       }

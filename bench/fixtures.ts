@@ -4,7 +4,8 @@
  * the same bytes.
  */
 
-export type BenchDialect = "openai" | "anthropic" | "gemini";
+/** `openai` is Chat Completions; `responses` OpenAI's Responses API. */
+export type BenchDialect = "openai" | "anthropic" | "gemini" | "responses";
 
 /** Events per stream, terminator included. */
 export const STREAM_EVENTS = 50;
@@ -32,6 +33,17 @@ export function requestBody(dialect: BenchDialect, model: string, stream: boolea
       contents: [{ role: "user", parts: [{ text: PROMPT }] }],
       generationConfig: { maxOutputTokens: 256, temperature: 0.7 },
     };
+  }
+  if (dialect === "responses") {
+    const body: Record<string, unknown> = {
+      model,
+      instructions: "You are a concise assistant.",
+      input: [{ role: "user", content: PROMPT }],
+      max_output_tokens: 256,
+      temperature: 0.7,
+    };
+    if (stream) body.stream = true;
+    return body;
   }
   if (dialect === "openai") {
     const body: Record<string, unknown> = {
@@ -63,10 +75,27 @@ export function requestBody(dialect: BenchDialect, model: string, stream: boolea
 const CREATED = 1_700_000_000;
 const USAGE_IN = 24;
 
+/** An OpenAI Response object in OpenAI's key order, the request's settings repeated as OpenAI does. */
+function responseObject(model: string, status: string, output: unknown[], usage: unknown): Record<string, unknown> {
+  return {
+    id: "resp_bench0001", object: "response", created_at: CREATED, status, background: false, error: null,
+    incomplete_details: null, instructions: "You are a concise assistant.", max_output_tokens: 256, max_tool_calls: null,
+    model, output, parallel_tool_calls: true, previous_response_id: null, prompt_cache_key: null,
+    reasoning: { effort: null, summary: null }, safety_identifier: null, service_tier: "default", store: true,
+    temperature: 0.7, text: { format: { type: "text" }, verbosity: "medium" }, tool_choice: "auto", tools: [],
+    top_logprobs: 0, top_p: 1, truncation: "disabled", usage, user: null, metadata: {},
+  };
+}
+const responsesMessage = (text: string, status = "completed") => ({
+  id: "msg_bench0001", type: "message", status, content: status === "completed" ? [{ type: "output_text", annotations: [], logprobs: [], text }] : [], role: "assistant",
+});
+const responsesUsage = (n: number) => ({ input_tokens: USAGE_IN, input_tokens_details: { cached_tokens: 0 }, output_tokens: n, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: USAGE_IN + n });
+
 /** Upstream JSON answer. */
 export function responseJson(dialect: BenchDialect, model: string): Record<string, unknown> {
   const words = answerWords(STREAM_EVENTS - 4);
   const text = words.join("");
+  if (dialect === "responses") return responseObject(model, "completed", [responsesMessage(text)], responsesUsage(words.length));
   if (dialect === "gemini") {
     return {
       candidates: [{ content: { role: "model", parts: [{ text }] }, finishReason: "STOP", index: 0 }],
@@ -106,6 +135,24 @@ export function responseJson(dialect: BenchDialect, model: string): Record<strin
  */
 export function streamEvents(dialect: BenchDialect, model: string): string[] {
   const out: string[] = [];
+  if (dialect === "responses") {
+    // created, in_progress, item added, part added, words, text done, part done, item done, completed = STREAM_EVENTS
+    let seq = 0;
+    const ev = (type: string, data: Record<string, unknown>) => `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: seq++, ...data })}\n\n`;
+    const words = answerWords(STREAM_EVENTS - 8);
+    const text = words.join("");
+    const ref = { item_id: "msg_bench0001", output_index: 0, content_index: 0 };
+    out.push(ev("response.created", { response: responseObject(model, "in_progress", [], null) }));
+    out.push(ev("response.in_progress", { response: responseObject(model, "in_progress", [], null) }));
+    out.push(ev("response.output_item.added", { output_index: 0, item: responsesMessage("", "in_progress") }));
+    out.push(ev("response.content_part.added", { ...ref, part: { type: "output_text", annotations: [], logprobs: [], text: "" } }));
+    for (const w of words) out.push(ev("response.output_text.delta", { ...ref, delta: w, logprobs: [] }));
+    out.push(ev("response.output_text.done", { ...ref, text, logprobs: [] }));
+    out.push(ev("response.content_part.done", { ...ref, part: { type: "output_text", annotations: [], logprobs: [], text } }));
+    out.push(ev("response.output_item.done", { output_index: 0, item: responsesMessage(text) }));
+    out.push(ev("response.completed", { response: responseObject(model, "completed", [responsesMessage(text)], responsesUsage(words.length)) }));
+    return out;
+  }
   if (dialect === "gemini") {
     // One text part per chunk, then the finish chunk with the usage; no terminator (the body ends). LF framing
     // (Google's is CRLF, which the converter reads alike) so the load generator counts events the same way.
@@ -190,11 +237,13 @@ export function streamEvents(dialect: BenchDialect, model: string): string[] {
 export function streamTerminator(dialect: BenchDialect): string {
   // Gemini streams have no terminator: the last chunk is the one with a finishReason and the final counts, which
   // end it (the load generator looks at a body's last 128 bytes, where finishReason no longer is).
+  // A Responses stream ends with the whole response, its usage near the end (the event's name is far before).
+  if (dialect === "responses") return `"total_tokens"`;
   return dialect === "openai" ? "[DONE]" : dialect === "gemini" ? `"candidatesTokenCount"` : "message_stop";
 }
 
 /** The client's endpoint; Gemini's names the model and whether it streams. */
 export function endpointPath(dialect: BenchDialect, model = "gemini-bench", stream = false): string {
   if (dialect === "gemini") return `/v1beta/models/${model}:${stream ? "streamGenerateContent?alt=sse" : "generateContent"}`;
-  return dialect === "openai" ? "/v1/chat/completions" : "/v1/messages";
+  return dialect === "openai" ? "/v1/chat/completions" : dialect === "responses" ? "/v1/responses" : "/v1/messages";
 }

@@ -1,8 +1,9 @@
 /**
  * A gateway configured for the bench, driven only through its CLI (the public contract), with every feature on:
  * a temp config with the access log at `info` (one JSON line per request; `BENCH_LOG_LEVEL=warn` turns it off for
- * an A/B), one gateway key with a rate limit, an OpenAI-compatible account serving `gpt-*` and an Anthropic
- * account serving `claude-*`, both pointing at the fake upstream.
+ * an A/B), one gateway key with a rate limit, an OpenAI-compatible account serving `gpt-*`, an Anthropic account
+ * serving `claude-*`, a Gemini account serving `gemini-*` and an OpenAI-compatible account serving `resp-*` through
+ * the Responses API, all pointing at the fake upstream.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -63,6 +64,12 @@ export function setupGateway(opts: {
       "--base-url", up, "--key", "dummy", "--models", "claude-*", "--json");
     cli("upstream", "add", "--type", "api-key", "--provider", "gemini", "--name", "gm",
       "--base-url", up, "--key", "dummy", "--models", "gemini-*", "--json");
+    // An OpenAI-compatible account whose models are served through the Responses API (responses_models).
+    cli("upstream", "add", "--type", "api-key", "--provider", "openai-compatible", "--name", "rs",
+      "--base-url", `${up}/v1`, "--key", "dummy", "--models", "resp-*", "--json");
+    const withAccounts = YAML.parse(readFileSync(configPath, "utf8")) as { upstream_accounts: { name: string; responses_models?: string[] }[] };
+    withAccounts.upstream_accounts.find((a) => a.name === "rs")!.responses_models = ["*"];
+    writeFileSync(configPath, YAML.stringify(withAccounts));
     return {
       command,
       kind,

@@ -10,11 +10,15 @@ test("the in-process pipeline bench answers every route, stream and not, through
     "conversion openai→anthropic",
     "conversion anthropic→openai",
     "conversion openai→gemini",
+    "conversion responses→anthropic",
+    "conversion openai→responses",
     "passthrough openai→openai stream",
     "passthrough anthropic→anthropic stream",
     "conversion openai→anthropic stream",
     "conversion anthropic→openai stream",
     "conversion openai→gemini stream",
+    "conversion responses→anthropic stream",
+    "conversion openai→responses stream",
   ]);
   for (const c of cases) expect(c.usPerRequest).toBeGreaterThan(0);
 });

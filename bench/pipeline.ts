@@ -29,13 +29,15 @@ export interface PipelineCase {
   usPerRequest: number;
 }
 
-const MODEL: Record<BenchDialect, string> = { openai: "gpt-bench", anthropic: "claude-bench", gemini: "gemini-bench" };
+const MODEL: Record<BenchDialect, string> = { openai: "gpt-bench", anthropic: "claude-bench", gemini: "gemini-bench", responses: "resp-bench" };
 const CASES: { name: string; client: BenchDialect; upstream: BenchDialect }[] = [
   { name: "passthrough openai→openai", client: "openai", upstream: "openai" },
   { name: "passthrough anthropic→anthropic", client: "anthropic", upstream: "anthropic" },
   { name: "conversion openai→anthropic", client: "openai", upstream: "anthropic" },
   { name: "conversion anthropic→openai", client: "anthropic", upstream: "openai" },
   { name: "conversion openai→gemini", client: "openai", upstream: "gemini" },
+  { name: "conversion responses→anthropic", client: "responses", upstream: "anthropic" },
+  { name: "conversion openai→responses", client: "openai", upstream: "responses" },
 ];
 
 function account(id: string, provider: UpstreamAccount["provider"], baseUrl: string, models: string[]): UpstreamAccount {
@@ -46,7 +48,7 @@ function account(id: string, provider: UpstreamAccount["provider"], baseUrl: str
 function cannedFetch(): FetchFn {
   const bodies = new Map<string, Uint8Array>();
   const enc = new TextEncoder();
-  for (const d of ["openai", "anthropic", "gemini"] as const) {
+  for (const d of ["openai", "anthropic", "gemini", "responses"] as const) {
     bodies.set(`${d}:false`, enc.encode(JSON.stringify(responseJson(d, MODEL[d]))));
     bodies.set(`${d}:true`, enc.encode(streamEvents(d, MODEL[d]).join("")));
   }
@@ -56,7 +58,7 @@ function cannedFetch(): FetchFn {
     const url = typeof input === "string" ? input : input.url;
     // Gemini's endpoint says the model and streaming in the URL.
     const gemini = url.includes(":generateContent") || url.includes(":streamGenerateContent");
-    const dialect: BenchDialect = gemini ? "gemini" : url.endsWith("/messages") ? "anthropic" : "openai";
+    const dialect: BenchDialect = gemini ? "gemini" : url.endsWith("/messages") ? "anthropic" : url.endsWith("/responses") ? "responses" : "openai";
     const stream = gemini ? url.includes(":streamGenerateContent") : String(init?.body).includes('"stream":true');
     const body = bodies.get(`${dialect}:${stream}`)!;
     // As a server sends them: a JSON answer with its length, a stream without.
@@ -78,6 +80,7 @@ export function pipelineApp() {
       account("up_oa", "openai-compatible", "http://upstream.bench/v1", ["gpt-*"]),
       account("up_an", "anthropic", "http://upstream.bench", ["claude-*"]),
       account("up_gm", "gemini", "http://upstream.bench", ["gemini-*"]),
+      { ...account("up_rs", "openai-compatible", "http://upstream.bench/v1", ["resp-*"]), responses_models: ["*"] },
     ],
   };
   const clock = Date.now;
@@ -108,7 +111,7 @@ export async function runPipeline(opts: { durationMs?: number; only?: string; st
       if (opts.only && !c.name.includes(opts.only)) continue;
       const name = `${c.name}${stream ? " stream" : ""}`;
       const body = JSON.stringify(requestBody(c.client, MODEL[c.upstream], stream));
-      const headers: Record<string, string> = c.client === "openai"
+      const headers: Record<string, string> = c.client === "openai" || c.client === "responses"
         ? { authorization: `Bearer ${raw}`, "content-type": "application/json" }
         : { "x-api-key": raw, "anthropic-version": "2023-06-01", "content-type": "application/json" };
       const url = `http://gateway.bench${endpointPath(c.client)}`;

@@ -32,6 +32,12 @@ test("requests: endpoint, credentials and model by client and upstream dialect",
   expect(direct.url).toBe("http://d/v1beta/models/gemini-bench:streamGenerateContent?alt=sse");
   expect(direct.headers!["x-goog-api-key"]).toBe("dummy");
   expect(direct.terminator).toBe(`"candidatesTokenCount"`);
+  const rs = requestFor(by("conversion responses→anthropic"), true, ep);
+  expect(rs.url).toBe("http://g/v1/responses");
+  expect(rs.headers!.authorization).toBe("Bearer lgw_k");
+  expect(JSON.parse(rs.body!)).toMatchObject({ model: "claude-bench", stream: true, input: [{ role: "user" }] });
+  expect(rs.terminator).toBe(`"total_tokens"`);
+  expect(JSON.parse(requestFor(by("conversion openai→responses"), false, ep).body!).model).toBe("resp-bench");
 });
 
 test("services: fake upstream and limit proxy run as processes, answer, and stop", async () => {
@@ -49,7 +55,7 @@ test("services: fake upstream and limit proxy run as processes, answer, and stop
   expect(svc.limit.proc.exitCode !== null || svc.limit.proc.signalCode !== null).toBe(true);
 });
 
-test("gateway setup through the CLI: rate-limited key, three accounts, access log on", () => {
+test("gateway setup through the CLI: rate-limited key, four accounts, access log on", () => {
   const setup = setupGateway({ upstreamUrl: "http://127.0.0.1:9/", prefer: "source" });
   try {
     expect(setup.key.length).toBeGreaterThan(10);
@@ -60,9 +66,11 @@ test("gateway setup through the CLI: rate-limited key, three accounts, access lo
       ["openai-compatible", "http://127.0.0.1:9/v1", ["gpt-*"]],
       ["anthropic", "http://127.0.0.1:9", ["claude-*"]],
       ["gemini", "http://127.0.0.1:9", ["gemini-*"]],
+      ["openai-compatible", "http://127.0.0.1:9/v1", ["resp-*"]],
     ]);
+    expect(cfg.upstream_accounts[3].responses_models).toEqual(["*"]);
     expect(setup.startArgs).toContain("--port");
   } finally {
     setup.cleanup();
   }
-});
+}, 30_000);

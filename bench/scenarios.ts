@@ -32,13 +32,18 @@ export const SCENARIOS: Scenario[] = [
   { id: `conversion anthropic${arrow}openai`, kind: "conversion", client: "anthropic", upstream: "openai" },
   { id: `conversion openai${arrow}gemini`, kind: "conversion", client: "openai", upstream: "gemini" },
   { id: `conversion anthropic${arrow}gemini`, kind: "conversion", client: "anthropic", upstream: "gemini" },
+  { id: "direct responses", kind: "direct", client: "responses", upstream: "responses" },
+  { id: "limit-proxy responses", kind: "limit", client: "responses", upstream: "responses" },
+  { id: `passthrough responses${arrow}responses`, kind: "passthrough", client: "responses", upstream: "responses" },
+  { id: `conversion responses${arrow}anthropic`, kind: "conversion", client: "responses", upstream: "anthropic" },
+  { id: `conversion openai${arrow}responses`, kind: "conversion", client: "openai", upstream: "responses" },
 ];
 
 export const isGateway = (s: Scenario) => s.kind === "passthrough" || s.kind === "conversion";
 
 /** The model name that routes to the upstream of this dialect (gateway accounts serve `gpt-*` / `claude-*` / `gemini-*`). */
 export const modelFor = (upstream: BenchDialect, suffix = "") =>
-  (upstream === "openai" ? "gpt-bench" : upstream === "gemini" ? "gemini-bench" : "claude-bench") + suffix;
+  ({ openai: "gpt-bench", gemini: "gemini-bench", anthropic: "claude-bench", responses: "resp-bench" } as const)[upstream] + suffix;
 
 export interface Endpoints {
   direct: string;
@@ -58,7 +63,7 @@ export function requestFor(
   if (!base) throw new Error(`${s.id}: no gateway running`);
   const key = isGateway(s) ? ep.gatewayKey ?? "" : "dummy";
   const headers: Record<string, string> = { "content-type": "application/json" };
-  if (s.client === "openai") headers.authorization = `Bearer ${key}`;
+  if (s.client === "openai" || s.client === "responses") headers.authorization = `Bearer ${key}`;
   else if (s.client === "gemini") headers["x-goog-api-key"] = key;
   else {
     headers["x-api-key"] = key;
