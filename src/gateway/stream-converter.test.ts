@@ -139,7 +139,12 @@ function responsesStream(r: () => number): string {
       s += ev("response.output_item.added", { output_index: o, item: { id, type: "message", status: "in_progress", content: [], role: "assistant" } });
       for (let p = 0, parts = r() < 0.2 ? 2 : 1; p < parts; p++) {
         s += ev("response.content_part.added", { item_id: id, output_index: o, content_index: p, part: { type: "output_text", annotations: [], text: "" } });
-        for (let i = Math.floor(r() * 8); i > 0; i--) s += ev("response.output_text.delta", { item_id: id, output_index: o, content_index: p, delta: randomText(r), logprobs: [] });
+        for (let i = Math.floor(r() * 8); i > 0; i--) {
+          // The gateway's key order, or OpenAI's own (with its obfuscation padding).
+          s += r() < 0.5
+            ? ev("response.output_text.delta", { item_id: id, output_index: o, content_index: p, delta: randomText(r), logprobs: [] })
+            : ev("response.output_text.delta", { content_index: p, delta: randomText(r), item_id: id, logprobs: [], obfuscation: "k2Fv9", output_index: o });
+        }
         s += ev("response.content_part.done", { item_id: id, output_index: o, content_index: p, part: { type: "output_text", annotations: [], text: "" } });
       }
     } else if (kind === 1) {
@@ -194,8 +199,7 @@ describe("raw lane", () => {
         if (to === "openai-responses") expect(responsesViolation(withLane.out)).toBeUndefined();
         laneTotal += withLane.lane;
       }
-      // The Responses decoder has no raw lane (yet): only its encoder takes literals.
-      if (to !== "openai-completions" && from !== "openai-responses") expect(laneTotal).toBeGreaterThan(200);
+      if (to !== "openai-completions") expect(laneTotal).toBeGreaterThan(200);
     });
   }
 

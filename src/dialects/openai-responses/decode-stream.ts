@@ -15,6 +15,7 @@ import { codeForStatus } from "../shared/upstream-error.ts";
 import { jsonString } from "../shared/json-string.ts";
 import { isObj, type Json } from "../shared/json-shape.ts";
 import type { SseEvent, StreamDecoder } from "../types.ts";
+import { sniffResponsesDelta, type SniffedDelta } from "./sniff-delta.ts";
 import { flatName } from "./tool-names.ts";
 
 type Open = { block: number; output: number; kind: "text" | "thinking" | "function" | "custom" | "raw"; seen: boolean };
@@ -157,7 +158,18 @@ export function createResponsesStreamDecoder(): StreamDecoder {
     close(out);
   };
 
+  const sniffed: SniffedDelta = { outputIndex: 0, literalStart: 0, literalEnd: 0, next: 0 };
   return {
+    // The raw lane: a text delta of the open text block's output, exactly what push() makes of it (no state changes).
+    sniffRaw(s, pos, out) {
+      if (closed || open === null || open.kind !== "text" || !sniffResponsesDelta(s, pos, sniffed) || sniffed.outputIndex !== open.output) return false;
+      out.kind = "text";
+      out.index = open.block;
+      out.literalStart = sniffed.literalStart;
+      out.literalEnd = sniffed.literalEnd;
+      out.next = sniffed.next;
+      return true;
+    },
     push(ev: SseEvent) {
       if (closed) return [];
       const out: CanonicalStreamEvent[] = [];
