@@ -86,6 +86,13 @@ describe("POST /v1/responses", () => {
     expect(ws.headers.get("x-request-id")).toBeTruthy();
   });
 
+  test("documented in /swagger: the route, its 426 and the kept responses by id", async () => {
+    const { call } = setup([testAccount()], []);
+    const doc = (await (await call("/swagger/json")).json()) as Json;
+    expect(Object.keys(doc.paths["/v1/responses"]).sort()).toEqual(["get", "post"]);
+    expect(Object.keys(doc.paths["/v1/responses/{id}"]).sort()).toEqual(["delete", "get"]);
+  });
+
   test("an OpenAI account: Responses clients are piped byte for byte; responses_models sends Chat clients there converted", async () => {
     const account = testAccount({ provider: "openai", base_url: "http://openai.test/v1", responses_models: ["gpt-5*"] });
     const upstreamAnswer = { id: "resp_up", object: "response", status: "completed", model: "gpt-5", output: [{ id: "msg_up", type: "message", role: "assistant", status: "completed", content: [{ type: "output_text", text: "Hi", annotations: [] }] }], usage: { input_tokens: 3, output_tokens: 1, total_tokens: 4 } };

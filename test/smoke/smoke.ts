@@ -49,7 +49,7 @@ export async function smoke(command: string[], log: (line: string) => void = () 
     if (h.status !== "ok") throw new Error(`/health status ${h.status}`);
 
     const spec = (await (await fetch(`${url}/swagger/json`)).json()) as { paths: Record<string, unknown> };
-    for (const p of ["/v1/chat/completions", "/v1/messages", "/health"]) if (!spec.paths[p]) throw new Error(`/swagger/json lacks ${p}`);
+    for (const p of ["/v1/chat/completions", "/v1/messages", "/v1/responses", "/health"]) if (!spec.paths[p]) throw new Error(`/swagger/json lacks ${p}`);
     // The docs page and its files come from the executable itself (no network here, none needed).
     const page = await (await fetch(`${url}/swagger`)).text();
     const refs = [...page.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
@@ -70,6 +70,17 @@ export async function smoke(command: string[], log: (line: string) => void = () 
       throw new Error(`/v1/chat/completions answered ${chat.status}: ${JSON.stringify(body)}`);
     }
     log(`chat answered: ${body.choices[0]!.message.content}`);
+    // A Responses client, as in the README's quickstart.
+    const responses = await fetch(`${url}/v1/responses`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "mock-1", input: "ping" }),
+    });
+    const answer = (await responses.json()) as { output?: { content?: { text?: string }[] }[] };
+    if (responses.status !== 200 || !answer.output?.[0]?.content?.[0]?.text?.includes("ping")) {
+      throw new Error(`/v1/responses answered ${responses.status}: ${JSON.stringify(answer)}`);
+    }
+    log("responses answered");
 
     // `status` asks the configured address: a copy of the config names the port the server picked.
     const atPort = withPort(config, dir, new URL(url).port);
