@@ -21,7 +21,8 @@ beforeAll(() => {
   const build = Bun.spawnSync(["bun", "run", "build.ts", `--outfile=${binary}`], { cwd: root, stdout: "pipe", stderr: "pipe" });
   if (build.exitCode !== 0) throw new Error(build.stderr.toString());
   fake = startFakeOAuthServer();
-});
+  // The build takes 2–3 s alone, several times that on a busy machine: past the default 5 s hook timeout.
+}, 60_000);
 afterAll(async () => {
   await fake.stop();
   rmSync(dir, { recursive: true, force: true });
