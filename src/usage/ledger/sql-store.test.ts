@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { SQL } from "bun";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { findPostgresBin, startPostgres, type PostgresServer } from "../../../test/support/postgres-server.ts";
 import { expectedReport, expectSameReport } from "./__fixtures__/expected-report.ts";
 import { randomRows, usageRow } from "./__fixtures__/rows.ts";
 import { LATEST_SCHEMA_VERSION } from "./migrations.ts";
 import { DAY_MS, HOUR_MS } from "./rollup.ts";
-import { createSqlLedgerStore, LedgerSchemaError, type LedgerStore, type LedgerTarget } from "./sql-store.ts";
+import { createSqlLedgerStore, LedgerMissingError, LedgerSchemaError, type LedgerStore, type LedgerTarget } from "./sql-store.ts";
 import { USAGE_GROUPS, type UsageQuery } from "./usage-report.ts";
 import { createWorkerLedgerStore } from "./worker-store.ts";
 
@@ -102,6 +102,80 @@ for (const backend of [sqlite, postgres]) {
       expect(err).toBeInstanceOf(LedgerSchemaError);
       expect(String(err.message)).toContain(`schema version ${LATEST_SCHEMA_VERSION + 1}`);
       await newer.close();
+    });
+
+    test("a reader creates and migrates nothing: no database, or one without the tables, is LedgerMissingError", async () => {
+      const target = backend.target();
+      const reader = createSqlLedgerStore(target, { readOnly: true });
+      const err = await reader.query({ since: 0, until: 1 }).catch((e) => e);
+      expect(err).toBeInstanceOf(LedgerMissingError);
+      expect(err.code).toBe("LEDGER_MISSING");
+      await reader.close();
+      if (target.kind === "sqlite") {
+        expect(existsSync(target.path)).toBe(false);
+        // A file that exists but holds no ledger (created by hand, or by a gateway that failed at once).
+        mkdirSync(dirname(target.path), { recursive: true });
+        const db = backend.raw(target);
+        await db`CREATE TABLE other (a INTEGER)`;
+        await db.close();
+        const again = createSqlLedgerStore(target, { readOnly: true });
+        expect(await again.query({ since: 0, until: 1 }).catch((e) => e)).toBeInstanceOf(LedgerMissingError);
+        await again.close();
+      }
+      const db = backend.raw(target);
+      const tables =
+        target.kind === "sqlite"
+          ? await db`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'usage_%'`
+          : await db`SELECT tablename FROM pg_tables WHERE tablename LIKE 'usage_%'`;
+      expect(tables.length).toBe(0);
+      await db.close();
+    });
+
+    test("a reader reads what a writer wrote while the writer is open, and writes nothing itself", async () => {
+      const { store: writer, target } = await open();
+      const t0 = Date.UTC(2026, 0, 15, 10, 30);
+      await writer.insertBatch([usageRow({ time: t0, costUsd: 0.5 }), usageRow({ time: t0 + 1, costUsd: null, modelServed: "mystery" })]);
+      const reader = createSqlLedgerStore(target, { readOnly: true });
+      const report = await reader.query({ since: t0 - DAY_MS, until: t0 + DAY_MS, groupBy: "model" });
+      expect(report.totals).toMatchObject({ requests: 2, costUsd: 0.5, unknownCostRequests: 1 });
+      await writer.insertBatch([usageRow({ time: t0 + 2 })]);
+      expect((await reader.query({ since: t0 - DAY_MS, until: t0 + DAY_MS })).totals.requests).toBe(3);
+      expect(await reader.insertBatch([usageRow()]).catch((e) => e.message)).toContain("does not write");
+      expect(await reader.prune({ rows: 0, rollups: 0 }).catch((e) => e.message)).toContain("does not write");
+      await reader.close();
+      await writer.close();
+    });
+
+    test("a reader refuses a database at another schema version, with the way out", async () => {
+      const { store, target } = await open();
+      await store.close();
+      const db = backend.raw(target);
+      await db`INSERT INTO usage_migrations (version, name, applied_at) VALUES (${LATEST_SCHEMA_VERSION + 1}, ${"future"}, ${0})`;
+      const newer = createSqlLedgerStore(target, { readOnly: true });
+      const err = await newer.query({ since: 0, until: 1 }).catch((e) => e);
+      expect(err).toBeInstanceOf(LedgerSchemaError);
+      expect(err.message).toContain("upgrade the gateway");
+      await newer.close();
+      await db`DELETE FROM usage_migrations`;
+      await db.close();
+      const older = createSqlLedgerStore(target, { readOnly: true });
+      const old = await older.query({ since: 0, until: 1 }).catch((e) => e);
+      expect(old.code).toBe("LEDGER_SCHEMA_OLDER");
+      expect(old.message).toContain("start the gateway once to migrate it");
+      await older.close();
+    });
+
+    test("a reader on its own thread: the same answers, the same errors", async () => {
+      const missing = createWorkerLedgerStore(backend.target(), { readOnly: true });
+      expect((await missing.query({ since: 0, until: 1 }).catch((e) => e)).code).toBe("LEDGER_MISSING");
+      await missing.close();
+      const { store: writer, target } = await open();
+      const t0 = Date.UTC(2026, 0, 15, 10, 30);
+      await writer.insertBatch([usageRow({ time: t0 })]);
+      const reader = createWorkerLedgerStore(target, { readOnly: true });
+      expect((await reader.query({ since: t0 - DAY_MS, until: t0 + DAY_MS })).totals.requests).toBe(1);
+      await reader.close();
+      await writer.close();
     });
 
     test("a batch lands with its hourly and daily totals in step", async () => {

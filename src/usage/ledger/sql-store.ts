@@ -34,11 +34,30 @@ export interface SqlStoreOptions {
   busyTimeoutMs?: number;
   /** Something worth one log line happened that is not a failure (a missing database file was created anew). */
   onNotice?: (message: string) => void;
+  /**
+   * A reader (the `usage` command, the admin endpoint while no ledger writes in this process): nothing is created
+   * or migrated, SQLite opens the file read-only (WAL lets it read while a gateway writes), PostgreSQL sessions are
+   * read-only. A database without the ledger's tables fails with LedgerMissingError; one at an older schema
+   * version than this build's with LedgerSchemaError (the gateway migrates it when it starts).
+   */
+  readOnly?: boolean;
+  /** PostgreSQL: seconds to wait for a connection (default 10). */
+  connectionTimeoutS?: number;
 }
 
 /** Thrown when the database was migrated by a newer gateway: its rows may not mean what this build thinks. */
 export class LedgerSchemaError extends Error {
-  readonly code = "LEDGER_SCHEMA_NEWER";
+  constructor(
+    message: string,
+    readonly code: "LEDGER_SCHEMA_NEWER" | "LEDGER_SCHEMA_OLDER" = "LEDGER_SCHEMA_NEWER",
+  ) {
+    super(message);
+  }
+}
+
+/** A reader found no ledger: the SQLite file or the tables are not there (no gateway has recorded usage yet). */
+export class LedgerMissingError extends Error {
+  readonly code = "LEDGER_MISSING";
 }
 
 /** Rows per INSERT statement: 21 columns × 500 stays well under SQLite's 32,766 parameters (PostgreSQL's 65,535). */
@@ -112,8 +131,21 @@ export function createSqlLedgerStore(target: LedgerTarget, opts: SqlStoreOptions
     await old?.close({ timeout: 0 }).catch(() => {});
   };
 
+  const readOnly = opts.readOnly === true;
+
   const connect = async (): Promise<SQL> => {
-    if (target.kind === "postgres") return new SQL(target.url, { max: 4, idleTimeout: 60, connectionTimeout: 10 });
+    if (target.kind === "postgres") {
+      return new SQL(target.url, {
+        max: 4,
+        idleTimeout: 60,
+        connectionTimeout: opts.connectionTimeoutS ?? 10,
+        ...(readOnly && { connection: { default_transaction_read_only: "on" } }),
+      });
+    }
+    if (readOnly) {
+      if (!existsSync(target.path)) throw new LedgerMissingError(`no usage database at ${target.path}`);
+      return new SQL({ adapter: "sqlite", filename: target.path, readonly: true });
+    }
     mkdirSync(dirname(target.path), { recursive: true });
     // SQLite opens a file it may not write read-only without a word, and such a connection would pass for healthy
     // until its first write: refuse it here instead (this also catches a file made immutable, even for root).
@@ -133,14 +165,15 @@ export function createSqlLedgerStore(target: LedgerTarget, opts: SqlStoreOptions
 
   const ready = async (): Promise<SQL> => {
     if (closed) throw new Error("the usage ledger is closed");
-    if (sql && target.kind === "sqlite" && !existsSync(target.path)) {
+    if (sql && target.kind === "sqlite" && !readOnly && !existsSync(target.path)) {
       await drop();
       opts.onNotice?.(`usage database file ${target.path} was missing: a new one is created`);
     }
     if (sql && checked) return sql;
     try {
       sql ??= await connect();
-      await migrate(sql, dialect);
+      if (readOnly) await checkSchema(sql, dialect);
+      else await migrate(sql, dialect);
       checked = true;
       return sql;
     } catch (err) {
@@ -188,7 +221,10 @@ export function createSqlLedgerStore(target: LedgerTarget, opts: SqlStoreOptions
     return text;
   };
 
+  const refuseWrites = () => Promise.reject(new Error("this usage ledger store is a reader: it does not write"));
+
   const writeBatch = (rows: readonly UsageRow[], arrays: unknown[][]): Promise<void> => {
+    if (readOnly) return refuseWrites();
     if (rows.length === 0) return Promise.resolve();
     const hourly = rollupIncrements(rows, HOUR_MS);
     const daily = rollupIncrements(rows, DAY_MS);
@@ -230,7 +266,7 @@ export function createSqlLedgerStore(target: LedgerTarget, opts: SqlStoreOptions
       }),
 
     prune: (before) =>
-      guarded(async (db) => {
+      readOnly ? refuseWrites() : guarded(async (db) => {
         let rows = 0;
         for (;;) {
           const r = await db`DELETE FROM usage_requests WHERE id IN (SELECT id FROM usage_requests WHERE ts < ${before.rows} LIMIT ${PRUNE_CHUNK})`;
@@ -275,6 +311,23 @@ async function migrate(db: SQL, dialect: SqlDialect): Promise<void> {
   };
   if (dialect === "sqlite") await db.begin("IMMEDIATE", body);
   else await db.begin(body);
+}
+
+/** A reader's check, in place of migrating: the ledger's tables are there, at the version this build reads. */
+async function checkSchema(db: SQL, dialect: SqlDialect): Promise<void> {
+  const table: { t: unknown }[] =
+    dialect === "sqlite"
+      ? await db`SELECT name AS t FROM sqlite_master WHERE type = 'table' AND name = 'usage_migrations'`
+      : await db`SELECT to_regclass('usage_migrations')::text AS t`;
+  if (table.length === 0 || table[0]!.t === null) throw new LedgerMissingError("the usage database has no usage tables yet");
+  const rows: { version: unknown }[] = await db`SELECT MAX(version) AS version FROM usage_migrations`;
+  const version = Number(rows[0]?.version ?? 0);
+  if (version > LATEST_SCHEMA_VERSION) {
+    throw new LedgerSchemaError(`the usage database is at schema version ${version}, newer than this gateway's ${LATEST_SCHEMA_VERSION}: upgrade the gateway`);
+  }
+  if (version < LATEST_SCHEMA_VERSION) {
+    throw new LedgerSchemaError(`the usage database is at schema version ${version}, older than this gateway's ${LATEST_SCHEMA_VERSION}: start the gateway once to migrate it`, "LEDGER_SCHEMA_OLDER");
+  }
 }
 
 type SumsRow = Record<keyof Omit<RollupRow, "bucket" | "key_id" | "account_id" | "model">, unknown> & { grp: unknown };

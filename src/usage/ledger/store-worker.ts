@@ -18,7 +18,7 @@ self.onmessage = async (event: MessageEvent<WorkerRequest>) => {
   try {
     let value: unknown;
     if (msg.op === "open") {
-      store = createSqlLedgerStore(msg.target, { busyTimeoutMs: msg.busyTimeoutMs, onNotice: (message) => reply({ notice: message }) });
+      store = createSqlLedgerStore(msg.target, { busyTimeoutMs: msg.busyTimeoutMs, readOnly: msg.readOnly, onNotice: (message) => reply({ notice: message }) });
     } else if (!store) {
       throw new Error("the ledger store is not open");
     } else if (msg.op === "ready") {

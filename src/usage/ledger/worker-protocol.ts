@@ -3,7 +3,7 @@ import type { UsageQuery, UsageReport } from "./usage-report.ts";
 
 /** Messages between worker-store.ts (the gateway's thread) and store-worker.ts (the ledger's thread). */
 export type WorkerRequest = { id: number } & (
-  | { op: "open"; target: LedgerTarget; busyTimeoutMs?: number }
+  | { op: "open"; target: LedgerTarget; busyTimeoutMs?: number; readOnly?: boolean }
   | { op: "ready" }
   | { op: "insert"; json: string }
   | { op: "query"; query: UsageQuery; options?: { rowsFrom?: number } }

@@ -51,7 +51,7 @@ export function createWorkerLedgerStore(target: LedgerTarget, opts: SqlStoreOpti
     };
     w.addEventListener("error", (e) => stopped(w, `the usage ledger's worker failed: ${(e as ErrorEvent).message}`));
     w.addEventListener("close", () => stopped(w, "the usage ledger's worker stopped"));
-    w.postMessage({ id: ++seq, op: "open", target, busyTimeoutMs: opts.busyTimeoutMs } satisfies WorkerRequest);
+    w.postMessage({ id: ++seq, op: "open", target, busyTimeoutMs: opts.busyTimeoutMs, readOnly: opts.readOnly } satisfies WorkerRequest);
     return w;
   };
 
