@@ -1,4 +1,4 @@
-import { openProxyUrl } from "../config/proxy-credentials.ts";
+import { openSealedUrl } from "../config/url-credentials.ts";
 import type { Cipher } from "../config/secrets.ts";
 import { maskSecret } from "../config/secrets.ts";
 import type { Config, GatewayKey, OAuthSettings, UpstreamAccount } from "../config/schema.ts";
@@ -41,18 +41,23 @@ function oauthView(oauth: OAuthSettings, cipher: Cipher, where: string): OAuthSe
 export function maskUrlCredentials(value: string): string {
   try {
     const url = new URL(value);
+    const inQuery = url.searchParams.has("password");
+    if (inQuery) url.searchParams.set("password", "****");
     if (url.password) url.password = "****";
     else if (url.username) url.username = "****";
-    else return value;
+    else if (!inQuery) return value;
     return url.toString();
   } catch {
     return value;
   }
 }
 
-/** A stored proxy setting as shown: opened when sealed (the cipher is asked for only then), credentials masked. */
-export function proxyView(value: string, field: string, cipher: () => Cipher): string {
-  return maskUrlCredentials(openProxyUrl(value, field, cipher));
+/**
+ * A stored URL (a proxy, the usage database) as shown: opened when sealed (the cipher is asked for only then),
+ * credentials masked.
+ */
+export function urlView(value: string, where: string, cipher: () => Cipher): string {
+  return maskUrlCredentials(openSealedUrl(value, where, cipher));
 }
 
 /** The whole configuration as `config show` prints it. */
@@ -63,8 +68,9 @@ export function configView(config: Config, cipher: Cipher): Record<string, unkno
     upstream_accounts: config.upstream_accounts.map((a) => accountView(a, cipher)),
     environment: {
       ...config.environment,
-      http_proxy: proxyView(config.environment.http_proxy, "http_proxy", () => cipher),
-      https_proxy: proxyView(config.environment.https_proxy, "https_proxy", () => cipher),
+      http_proxy: urlView(config.environment.http_proxy, "environment.http_proxy", () => cipher),
+      https_proxy: urlView(config.environment.https_proxy, "environment.https_proxy", () => cipher),
     },
+    usage: { ...config.usage, database_url: urlView(config.usage.database_url, "usage.database_url", () => cipher) },
   };
 }

@@ -244,8 +244,11 @@ export type ModelPrice = Static<typeof ModelPrice>;
 export const UsageConfig = T.Object(
   {
     enabled: T.Boolean({ default: true }),
-    /** `postgres://…` to keep the ledger in PostgreSQL; empty: SQLite at `path`. */
-    database_url: T.String({ default: "", pattern: "^(postgres|postgresql)://|^$" }),
+    /**
+     * `postgres://…` to keep the ledger in PostgreSQL; empty: SQLite at `path`. A URL with a user or password is
+     * stored sealed (`enc:v1:…`) by the next write through the CLI (src/config/url-credentials.ts).
+     */
+    database_url: T.String({ default: "", pattern: "^(postgres|postgresql)://|^enc:v\\d+:|^$" }),
     /** The SQLite file; empty: `usage.db` beside the config file. */
     path: T.String({ default: "" }),
     /** Days request rows are kept; hourly and daily totals are kept `rollup_retention_days`. */

@@ -4,7 +4,7 @@ import YAML from "yaml";
 import { ConfigError } from "../errors.ts";
 import { lockPath, masterKeyPath } from "./paths.ts";
 import type { Config } from "./schema.ts";
-import { sealProxyCredentials } from "./proxy-credentials.ts";
+import { sealUrlCredentials } from "./url-credentials.ts";
 import { createCipher, holdsSealedValues, loadMasterKey, sealedSalt, type Cipher, type MasterKey } from "./secrets.ts";
 import { parseConfig } from "./validate.ts";
 
@@ -126,9 +126,9 @@ export class ConfigStore {
     const dir = dirname(this.path);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const tmp = `${this.path}.${process.pid}.${Date.now()}.tmp`;
-    // A proxy URL with credentials is sealed on every write, so one stored in the clear (by hand or by an older
-    // version) is encrypted by the next change.
-    const sealed = sealProxyCredentials(config, () => this.cipher);
+    // A URL with credentials (a proxy, the usage database) is sealed on every write, so one stored in the clear (by
+    // hand or by an older version) is encrypted by the next change.
+    const sealed = sealUrlCredentials(config, () => this.cipher);
     const fd = openSync(tmp, "w", 0o600);
     try {
       writeSync(fd, YAML.stringify(sealed, { lineWidth: 0 }));

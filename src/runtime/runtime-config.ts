@@ -1,10 +1,10 @@
-import { openProxyCredentials } from "../config/proxy-credentials.ts";
+import { openUrlCredentials } from "../config/url-credentials.ts";
 import type { Config, UpstreamAccount } from "../config/schema.ts";
 import type { ConfigStore } from "../config/store.ts";
 import type { Logger } from "../server/logger.ts";
 
 /**
- * The configuration in force for a running server: the last valid version of the file, its proxy URLs opened
+ * The configuration in force for a running server: the last valid version of the file, its sealed URLs opened
  * (in memory only). CLI changes apply within the store's poll interval; an invalid edit (bad YAML, an unknown key,
  * an emptied or cut-short file, a value the master key cannot open) is logged once and the last good
  * configuration stays.
@@ -14,8 +14,8 @@ export interface LiveConfig {
   stop(): void;
 }
 
-/** A configuration as the running server uses it: sealed proxy URLs opened. Throws ConfigError when they cannot be. */
-export const runtimeConfig = (store: ConfigStore, config: Config): Config => openProxyCredentials(config, () => store.cipher);
+/** A configuration as the running server uses it: sealed URLs (proxies, the usage database) opened. Throws ConfigError when they cannot be. */
+export const runtimeConfig = (store: ConfigStore, config: Config): Config => openUrlCredentials(config, () => store.cipher);
 
 export function watchConfig(store: ConfigStore, initial: Config, log: Logger, onChange?: (c: Config) => void): LiveConfig {
   let current = initial;

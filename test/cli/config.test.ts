@@ -5,6 +5,8 @@ import { join } from "node:path";
 import YAML from "yaml";
 import { masterKeyPath } from "../../src/config/paths.ts";
 import { createCipher } from "../../src/config/secrets.ts";
+import { ConfigStore } from "../../src/config/store.ts";
+import { runtimeConfig } from "../../src/runtime/runtime-config.ts";
 import { sandbox, type Sandbox } from "./cli-harness.ts";
 
 let sb: Sandbox;
@@ -210,5 +212,50 @@ describe("config show", () => {
       expect(out).not.toContain("sk-0123456789-secret");
       expect(out).not.toContain("enc:v1:");
     }
+  });
+});
+
+describe("the usage database URL", () => {
+  test("a password in usage.database_url is sealed by the next write, masked when shown, opened for the server", async () => {
+    await sb.run(["apikey", "list"]);
+    const doc = YAML.parse(await Bun.file(sb.config).text());
+    doc.usage = { database_url: "postgres://gw:db-secret-42@db.internal:5432/usage?sslmode=require" };
+    writeFileSync(sb.config, YAML.stringify(doc));
+    const validate = await sb.run(["config", "validate"]);
+    expect(validate.code).toBe(0);
+    expect(validate.stderr).toBe("warning: usage.database_url holds credentials in plain text; the next change through the CLI encrypts them\n");
+
+    expect((await sb.run(["apikey", "add", "--name", "k"])).code).toBe(0);
+    const file = await Bun.file(sb.config).text();
+    expect(file).not.toContain("db-secret-42");
+    const store = new ConfigStore(sb.config, sb.env);
+    const stored = store.read().usage.database_url;
+    expect(stored).toMatch(/^enc:v1:/);
+    expect(runtimeConfig(store, store.read()).usage.database_url).toBe("postgres://gw:db-secret-42@db.internal:5432/usage?sslmode=require");
+    expect((await sb.run(["config", "validate"])).stderr).toBe("");
+
+    for (const args of [["config", "show"], ["config", "show", "--json"]]) {
+      const out = (await sb.run(args)).stdout;
+      expect(out).not.toContain("db-secret-42");
+      expect(out).not.toContain("enc:v1:");
+      expect(out).toContain("postgres://gw:****@db.internal:5432/usage?sslmode=require");
+    }
+  });
+
+  test("a password given as a query parameter is sealed too; a URL without credentials stays readable", async () => {
+    await sb.run(["apikey", "list"]);
+    const doc = YAML.parse(await Bun.file(sb.config).text());
+    doc.usage = { database_url: "postgresql://db.internal/usage?user=gw&password=q-secret-7" };
+    writeFileSync(sb.config, YAML.stringify(doc));
+    await sb.run(["apikey", "add", "--name", "k"]);
+    expect(await Bun.file(sb.config).text()).not.toContain("q-secret-7");
+    const shown = YAML.parse((await sb.run(["config", "show"])).stdout).usage.database_url;
+    expect(shown).toBe("postgresql://db.internal/usage?user=gw&password=****");
+
+    const plain = YAML.parse(await Bun.file(sb.config).text());
+    plain.usage = { database_url: "postgres://db.internal/usage" };
+    writeFileSync(sb.config, YAML.stringify(plain));
+    await sb.run(["apikey", "add", "--name", "k2"]);
+    expect(new ConfigStore(sb.config, sb.env).read().usage.database_url).toBe("postgres://db.internal/usage");
   });
 });

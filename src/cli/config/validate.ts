@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { Command, Option } from "clipanion";
-import { hasCredentials } from "../../config/proxy-credentials.ts";
 import { isSealed } from "../../config/secrets.ts";
+import { fieldPath, plaintextUrlCredentials } from "../../config/url-credentials.ts";
 import { ConfigStore } from "../../config/store.ts";
 import { ConfigError } from "../../errors.ts";
 import type { Config } from "../../config/schema.ts";
@@ -29,11 +29,8 @@ export class ConfigValidateCommand extends BaseCommand {
     const plain = plaintextSecrets(config);
     if (plain.length) throw new ConfigError(`invalid configuration in ${path}:`, plain);
     // Still valid (the server reads them), but not as the file should hold them.
-    for (const field of ["http_proxy", "https_proxy"] as const) {
-      const value = config.environment[field];
-      if (value && !isSealed(value) && hasCredentials(value)) {
-        this.context.stderr.write(`warning: environment.${field} holds credentials in plain text; the next change through the CLI encrypts them\n`);
-      }
+    for (const f of plaintextUrlCredentials(config)) {
+      this.context.stderr.write(`warning: ${fieldPath(f)} holds credentials in plain text; the next change through the CLI encrypts them\n`);
     }
     this.print(
       `${path} is valid (gateway keys: ${config.gateway_keys.length}, upstream accounts: ${config.upstream_accounts.length}, model routes: ${config.model_routes.length})`,

@@ -2,7 +2,7 @@ import { Command, Option } from "clipanion";
 import { ENV_NAMES } from "../../config/schema.ts";
 import { BaseCommand } from "../base-command.ts";
 import { formatTable } from "../format-table.ts";
-import { proxyView } from "../mask-secrets.ts";
+import { urlView } from "../mask-secrets.ts";
 
 export class EnvListCommand extends BaseCommand {
   static override paths = [["env", "list"]];
@@ -13,7 +13,7 @@ export class EnvListCommand extends BaseCommand {
   run() {
     const store = this.store();
     const env = store.load().environment;
-    const values = Object.fromEntries(ENV_NAMES.map((n) => [n, proxyView(env[n], n, () => store.cipher)]));
+    const values = Object.fromEntries(ENV_NAMES.map((n) => [n, urlView(env[n], `environment.${n}`, () => store.cipher)]));
     this.output(this.json, values, () => formatTable(["NAME", "VALUE"], ENV_NAMES.map((n) => [n, values[n] || "(unset)"])));
   }
 }

@@ -1,6 +1,6 @@
 import { Command, Option } from "clipanion";
 import { BaseCommand } from "../base-command.ts";
-import { proxyView } from "../mask-secrets.ts";
+import { urlView } from "../mask-secrets.ts";
 import { parseEnvName } from "./env-name.ts";
 
 export class EnvShowCommand extends BaseCommand {
@@ -17,7 +17,7 @@ export class EnvShowCommand extends BaseCommand {
   run() {
     const name = parseEnvName(this.required("--name", this.name));
     const store = this.store();
-    const value = proxyView(store.load().environment[name], name, () => store.cipher);
+    const value = urlView(store.load().environment[name], `environment.${name}`, () => store.cipher);
     this.output(this.json, { name, value }, () => value || "(unset)");
   }
 }
