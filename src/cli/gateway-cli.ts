@@ -17,6 +17,12 @@ const PLACEHOLDERS: Record<string, string> = {
   "--to": "MODEL",
   "--api-version": "VERSION",
   "--client-id": "ID",
+  "--tpm": "N",
+  "--since": "TIME",
+  "--until": "TIME",
+  "--by": "GROUPING",
+  "--budget-usd": "USD/PERIOD",
+  "--spend-cap-usd": "USD/PERIOD",
 };
 
 /** `--base-url` → URL, `--name` → NAME: the table above, URLs, else the option's name in capitals. */

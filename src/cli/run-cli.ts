@@ -7,6 +7,7 @@ import { ApiKeyEnableCommand } from "./apikey/enable.ts";
 import { ApiKeyListCommand } from "./apikey/list.ts";
 import { ApiKeyRemoveCommand } from "./apikey/remove.ts";
 import { ApiKeyShowCommand } from "./apikey/show.ts";
+import { ApiKeyUpdateCommand } from "./apikey/update.ts";
 import { BINARY_NAME, reportError, type CliContext, type FetchLike, type OutputStream, type StdinSource } from "./base-command.ts";
 import { ConfigPathCommand } from "./config/path.ts";
 import { ConfigShowCommand } from "./config/show.ts";
@@ -33,6 +34,8 @@ import { UpstreamEnableCommand } from "./upstream/enable.ts";
 import { UpstreamListCommand } from "./upstream/list.ts";
 import { UpstreamRemoveCommand } from "./upstream/remove.ts";
 import { UpstreamShowCommand } from "./upstream/show.ts";
+import { UpstreamUpdateCommand } from "./upstream/update.ts";
+import { UsageCommand } from "./usage/usage.ts";
 import { VersionCommand } from "./version.ts";
 
 export interface RunCliContext {
@@ -62,15 +65,18 @@ const COMMANDS: CommandClass<CliContext>[] = [
   ServerStatusCommand,
   HealthCommand,
   StatusCommand,
+  UsageCommand,
   ApiKeyAddCommand,
   ApiKeyListCommand,
   ApiKeyShowCommand,
+  ApiKeyUpdateCommand,
   ApiKeyRemoveCommand,
   ApiKeyEnableCommand,
   ApiKeyDisableCommand,
   UpstreamAddCommand,
   UpstreamListCommand,
   UpstreamShowCommand,
+  UpstreamUpdateCommand,
   UpstreamRemoveCommand,
   UpstreamEnableCommand,
   UpstreamDisableCommand,

@@ -5,7 +5,9 @@ import { BaseCommand } from "../base-command.ts";
 import { assertNameFree } from "../find-item.ts";
 import { keyView } from "../mask-secrets.ts";
 import { newId } from "../new-id.ts";
-import { parseDuration } from "../parse-duration.ts";
+import { parseDuration } from "../../parse-duration.ts";
+import { applyKeyLimits, KEY_LIMIT_DESCRIPTIONS, parseKeyLimits } from "./key-limits.ts";
+import { parsePermissions } from "./parse-permissions.ts";
 
 export class ApiKeyAddCommand extends BaseCommand {
   static override paths = [["apikey", "add"]];
@@ -15,26 +17,30 @@ export class ApiKeyAddCommand extends BaseCommand {
     examples: [
       ["A key for a team, 600 requests per minute", "$0 apikey add --name team --rpm 600"],
       ["An admin key valid for 30 days", "$0 apikey add --name ops --permissions read,write,admin --expires-in 30d"],
+      ["$50 a month, $5 a day, Claude models only", "$0 apikey add --name intern --budget-usd 50/month --budget-usd 5/day --models 'claude-*'"],
     ],
   });
 
   name = Option.String("--name", { description: "Label for the key (required)" });
   permissions = Option.String("--permissions", { description: `Comma list of ${PERMISSIONS.join(", ")} (default: read,write)` });
   expiresIn = Option.String("--expires-in", { description: "Lifetime: 30d, 12h, 90m, 3600s" });
-  rpm = Option.String("--rpm", { description: "Requests per minute (0 or absent: unlimited)" });
+  rpm = Option.String("--rpm", { description: KEY_LIMIT_DESCRIPTIONS.rpm });
+  tpm = Option.String("--tpm", { description: KEY_LIMIT_DESCRIPTIONS.tpm });
+  budgetUsd = Option.Array("--budget-usd", { description: KEY_LIMIT_DESCRIPTIONS.budgetUsd });
+  models = Option.String("--models", { description: KEY_LIMIT_DESCRIPTIONS.models });
   json = Option.Boolean("--json", false, { description: "Print one JSON document" });
   force = Option.Boolean("--force", false, { description: "Add the key even when another key has the same name" });
 
   run() {
     const name = this.required("--name", this.name).trim();
-    const permissions = this.parsePermissions();
+    const permissions: Permission[] = this.permissions === undefined ? ["read", "write"] : parsePermissions(this.permissions);
     let expires_at: string | undefined;
     if (this.expiresIn !== undefined) {
       const ms = parseDuration(this.expiresIn);
       if (ms === undefined) this.usageError(`--expires-in expects a duration like 30d, 12h, 90m or 3600s, got "${this.expiresIn}"`);
       expires_at = new Date(Date.now() + ms).toISOString();
     }
-    const rpm = this.parseInteger("--rpm", this.rpm, 0);
+    const limits = parseKeyLimits(this, { rpm: this.rpm, tpm: this.tpm, budgetUsd: this.budgetUsd, models: this.models });
 
     const raw = generateGatewayKey();
     const key: GatewayKey = {
@@ -46,8 +52,8 @@ export class ApiKeyAddCommand extends BaseCommand {
       status: "active",
       created_at: new Date().toISOString(),
       ...(expires_at !== undefined && { expires_at }),
-      ...(rpm !== undefined && { rate_limit_rpm: rpm }),
     };
+    applyKeyLimits(key, limits);
     this.store().update((c) => {
       assertNameFree(c.gateway_keys, name, "a gateway key", this.force);
       c.gateway_keys.push(key);
@@ -62,14 +68,5 @@ export class ApiKeyAddCommand extends BaseCommand {
         "Store it now: it is shown only this once.",
       ].join("\n"),
     );
-  }
-
-  private parsePermissions(): Permission[] {
-    if (this.permissions === undefined) return ["read", "write"];
-    const list = [...new Set(this.permissions.split(",").map((p) => p.trim()).filter(Boolean))];
-    if (list.length === 0) this.usageError("--permissions needs at least one of read, write, admin");
-    const bad = list.filter((p) => !(PERMISSIONS as readonly string[]).includes(p));
-    if (bad.length) this.usageError(`unknown permission "${bad[0]}" (expected ${PERMISSIONS.join(", ")})`);
-    return list as Permission[];
   }
 }

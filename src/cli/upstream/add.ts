@@ -7,7 +7,9 @@ import { accountView } from "../mask-secrets.ts";
 import { newId } from "../new-id.ts";
 import { loginAccount } from "../oauth/login-account.ts";
 import { describeOAuthState, formatOAuthAccount } from "../oauth/oauth-account-view.ts";
-import { formatAccount } from "./format-account.ts";
+import { parseModelPatterns } from "../parse-model-patterns.ts";
+import { applySpendLimits, parseSpendLimits } from "../parse-spend-limits.ts";
+import { formatAccount, SPEND_CAP_DESCRIPTION, SPEND_CAP_FIELDS } from "./format-account.ts";
 
 /** Aliases users type for a provider. */
 const PROVIDER_ALIASES: Record<string, Provider> = { google: "gemini" };
@@ -24,6 +26,7 @@ export class UpstreamAddCommand extends BaseCommand {
     details: `Providers: ${PROVIDERS.join(", ")} (\`google\` is accepted for gemini). \`--key -\` reads the key from stdin, keeping it out of the shell history.`,
     examples: [
       ["An Anthropic account", "$0 upstream add --type api-key --provider anthropic --name prod --key sk-ant-…"],
+      ["…that leaves rotation past $100 in a month", "$0 upstream add --provider anthropic --name prod --key - --spend-cap-usd 100/month"],
       ["A local OpenAI-compatible server", "$0 upstream add --type api-key --provider openai-compatible --name local --base-url http://127.0.0.1:11434/v1 --models 'llama*'"],
       ["The built-in mock", "$0 upstream add --type api-key --provider mock --name mock"],
       ["An Anthropic OAuth login (paste the code the page shows)", "$0 upstream add --type oauth --provider anthropic --name claude"],
@@ -40,6 +43,7 @@ export class UpstreamAddCommand extends BaseCommand {
   weight = Option.String("--weight", { description: "Share of traffic among accounts of one priority (default 1)" });
   priority = Option.String("--priority", { description: "Tier: lower is tried first (default 0)" });
   apiVersion = Option.String("--api-version", { description: "Azure api-version" });
+  spendCapUsd = Option.Array("--spend-cap-usd", { description: SPEND_CAP_DESCRIPTION });
   json = Option.Boolean("--json", false, { description: "Print one JSON document" });
   force = Option.Boolean("--force", false, { description: "Add the account even when another account has the same name" });
   code = Option.String("--code", { description: "OAuth: the CODE#STATE shown after approving (finishes a login of this name that is waiting)" });
@@ -61,6 +65,7 @@ export class UpstreamAddCommand extends BaseCommand {
     const models = this.parseModels();
     const weight = this.parseInteger("--weight", this.weight, 0) ?? 1;
     const priority = this.parseInteger("--priority", this.priority) ?? 0;
+    const caps = parseSpendLimits("--spend-cap-usd", this.spendCapUsd);
     if (this.apiVersion !== undefined && provider !== "azure") this.usageError("--api-version applies to --provider azure only");
 
     let plainKey = this.key === "-" ? (await this.readStdin()).trim() : this.key?.trim();
@@ -87,6 +92,7 @@ export class UpstreamAddCommand extends BaseCommand {
       created_at: new Date().toISOString(),
       ...(this.apiVersion !== undefined && { api_version: this.apiVersion }),
     };
+    applySpendLimits(account, caps, SPEND_CAP_FIELDS);
     store.update((c) => {
       assertNameFree(c.upstream_accounts, name, "an upstream account", this.force);
       c.upstream_accounts.push(account);
@@ -122,6 +128,7 @@ export class UpstreamAddCommand extends BaseCommand {
     const models = this.parseModels();
     const weight = this.parseInteger("--weight", this.weight, 0) ?? 1;
     const priority = this.parseInteger("--priority", this.priority) ?? 0;
+    const caps = parseSpendLimits("--spend-cap-usd", this.spendCapUsd);
     const oauth: OAuthSettings = {
       ...(this.authorizeUrl !== undefined && { authorize_url: this.authorizeUrl }),
       ...(this.tokenUrl !== undefined && { token_url: this.tokenUrl }),
@@ -156,6 +163,7 @@ export class UpstreamAddCommand extends BaseCommand {
       created_at: new Date().toISOString(),
       oauth,
     };
+    applySpendLimits(account, caps, SPEND_CAP_FIELDS);
     store.update((c) => {
       assertNameFree(c.upstream_accounts, name, "an upstream account", this.force);
       c.upstream_accounts.push(account);
@@ -203,11 +211,6 @@ export class UpstreamAddCommand extends BaseCommand {
   }
 
   private parseModels(): string[] | undefined {
-    if (this.models === undefined) return undefined;
-    const list = [...new Set(this.models.split(",").map((m) => m.trim()).filter(Boolean))];
-    if (list.length === 0) this.usageError("--models needs at least one pattern");
-    const bad = list.find((m) => m.indexOf("*") !== -1 && m.indexOf("*") !== m.length - 1);
-    if (bad) this.usageError(`model pattern "${bad}": only a trailing * is supported (exact, prefix*, *)`);
-    return list;
+    return this.models === undefined ? undefined : parseModelPatterns("--models", this.models);
   }
 }

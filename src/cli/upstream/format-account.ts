@@ -1,8 +1,18 @@
 import type { UpstreamAccount } from "../../config/schema.ts";
 import { formatFields } from "../format-table.ts";
+import { formatUsd } from "../usage/format-usage.ts";
 
-/** Human form of one (already masked) account, for `upstream add` and `upstream show`. */
-export function formatAccount(a: UpstreamAccount, health?: string): string {
+export const SPEND_CAP_FIELDS = { daily: "spend_cap_usd_daily", monthly: "spend_cap_usd_monthly" } as const;
+export const SPEND_CAP_DESCRIPTION =
+  "Spend cap: 100/month or 10/day (repeat for both; none/month removes one); past it the account leaves rotation until the period resets";
+
+/**
+ * Human form of one (already masked) account, for `upstream add`, `update` and `show`. `spend` (show): the cap
+ * and usage lines of spend-summary.ts, which state the caps with what is left of them; without it the caps are
+ * listed as set.
+ */
+export function formatAccount(a: UpstreamAccount, health?: string, spend?: [string, string][]): string {
+  const cap = (usd: number | undefined) => (usd === undefined ? undefined : formatUsd(usd));
   return formatFields([
     ["id", a.id],
     ["name", a.name],
@@ -17,5 +27,9 @@ export function formatAccount(a: UpstreamAccount, health?: string): string {
     ["priority", String(a.priority)],
     ["api version", a.api_version],
     ["created", a.created_at],
+    ...(spend ?? [
+      ["spend cap (day)", cap(a.spend_cap_usd_daily)] as [string, string | undefined],
+      ["spend cap (month)", cap(a.spend_cap_usd_monthly)] as [string, string | undefined],
+    ]),
   ]);
 }

@@ -2,8 +2,10 @@ import { dirname, resolve } from "node:path";
 import { usageDbPath } from "../../config/paths.ts";
 import type { UsageConfig } from "../../config/schema.ts";
 import type { Logger } from "../../server/logger.ts";
-import type { LedgerTarget } from "./sql-store.ts";
+import { DAY_MS } from "./rollup.ts";
+import { createSqlLedgerStore, type LedgerStore, type LedgerTarget } from "./sql-store.ts";
 import { createUsageLedger, type LedgerSettings, type UsageLedger } from "./usage-ledger.ts";
+import type { UsageQuery, UsageReport } from "./usage-report.ts";
 import { createWorkerLedgerStore } from "./worker-store.ts";
 
 /** PostgreSQL when `database_url` is set; else the SQLite file `path` (relative to the config's folder) or usage.db beside the config. */
@@ -30,4 +32,36 @@ export function openUsageLedger(opts: { usage: UsageConfig; configPath: string; 
     onNotice: (message) => opts.logger.log("warn", `usage ledger: ${message}`),
   });
   return createUsageLedger({ store, settings: ledgerSettings(opts.usage), logger: opts.logger });
+}
+
+/** A ledger read by a process that does not write it: the `usage` command, or the server while no ledger writes. */
+export interface UsageReader {
+  /** Undefined when there is no ledger yet (no database, or one without the ledger's tables). */
+  query(q: UsageQuery): Promise<UsageReport | undefined>;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the ledger read-only (sql-store.ts `readOnly`): nothing is created or migrated, and a gateway writing the
+ * same SQLite file at the same time is not disturbed. `usage.database_url` must be given opened (in the clear).
+ * `thread: "worker"` runs the queries on a thread of their own (a server: a month's query never stalls
+ * requests); "this" in the calling thread (the CLI, which does nothing else meanwhile). Request rows older than
+ * `retention_days` count as gone, as for the ledger itself (query-plan.ts).
+ */
+export function openUsageReader(opts: { usage: UsageConfig; configPath: string; thread: "worker" | "this"; clock?: () => number }): UsageReader {
+  const clock = opts.clock ?? Date.now;
+  const target = ledgerTarget(opts.usage, opts.configPath);
+  const storeOpts = { readOnly: true, connectionTimeoutS: 5 };
+  const store: LedgerStore = opts.thread === "worker" ? createWorkerLedgerStore(target, storeOpts) : createSqlLedgerStore(target, storeOpts);
+  return {
+    async query(q) {
+      try {
+        return await store.query(q, { rowsFrom: clock() - opts.usage.retention_days * DAY_MS });
+      } catch (err) {
+        if ((err as { code?: unknown })?.code === "LEDGER_MISSING") return undefined;
+        throw err;
+      }
+    },
+    close: () => store.close(),
+  };
 }

@@ -44,7 +44,7 @@ export function monthStartOf(t: number): number {
   const d = new Date(t);
   return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
 }
-const nextMonthStart = (monthStart: number) => {
+export const nextMonthStart = (monthStart: number) => {
   const d = new Date(monthStart);
   return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
 };
