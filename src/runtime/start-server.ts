@@ -14,6 +14,7 @@ import { newRequestId } from "../server/request-id.ts";
 import { createUpstreamCredentials } from "./oauth-credentials.ts";
 import { createRoutingRuntime } from "./routing-runtime.ts";
 import { runtimeConfig, watchConfig } from "./runtime-config.ts";
+import { openServerUsageReader } from "./usage-reader.ts";
 import { createUsageMeter } from "../usage/usage-meter.ts";
 
 export interface ServerOptions {
@@ -67,6 +68,7 @@ export function startServer(opts: ServerOptions): RunningServer {
   routing.start();
 
   const usage = createUsageMeter();
+  const usageReader = openServerUsageReader(initial, opts.store.path);
   let token: string | undefined;
   const app = createApp({
     config: live.current,
@@ -83,6 +85,7 @@ export function startServer(opts: ServerOptions): RunningServer {
     version: opts.version,
     startedAt: clock(),
     accountHealth: () => accountHealthList(router, live.current().upstream_accounts),
+    queryUsage: (q) => usageReader.query(q),
     operatorToken: () => {
       // Derived once the master key exists (the first `upstream add` may make it while the server runs).
       if (token === undefined) {
@@ -142,6 +145,7 @@ export function startServer(opts: ServerOptions): RunningServer {
       clearTimeout(timer);
       if (forced) await server.stop(true);
       await credentials.stop();
+      await usageReader.close();
       await state.close();
       // forced: the grace period ran out and the remaining connections were closed.
       log.lifecycle("stopped", { forced });

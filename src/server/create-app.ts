@@ -11,6 +11,7 @@ import { createMemoryResponseStore } from "../state/memory-response-store.ts";
 import type { ResponseStore } from "../state/response-store.ts";
 import type { StateStore } from "../state/types.ts";
 import { hashesEqual, hashKey } from "../config/secrets.ts";
+import { adminUsage, type QueryUsage } from "./admin-usage.ts";
 import { createAuthenticator, presentedKey } from "./authenticate.ts";
 import { corsHeaders } from "./cors.ts";
 import { errorDialectForPath, errorResponse, toGatewayError } from "./error-response.ts";
@@ -43,6 +44,8 @@ export interface AppDeps {
   operatorToken?(): string | undefined;
   /** Responses the gateway answered for OpenAI Responses clients, for follow-ups. Default: a fresh in-memory store. */
   responseStore?: ResponseStore;
+  /** The usage ledger's reports, for `GET /admin/api/usage`; absent: that route answers 503. */
+  queryUsage?: QueryUsage;
 }
 
 interface Handled {
@@ -258,6 +261,15 @@ export function createApp(deps: AppDeps) {
           return new Response(text, { headers: { ...headers, "content-type": "text/plain; version=0.0.4; charset=utf-8" } });
         }),
       { detail: openapiDetails.metrics },
+    )
+    .get(
+      "/admin/api/usage",
+      ({ request }) =>
+        guarded(request, "/admin/api/usage", "admin", "openai-chat", async ({ headers }) => {
+          const doc = await adminUsage(new URL(request.url).searchParams, deps.config(), deps.clock(), deps.queryUsage);
+          return Response.json(doc, { headers });
+        }),
+      { detail: openapiDetails.adminUsage },
     )
     .get(
       "/v1/models",

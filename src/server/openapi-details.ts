@@ -1,4 +1,7 @@
 import { Type as T, type TSchema } from "@sinclair/typebox";
+import { UsageDocument } from "../usage/usage-document.ts";
+import { TIME_FORMS } from "../usage/usage-params.ts";
+import { USAGE_GROUPS } from "../usage/ledger/usage-report.ts";
 import { HealthDocument } from "./health-document.ts";
 
 /**
@@ -164,6 +167,26 @@ export const openapiDetails = {
     tags: ["system"],
     security,
     responses: { "200": { description: "Prometheus text format 0.0.4", content: { "text/plain": { schema: { type: "string" } } } }, ...errors(OpenAIError) },
+  } as Record<string, unknown>,
+  adminUsage: {
+    summary: "Usage report from the usage ledger: requests, errors, tokens, cost (unknown costs flagged, never $0) and latency, in a range, grouped and filtered (admin key)",
+    tags: ["admin"],
+    security,
+    parameters: [
+      { name: "since", in: "query", schema: { type: "string" }, description: `Start of the range (default 7d): ${TIME_FORMS}` },
+      { name: "until", in: "query", schema: { type: "string" }, description: "End of the range (default now); same forms; a date includes that day" },
+      { name: "by", in: "query", schema: { type: "string", enum: [...USAGE_GROUPS] }, description: "One grouping" },
+      { name: "key", in: "query", schema: { type: "string" }, description: "Only this gateway key (id or unique name)" },
+      { name: "account", in: "query", schema: { type: "string" }, description: "Only this upstream account (id or unique name)" },
+      { name: "model", in: "query", schema: { type: "string" }, description: "Only this model (the model served)" },
+    ],
+    responses: {
+      "200": { description: "The report; `recorded` is false while no usage has been recorded", content: json(UsageDocument) },
+      "400": { description: "A bad or unknown query parameter (`param` names it)", content: json(OpenAIError) },
+      "401": { description: "Missing, unknown, disabled or expired gateway key", content: json(OpenAIError) },
+      "403": { description: "The key lacks the admin permission", content: json(OpenAIError) },
+      "503": { description: "The usage ledger cannot be read", content: json(OpenAIError) },
+    },
   } as Record<string, unknown>,
   models: {
     summary: "Models served by the enabled accounts and routes (Anthropic's list shape when anthropic-version is sent)",

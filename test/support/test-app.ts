@@ -68,6 +68,8 @@ export function testApp(
     operatorToken?: string;
     /** OAuth accounts: the new token after a 401 (absent: no refresh). */
     refreshCredential?: ProxyDeps["refreshCredential"];
+    /** The usage ledger's reports (GET /admin/api/usage). */
+    queryUsage?: AppDeps["queryUsage"];
   } = {},
 ) {
   let current = config;
@@ -82,6 +84,7 @@ export function testApp(
     startedAt: Date.now(),
     accountHealth: () => current.upstream_accounts.map((a) => ({ id: a.id, state: "healthy" })),
     operatorToken: () => opts.operatorToken,
+    queryUsage: opts.queryUsage,
     proxy: {
       config: () => current,
       router: opts.router ?? allAccountsRouter,
