@@ -111,7 +111,7 @@ export function parseUsageParams(p: UsageParams, config: Config, now: number): P
   const ref = (param: "key" | "account", text: string | undefined, items: readonly { id: string; name: string }[], what: string) => {
     if (text === undefined) return undefined;
     const t = text.trim();
-    if (t === "") throw new UsageParamError(param, `needs a ${what} id or name`);
+    if (t === "") throw new UsageParamError(param, `needs ${/^[aeiou]/.test(what) ? "an" : "a"} ${what} id or name`);
     const r = resolveRef(items, t, what, param);
     if (!r.known) unknown.push({ param, ref: t });
     return r.id;

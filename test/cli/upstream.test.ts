@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { ConfigStore } from "../../src/config/store.ts";
 import { sandbox, type Sandbox } from "./cli-harness.ts";
+import { fillLedger, todayTimes, usageRow } from "./fixtures/usage-ledger.ts";
 
 let sb: Sandbox;
 beforeEach(() => (sb = sandbox()));
@@ -112,5 +113,58 @@ describe("upstream", () => {
     expect(await Bun.file(`${sb.dir}/master.key`).exists()).toBe(true);
     const shown = await sb.run(["upstream", "show", "oa", "--json"], { env });
     expect(shown.json().api_key).toBe("sk-sec…0002");
+  });
+});
+
+describe("upstream spend caps and update", () => {
+  test("add takes spend caps; update changes caps, name, models, weight and priority, and only those", async () => {
+    const a = (await sb.run(["upstream", "add", "--provider", "openai", "--name", "prod", "--key", SECRET, "--spend-cap-usd", "100/month", "--json"])).json();
+    expect(a).toMatchObject({ spend_cap_usd_monthly: 100 });
+    expect(a).not.toHaveProperty("spend_cap_usd_daily");
+    const sealed = new ConfigStore(sb.config, sb.env).read().upstream_accounts[0]!.api_key;
+
+    const u = await sb.run(["upstream", "update", "prod", "--spend-cap-usd", "10/day", "--spend-cap-usd", "none/month", "--weight", "4", "--priority", "-1", "--models", "gpt-4o,o3*", "--json"]);
+    expect(u.code).toBe(0);
+    expect(u.json()).toMatchObject({ id: a.id, spend_cap_usd_daily: 10, weight: 4, priority: -1, models: ["gpt-4o", "o3*"], api_key: "sk-ant…abcd" });
+    expect(u.json()).not.toHaveProperty("spend_cap_usd_monthly");
+    const text = await sb.run(["upstream", "update", a.id, "--name", "prod-2", "--models", ""]);
+    expect(text.stdout).toContain(`Updated upstream account ${a.id}`);
+    expect(text.stdout).toMatch(/spend cap \(day\):\s+\$10\.00/);
+    expect(text.stdout).toMatch(/models:\s+\(provider default\)/);
+    const stored = new ConfigStore(sb.config, sb.env).read().upstream_accounts[0]!;
+    expect(stored).toMatchObject({ name: "prod-2", spend_cap_usd_daily: 10, weight: 4, priority: -1, provider: "openai", api_key: sealed });
+    expect(stored).not.toHaveProperty("models");
+
+    for (const [args, code, message] of [
+      [["upstream", "update", a.id, "--spend-cap-usd", "100"], 2, /^error: --spend-cap-usd expects AMOUNT\/day or AMOUNT\/month/],
+      [["upstream", "update", a.id, "--spend-cap-usd", "0/day"], 2, /^error: --spend-cap-usd must be more than 0/],
+      [["upstream", "update", a.id, "--weight", "-2"], 2, /^error: --weight must be at least 0/],
+      [["upstream", "update", a.id], 2, /^error: nothing to change/],
+      [["upstream", "update", "nope", "--weight", "1"], 1, /^error: no upstream account with id "nope"$/],
+      [["upstream", "add", "--provider", "mock", "--name", "m", "--spend-cap-usd", "5/fortnight"], 2, /^error: --spend-cap-usd expects/],
+    ] as [string[], number, RegExp][]) {
+      const r = await sb.run(args);
+      expect([args, r.code]).toEqual([args, code]);
+      expect(r.stderr.trimEnd()).toMatch(message);
+    }
+  });
+
+  test("show gives usage and spend against the caps; list this month's spend", async () => {
+    const a = (await sb.run(["upstream", "add", "--provider", "mock", "--name", "m", "--spend-cap-usd", "2/day", "--json"])).json();
+    const b = (await sb.run(["upstream", "add", "--provider", "mock", "--name", "n", "--json"])).json();
+    const { today } = todayTimes();
+    await fillLedger(sb, [usageRow({ time: today, accountId: a.id, costUsd: 0.75 }), usageRow({ time: today, accountId: a.id, costUsd: 0.5 })]);
+    const show = await sb.run(["upstream", "show", "m", "--json"]);
+    expect(show.code).toBe(0);
+    expect(show.json().usage).toMatchObject({ today: { requests: 2, costUsd: 1.25 }, daily: { limitUsd: 2, spentUsd: 1.25, leftUsd: 0.75 }, monthly: null });
+    const text = (await sb.run(["upstream", "show", "m"])).stdout;
+    expect(text).toMatch(/spend cap \(day\):\s+\$2\.00: spent \$1\.25, \$0\.75 left/);
+    expect(text).toMatch(/spend cap \(month\):\s+none/);
+    expect(text).toMatch(/usage today:\s+2 requests/);
+    const list = (await sb.run(["upstream", "list", "--json"])).json();
+    expect(list.map((x: { id: string; usageThisMonth: { costUsd: number | null } }) => [x.id, x.usageThisMonth.costUsd])).toEqual([[a.id, 1.25], [b.id, null]]);
+    const lines = (await sb.run(["upstream", "list"])).stdout.split("\n");
+    expect(lines[0]).toContain("SPEND (MONTH)");
+    expect(lines.find((l) => l.startsWith(a.id))).toContain("$1.25");
   });
 });
