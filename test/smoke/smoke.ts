@@ -6,7 +6,7 @@ import { join } from "node:path";
  * The smoke test of a gateway executable (the compiled binary, or `bun src/main.ts`): temp config, a key, a mock
  * account and a proxy with a password added through the CLI (the password must not reach the file), the server
  * started on a free port, /health, /swagger/json, the docs page with its files (served from the executable) and
- * /v1/chat/completions called, `status` asked (exit 0 while up), `health` (it lists the account), then SIGTERM, a check of the exit code, that every
+ * /v1/chat/completions called, usage read by `usage` and by an admin key from /admin/api/usage, `status` asked (exit 0 while up), `health` (it lists the account), then SIGTERM, a check of the exit code, that every
  * line the server wrote is a JSON line, and `status` again (exit 1 once down). The start-time settings are left
  * unset, so `server start` relaunches itself (src/process/relaunch.ts): the process that answers must be the one
  * started, with the settings in its environment, and SIGTERM must reach it.
@@ -24,6 +24,7 @@ export async function smoke(command: string[], log: (line: string) => void = () 
   let server: ReturnType<typeof Bun.spawn> | undefined;
   try {
     const key = JSON.parse(cli("apikey", "add", "--name", "smoke", "--json")).key as string;
+    const adminKey = JSON.parse(cli("apikey", "add", "--name", "smoke-admin", "--permissions", "admin", "--json")).key as string;
     cli("upstream", "add", "--type", "api-key", "--provider", "mock", "--name", "mock", "--json");
     // A proxy that never applies (mock accounts make no network call) but must be stored sealed and opened at start.
     cli("env", "set", "--http-proxy", "http://smoke:proxy-pass-123@127.0.0.1:9");
@@ -49,7 +50,7 @@ export async function smoke(command: string[], log: (line: string) => void = () 
     if (h.status !== "ok") throw new Error(`/health status ${h.status}`);
 
     const spec = (await (await fetch(`${url}/swagger/json`)).json()) as { paths: Record<string, unknown> };
-    for (const p of ["/v1/chat/completions", "/v1/messages", "/v1/responses", "/health"]) if (!spec.paths[p]) throw new Error(`/swagger/json lacks ${p}`);
+    for (const p of ["/v1/chat/completions", "/v1/messages", "/v1/responses", "/health", "/admin/api/usage"]) if (!spec.paths[p]) throw new Error(`/swagger/json lacks ${p}`);
     // The docs page and its files come from the executable itself (no network here, none needed).
     const page = await (await fetch(`${url}/swagger`)).text();
     const refs = [...page.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
@@ -81,6 +82,16 @@ export async function smoke(command: string[], log: (line: string) => void = () 
       throw new Error(`/v1/responses answered ${responses.status}: ${JSON.stringify(answer)}`);
     }
     log("responses answered");
+
+    // The usage ledger read by the CLI while the server runs (read-only, in the executable's own SQLite).
+    const usage = JSON.parse(cli("usage", "--since", "1h", "--by", "model", "--json")) as { recorded?: unknown; totals?: { requests?: unknown } };
+    if (typeof usage.recorded !== "boolean" || typeof usage.totals?.requests !== "number") throw new Error(`\`usage --json\` answered ${JSON.stringify(usage)}`);
+    log(`usage read: ${usage.totals.requests} requests in the last hour`);
+    // …and by the server, for an admin key: read-only on the ledger's worker thread, embedded in the executable.
+    const res = await fetch(`${url}/admin/api/usage?by=key`, { headers: { authorization: `Bearer ${adminKey}` } });
+    const report = (await res.json()) as { recorded?: unknown };
+    if (res.status !== 200 || typeof report.recorded !== "boolean") throw new Error(`/admin/api/usage answered ${res.status}: ${JSON.stringify(report)}`);
+    log("admin usage report served");
 
     // `status` asks the configured address: a copy of the config names the port the server picked.
     const atPort = withPort(config, dir, new URL(url).port);
