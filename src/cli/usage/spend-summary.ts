@@ -85,28 +85,30 @@ export async function spendSummaryOrWarn(
   limits: { daily?: number; monthly?: number },
   now: number,
 ): Promise<SpendSummary | null> {
-  const reader = open();
+  let reader: CliUsageReader | undefined;
   try {
+    reader = open();
     return await spendSummary(reader, config, filter, limits, now);
   } catch (e) {
-    stderr.write(`warning: usage not shown: ${(e as Error).message}\n`);
+    stderr.write(`warning: usage not shown: ${(e as Error).message.split("\n")[0]}\n`);
     return null;
   } finally {
-    await reader.close();
+    await reader?.close();
   }
 }
 
 /** This month's totals per key or account (one grouped query), for `list` commands; null with a warning when unreadable. */
 export async function monthByGroup(open: () => CliUsageReader, stderr: OutputStream, groupBy: "key" | "account", now: number): Promise<Map<string, UsageTotals> | null> {
-  const reader = open();
+  let reader: CliUsageReader | undefined;
   try {
+    reader = open();
     const r = await reader.query({ since: monthStartOf(now), until: now + 1, groupBy });
     return new Map((r?.rows ?? []).flatMap((row) => (row.group === null ? [] : [[row.group, row] as const])));
   } catch (e) {
-    stderr.write(`warning: spend not shown: ${(e as Error).message}\n`);
+    stderr.write(`warning: spend not shown: ${(e as Error).message.split("\n")[0]}\n`);
     return null;
   } finally {
-    await reader.close();
+    await reader?.close();
   }
 }
 
