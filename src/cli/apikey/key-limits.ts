@@ -24,7 +24,7 @@ export const KEY_LIMIT_DESCRIPTIONS = {
   rpm: "Requests per minute (0: unlimited)",
   tpm: "Tokens (input + output) per minute (0: unlimited)",
   budgetUsd: "Spend budget: 50/month or 5/day (repeat for both; none/month removes one)",
-  models: "Comma list of model patterns the key may ask for: exact, prefix*, * ('' : every model)",
+  models: "Comma list of model patterns the key may ask for: exact, prefix*, * ('': every model)",
 };
 
 /** Parses the options; a bad value is a usage error naming its option (exit 2). */
