@@ -192,8 +192,9 @@ describe("usage", () => {
 const pgBin = findPostgresBin();
 describe.skipIf(!pgBin)("usage from a PostgreSQL ledger", () => {
   let pg: PostgresServer;
-  beforeAll(async () => (pg = await startPostgres(pgBin!)));
-  afterAll(() => pg.dispose());
+  // Starting a cluster takes seconds on a busy machine: past a hook's default 5 s.
+  beforeAll(async () => void (pg = await startPostgres(pgBin!)), 60_000);
+  afterAll(() => pg.dispose(), 30_000);
 
   test("the sealed database URL is opened to read; a server that does not answer is a clear error without the URL", async () => {
     pg.psql("CREATE DATABASE cli_usage");
