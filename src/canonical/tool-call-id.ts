@@ -57,3 +57,10 @@ export function splitToolCallId(id: string): { id: string; signature?: string } 
   const signature = decodePayload(payload);
   return signature === undefined ? { id } : { id: id.slice(start + len + 1), signature };
 }
+
+/**
+ * The id to send to a non-Gemini upstream: the call's own id, without a signature carried in it. Gemini signatures
+ * mean nothing elsewhere, and OpenAI refuses tool-call ids over 40 characters; the pairing of calls and results is
+ * kept, since both sides of it are cut the same way.
+ */
+export const idWithoutSignature = (id: string): string => (id.startsWith(PREFIX) ? splitToolCallId(id).id : id);

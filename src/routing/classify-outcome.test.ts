@@ -14,6 +14,9 @@ describe("classifyOutcome / isRetryable", () => {
   test("account problems are retried on another account", () => {
     expect(classifyOutcome(http(401))).toBe("auth");
     expect(classifyOutcome(http(403))).toBe("auth");
+    // Google's bad key: 400 INVALID_ARGUMENT with reason API_KEY_INVALID (decodeGeminiError keeps the reason).
+    expect(classifyOutcome(http(400, "API_KEY_INVALID"))).toBe("auth");
+    expect(isRetryable(http(400, "API_KEY_INVALID"))).toBe(true);
     expect(classifyOutcome(http(402))).toBe("billing");
     expect(classifyOutcome(http(429))).toBe("rate_limited");
     expect(classifyOutcome(http(429, "enforced_spend_limit_reached"))).toBe("billing");

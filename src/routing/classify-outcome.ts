@@ -22,7 +22,7 @@ export type UpstreamOutcome =
  * What an outcome means for the account:
  * - `client_error`: the request's own fault (400, 404, 413, 422 and other 4xx not listed below): never
  *   counts against the account and is never retried elsewhere (another account would say the same).
- * - `auth`: 401/403: the credential is bad; left out until it changes or a probe passes.
+ * - `auth`: 401/403 (and Google's 400 with reason API_KEY_INVALID): the credential is bad; left out until it changes or a probe passes.
  * - `rate_limited`: 429: cool down until the upstream's reset.
  * - `billing`: 402, or a 429 for an exhausted spend limit: cool down for long.
  * - `overloaded`: 529: the provider is out of capacity; cool down briefly.
@@ -31,6 +31,8 @@ export type UpstreamOutcome =
 export type OutcomeClass = "success" | "client_error" | "auth" | "rate_limited" | "billing" | "overloaded" | "server_error";
 
 const SPEND_LIMIT_CODES = new Set(["enforced_spend_limit_reached", "insufficient_quota", "billing_hard_limit_reached"]);
+/** Google answers a bad API key with 400 INVALID_ARGUMENT and this reason: the account's credential, not the request. */
+const BAD_KEY_CODES = new Set(["API_KEY_INVALID"]);
 
 export function classifyOutcome(outcome: UpstreamOutcome): OutcomeClass {
   switch (outcome.kind) {
@@ -46,7 +48,7 @@ export function classifyOutcome(outcome: UpstreamOutcome): OutcomeClass {
 
 export function classifyStatus(status: number, errorCode?: string): OutcomeClass {
   if (status >= 200 && status < 400) return "success";
-  if (status === 401 || status === 403) return "auth";
+  if (status === 401 || status === 403 || (errorCode !== undefined && BAD_KEY_CODES.has(errorCode))) return "auth";
   if (status === 402) return "billing";
   if (status === 429) return errorCode && SPEND_LIMIT_CODES.has(errorCode) ? "billing" : "rate_limited";
   if (status === 529) return "overloaded";

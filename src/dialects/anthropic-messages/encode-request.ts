@@ -4,6 +4,7 @@
  * changed says why beside the code and is reported through `onAdjust` (src/dialects/README.md "Decisions").
  */
 import { GatewayError, invalidRequest } from "../../errors.ts";
+import { idWithoutSignature } from "../../canonical/tool-call-id.ts";
 import type { CanonicalRequest, Message, TextBlock } from "../../canonical/model.ts";
 import { budgetForEffort, MIN_THINKING_BUDGET } from "../../canonical/map-reasoning-effort.ts";
 import type { EncodeRequestOptions } from "../types.ts";
@@ -23,7 +24,11 @@ const ID_OK = /^[a-zA-Z0-9_-]+$/;
  * Anthropic tool ids must match ^[a-zA-Z0-9_-]+$ (some OpenAI-compatible servers send ids like `functions.get:0`).
  * The mapping is deterministic, so a tool_use and its tool_result still pair.
  */
-export const sanitizeToolId = (id: string) => (ID_OK.test(id) ? id : id.replace(/[^a-zA-Z0-9_-]/g, "_") || "toolu_empty");
+export const sanitizeToolId = (raw: string) => {
+  // A Gemini thought signature carried in the id (canonical/tool-call-id.ts) is not Anthropic's to keep.
+  const id = idWithoutSignature(raw);
+  return ID_OK.test(id) ? id : id.replace(/[^a-zA-Z0-9_-]/g, "_") || "toolu_empty";
+};
 
 type AMsg = { role: "user" | "assistant" | "system"; content: Json[] };
 

@@ -4,6 +4,7 @@
  * or changed is reported through `onAdjust` (src/dialects/README.md "Decisions").
  */
 import { invalidRequest } from "../../errors.ts";
+import { idWithoutSignature } from "../../canonical/tool-call-id.ts";
 import type { Block, CanonicalRequest, Message, ToolResultBlock } from "../../canonical/model.ts";
 import { effortForBudget, effortForOpenAI } from "../../canonical/map-reasoning-effort.ts";
 import type { EncodeRequestOptions } from "../types.ts";
@@ -34,7 +35,7 @@ function encodeAssistant(m: Message): Json | undefined {
   const calls: Json[] = [];
   const rest: Block[] = [];
   for (const b of m.content) {
-    if (b.type === "tool_call") calls.push({ id: b.id, type: "function", function: { name: b.name, arguments: b.arguments } });
+    if (b.type === "tool_call") calls.push({ id: idWithoutSignature(b.id), type: "function", function: { name: b.name, arguments: b.arguments } });
     // Thinking is not sent: OpenAI does not know a field for it (its signature would be lost anyway).
     else if (b.type !== "thinking" && b.type !== "redacted_thinking") rest.push(b);
   }
@@ -76,7 +77,7 @@ function encodeMessages(req: CanonicalRequest, adjust: Adjust): Json[] {
     const toolImages: Json[] = [];
     for (const b of m.content) {
       if (b.type === "tool_result") {
-        out.push({ role: "tool", tool_call_id: b.toolCallId, content: toolResultContent(b) });
+        out.push({ role: "tool", tool_call_id: idWithoutSignature(b.toolCallId), content: toolResultContent(b) });
         for (const c of b.content) {
           if (c.type === "image") toolImages.push(encodePart(c)!);
           else if (c.type === "raw" || (c.type === "document" && c.source.type !== "text")) adjust?.("tool_result.content", `a ${c.type} in a tool result has no OpenAI tool-message form`);

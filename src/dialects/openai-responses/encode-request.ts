@@ -4,6 +4,7 @@
  * "OpenAI Responses").
  */
 import { GatewayError, invalidRequest } from "../../errors.ts";
+import { idWithoutSignature } from "../../canonical/tool-call-id.ts";
 import type { Block, CanonicalRequest, Message, ToolResultBlock } from "../../canonical/model.ts";
 import { effortForBudget, effortForOpenAI } from "../../canonical/map-reasoning-effort.ts";
 import type { EncodeRequestOptions } from "../types.ts";
@@ -23,7 +24,7 @@ function encodeOutput(r: ToolResultBlock, adjust: Adjust): Json {
   // OpenAI has no error flag on tool outputs: the text says it (as for Chat tool messages).
   const prefix = r.isError ? "Error: " : "";
   if (r.content.every((c) => c.type === "text")) {
-    return { type: "function_call_output", call_id: r.toolCallId, output: prefix + r.content.map((c) => (c as { text: string }).text).join("\n") };
+    return { type: "function_call_output", call_id: idWithoutSignature(r.toolCallId), output: prefix + r.content.map((c) => (c as { text: string }).text).join("\n") };
   }
   const parts: Json[] = prefix ? [{ type: "input_text", text: "Error:" }] : [];
   for (const c of r.content) {
@@ -31,7 +32,7 @@ function encodeOutput(r: ToolResultBlock, adjust: Adjust): Json {
     if (p) parts.push(p);
     else adjust?.("tool_result.content", `a ${c.type} in a tool result has no Responses form`);
   }
-  return { type: "function_call_output", call_id: r.toolCallId, output: parts };
+  return { type: "function_call_output", call_id: idWithoutSignature(r.toolCallId), output: parts };
 }
 
 function encodeAssistant(m: Message, items: Json[], adjust: Adjust): void {
@@ -46,7 +47,7 @@ function encodeAssistant(m: Message, items: Json[], adjust: Adjust): void {
       continue;
     }
     flush();
-    if (b.type === "tool_call") items.push({ type: "function_call", call_id: b.id, name: b.name, arguments: b.arguments });
+    if (b.type === "tool_call") items.push({ type: "function_call", call_id: idWithoutSignature(b.id), name: b.name, arguments: b.arguments });
     else if (b.type === "thinking" && b.encrypted?.dialect === "openai-responses") {
       // Reasoning an OpenAI Responses upstream made: sent back with its state so the model continues it.
       const r: Json = { type: "reasoning" };
