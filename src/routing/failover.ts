@@ -95,7 +95,7 @@ export async function runWithFailover<T>(
       router.end(account.id);
       if (!shouldFailover(error)) throw error;
       failures.push({ account, error });
-      if (reported?.kind === "http" && classifyStatus(reported.status) !== "auth") lastAnswer = error;
+      if (reported?.kind === "http" && classifyStatus(reported.status, reported.errorCode) !== "auth") lastAnswer = error;
       continue;
     }
     if (!reported) router.report(account.id, { kind: "success" }, plan.stickyKey);
