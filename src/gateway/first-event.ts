@@ -26,7 +26,7 @@ const wrap = (e: unknown) =>
  * The first event is also checked, because committing to it would send it to the client:
  * - data that is not JSON (a broken upstream or proxy) fails over as a 502;
  * - an in-stream error as the very first event (Anthropic sends `event: error` with `overloaded_error` on a
- *   200 stream; OpenAI-compatible servers send `data: {"error":…}`) fails over with the status the error
+ *   200 stream; OpenAI-compatible servers and Gemini send `data: {"error":…}`) fails over with the status the error
  *   type implies, so the account cools down or counts a failure exactly as for the same HTTP answer.
  */
 export async function readUntilFirstEvent(exchange: Pick<UpstreamExchange, "read" | "close">): Promise<StartedStream> {
@@ -94,11 +94,12 @@ function checkFirstEvent(ev: SseEvent): void {
   }
   const error = typeof data === "object" && data !== null ? (data as { error?: unknown }).error : undefined;
   if (ev.event !== "error" && (typeof error !== "object" || error === null)) return;
-  const e = (typeof error === "object" && error !== null ? error : {}) as { type?: unknown; message?: unknown; code?: unknown };
+  const e = (typeof error === "object" && error !== null ? error : {}) as { type?: unknown; message?: unknown; code?: unknown; status?: unknown };
   const status = typeof e.code === "number" ? e.code : statusForAnthropicType(e.type);
   const message = typeof e.message === "string" ? e.message : "upstream stream began with an error";
   throw new GatewayError(status, codeForStatus(status), message, {
-    upstreamType: typeof e.type === "string" ? e.type : undefined,
+    // Anthropic and OpenAI name the error's kind in `type`, Google in `status` (`RESOURCE_EXHAUSTED`).
+    upstreamType: typeof e.type === "string" ? e.type : typeof e.status === "string" ? e.status : undefined,
     // Whether another account may do better is routing's call (429/5xx/529 yes, 4xx no).
   });
 }

@@ -1,4 +1,6 @@
 import type { Config } from "../config/schema.ts";
+import { matchModel } from "../routing/match-model.ts";
+import { servesModel } from "../routing/serves-model.ts";
 
 export interface ServedModel {
   id: string;
@@ -38,3 +40,28 @@ export const anthropicModelList = (models: ServedModel[]) => ({
   first_id: models[0]?.id ?? null,
   last_id: models.at(-1)?.id ?? null,
 });
+
+/** One model in Google's shape (src/dialects/README.md "Gemini"): `name` is `models/<id>`. */
+export const geminiModel = (m: ServedModel) => ({
+  name: `models/${m.id}`,
+  baseModelId: m.id,
+  version: "001",
+  displayName: m.id,
+  supportedGenerationMethods: ["generateContent", "streamGenerateContent", "countTokens"],
+});
+
+/** Google's list shape for Gemini clients (`GET /v1beta/models`): one page, no `nextPageToken`. */
+export const geminiModelList = (models: ServedModel[]) => ({ models: models.map(geminiModel) });
+
+/**
+ * A model by name (`GET /v1beta/models/{model}`): a listed one, or any name an enabled account or route serves (a
+ * pattern such as `gemini-*` lists nothing but serves many); undefined otherwise.
+ */
+export function findServedModel(config: Config, id: string): ServedModel | undefined {
+  const listed = listServedModels(config).find((m) => m.id === id);
+  if (listed) return listed;
+  const route = config.model_routes.find((r) => r.enabled && matchModel(r.source_model, id) !== undefined);
+  if (route) return { id, ownedBy: route.target_provider ?? "llm-gateway" };
+  const account = config.upstream_accounts.find((a) => a.status === "active" && servesModel(a, id));
+  return account ? { id, ownedBy: account.provider } : undefined;
+}

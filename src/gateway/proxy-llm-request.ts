@@ -15,6 +15,7 @@ import { responsesEncodeContext, type ResponsesSession } from "./responses-conve
 import { usageFromBody } from "../usage/usage-from-wire.ts";
 import type { UsageLabels, UsageMeter } from "../usage/usage-meter.ts";
 import { convertedStream, passthroughStream, type StreamEnd } from "./stream-bodies.ts";
+import { arrayStreamError, sseToJsonArrayStream } from "./json-array-stream.ts";
 
 export type { RouterPort };
 
@@ -40,6 +41,11 @@ export interface ProxyInput {
   headers?: Record<string, string>;
   /** OpenAI Responses clients: the responses the gateway keeps for the key (src/gateway/responses-conversation.ts). */
   responses?: ResponsesSession;
+  /** Gemini clients name the model and streaming in the URL (`/v1beta/models/{model}:streamGenerateContent`). */
+  model?: string;
+  stream?: boolean;
+  /** Gemini clients: `json-array` for `:streamGenerateContent` without `alt=sse`. */
+  streamFraming?: "sse" | "json-array";
 }
 
 /** What one successful attempt hands back before anything is sent to the client. */
@@ -56,9 +62,11 @@ export async function proxyLlmRequest(deps: ProxyDeps, input: ProxyInput): Promi
   const config = deps.config();
   const clock = deps.clock ?? Date.now;
   const { clientDialect, body, request } = input;
-  const clientModel = body.json.model;
+  const clientModel = input.model ?? body.json.model;
   if (typeof clientModel !== "string" || !clientModel) throw invalidRequest("model: required, a non-empty string", "model");
-  const stream = body.json.stream === true;
+  const stream = input.stream ?? body.json.stream === true;
+  // Gemini bodies name no model (it is in the URL): a routed name changes the upstream URL, never the body.
+  const modelInUrl = input.model !== undefined;
   input.logFields.model = clientModel;
   const out: Outbound = { client: request, hops: nextHops(request.headers), timeouts: upstreamTimeouts(config.proxy), environment: config.environment };
 
@@ -78,7 +86,7 @@ export async function proxyLlmRequest(deps: ProxyDeps, input: ProxyInput): Promi
     }
     const usage = usageFromBody(upstreamDialect, parsed);
     if (upstreamDialect === clientDialect) {
-      if (targetModel === clientModel) return { text, usage };
+      if (targetModel === clientModel || modelInUrl) return { text, usage };
       parsed.model = clientModel;
       return { text: JSON.stringify(parsed), usage };
     }
@@ -97,9 +105,9 @@ export async function proxyLlmRequest(deps: ProxyDeps, input: ProxyInput): Promi
     const upstreamDialect = spec.dialectFor(clientDialect, account, targetModel);
     let upstreamBody: string;
     if (upstreamDialect === clientDialect) {
-      upstreamBody = targetModel === clientModel ? body.text : JSON.stringify({ ...body.json, model: targetModel });
+      upstreamBody = targetModel === clientModel || modelInUrl ? body.text : JSON.stringify({ ...body.json, model: targetModel });
     } else {
-      canonical ??= dialects[clientDialect].decodeRequest(body.json);
+      canonical ??= dialects[clientDialect].decodeRequest(body.json, modelInUrl ? { model: clientModel, stream } : undefined);
       upstreamBody = JSON.stringify(
         dialects[upstreamDialect].encodeRequest(canonical, {
           model: targetModel,
@@ -153,9 +161,10 @@ export async function proxyLlmRequest(deps: ProxyDeps, input: ProxyInput): Promi
     labels,
     clientDialect,
     clientModel,
-    rewriteModel: targetModel === clientModel ? undefined : { upstream: targetModel, client: clientModel },
+    rewriteModel: targetModel === clientModel || modelInUrl ? undefined : { upstream: targetModel, client: clientModel },
     includeUsage: includeUsage(body.json),
     context: prepared.upstreamDialect === clientDialect ? undefined : clientContext(),
+    framing: input.streamFraming,
   });
 }
 
@@ -177,13 +186,16 @@ function streamResponse(
     includeUsage: boolean;
     /** A converted stream's encoder context beyond the model (clientContext above). */
     context?: Pick<EncodeContext, "request" | "keep">;
+    framing?: "sse" | "json-array";
   },
 ): Response {
   const { result, usage, labels, clientDialect } = s;
   const { upstreamDialect, headers } = prepared;
   const clientSide = dialects[clientDialect];
+  const array = s.framing === "json-array";
   const common = {
-    errorEvent: (err: GatewayError) => clientSide.encodeStreamError(err),
+    // Only before anything was written (directStream): in the array form, the error is the whole array.
+    errorEvent: array ? (err: GatewayError) => arrayStreamError(err) : (err: GatewayError) => clientSide.encodeStreamError(err),
     onEnd: (end: StreamEnd) => {
       if (end.error) result.report(end.error.code === "timeout" ? { kind: "timeout" } : { kind: "network" });
       result.release();
@@ -192,13 +204,15 @@ function streamResponse(
   };
   const out =
     upstreamDialect === clientDialect
-      ? passthroughStream(prepared.started, { ...common, dialect: clientDialect, rewriteModel: s.rewriteModel })
+      ? array
+        ? sseToJsonArrayStream(prepared.started, common)
+        : passthroughStream(prepared.started, { ...common, dialect: clientDialect, rewriteModel: s.rewriteModel })
       : convertedStream(prepared.started, {
           ...common,
           decoder: dialects[upstreamDialect].streamDecoder(),
-          encoder: clientSide.streamEncoder({ model: s.clientModel, includeUsage: s.includeUsage, ...s.context }),
+          encoder: clientSide.streamEncoder({ model: s.clientModel, includeUsage: s.includeUsage, ...s.context, streamFraming: s.framing }),
         });
-  headers["content-type"] = "text/event-stream; charset=utf-8";
+  headers["content-type"] = array ? "application/json; charset=utf-8" : "text/event-stream; charset=utf-8";
   headers["cache-control"] = "no-cache";
   headers["x-accel-buffering"] = "no";
   return new Response(out, { status: 200, headers });

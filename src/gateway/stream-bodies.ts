@@ -42,8 +42,14 @@ const wholeJson = (text: string) => {
   }
 };
 
-const isTerminator = (dialect: DialectName, ev: SseEvent) => {
+/**
+ * The event that ends a complete stream: Anthropic's `message_stop` (or `error`), OpenAI's `[DONE]`, a Responses
+ * terminal event, Gemini's chunk with a `finishReason` (or an error chunk, or a blocked prompt's feedback): Gemini
+ * has no terminator of its own.
+ */
+export const isTerminator = (dialect: DialectName, ev: SseEvent) => {
   if (dialect === "anthropic-messages") return ev.event === "message_stop" || ev.event === "error";
+  if (dialect === "gemini") return isFinalGeminiChunk(ev.data);
   if (dialect === "openai-responses") {
     // Servers that name no event still lead the data with its type. The terminal event carries the whole answer,
     // so a stream may well be cut inside it: only a whole one counts (parsed once, at the stream's end).
@@ -52,6 +58,19 @@ const isTerminator = (dialect: DialectName, ev: SseEvent) => {
   }
   return ev.data === "[DONE]";
 };
+
+/** Only looked at for a stream's last event; the parse is skipped unless one of the fields is there at all. */
+function isFinalGeminiChunk(data: string): boolean {
+  if (!data.includes('"finishReason"') && !data.includes('"error"') && !data.includes('"blockReason"')) return false;
+  try {
+    const d = JSON.parse(data) as { error?: unknown; candidates?: { finishReason?: unknown }[]; promptFeedback?: { blockReason?: unknown } };
+    if (d.error) return true;
+    if (Array.isArray(d.candidates) && d.candidates.length) return !!d.candidates[0]?.finishReason;
+    return !!d.promptFeedback?.blockReason;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * Whether a passthrough stream's last event is its terminator. A stream that ends otherwise was cut, even when an
@@ -70,7 +89,7 @@ const asStreamError = (e: unknown) =>
  * Writes a stream to the client with Bun's direct streams. `produce` writes and flushes; a failure it throws
  * becomes the client dialect's error event; the client going away cancels the upstream exchange.
  */
-function directStream(started: StartedStream, opts: Common, produce: (out: DirectController) => Promise<StreamEnd>): ReadableStream<Uint8Array> {
+export function directStream(started: StartedStream, opts: Common, produce: (out: DirectController) => Promise<StreamEnd>): ReadableStream<Uint8Array> {
   let done = false;
   const end = (e: StreamEnd) => {
     if (done) return;

@@ -3,7 +3,7 @@ import type { Config, GatewayKey, Permission } from "../config/schema.ts";
 import type { DialectName } from "../dialects/types.ts";
 import { GatewayError } from "../errors.ts";
 import { countTokens } from "../gateway/count-tokens.ts";
-import { anthropicModelList, listServedModels, openaiModelList } from "../gateway/list-models.ts";
+import { anthropicModelList, findServedModel, geminiModel, geminiModelList, listServedModels, openaiModelList } from "../gateway/list-models.ts";
 import { proxyLlmRequest, type ProxyDeps } from "../gateway/proxy-llm-request.ts";
 import { readJsonBody } from "../gateway/read-json-body.ts";
 import { resolveKeptConversation } from "../gateway/responses-conversation.ts";
@@ -15,6 +15,7 @@ import { adminUsage, type QueryUsage } from "./admin-usage.ts";
 import { createAuthenticator, presentedKey } from "./authenticate.ts";
 import { corsHeaders } from "./cors.ts";
 import { errorDialectForPath, errorResponse, toGatewayError } from "./error-response.ts";
+import { fromGeminiClient, isGeminiMethod, modelSegment, parseGeminiCall } from "./gemini-path.ts";
 import { docsRoutes } from "./docs.ts";
 import { healthDocument, type AccountHealthSummary } from "./health-document.ts";
 import type { Logger } from "./logger.ts";
@@ -81,6 +82,8 @@ export function createApp(deps: AppDeps) {
     permission: Permission,
     errorDialect: DialectName,
     handler: (ctx: Handled) => Promise<Response> | Response,
+    /** Gemini routes: the key may come in `?key=` too (presentedKey). */
+    keyInQuery = false,
   ): Promise<Response> {
     const started = performance.now();
     const config = deps.config();
@@ -90,7 +93,7 @@ export function createApp(deps: AppDeps) {
     let rateHeaders: Record<string, string> | undefined;
     const own = ownHeaders(request, requestId);
     try {
-      const key = authenticate(request.headers, config.gateway_keys, permission, deps.clock());
+      const key = authenticate(request.headers, config.gateway_keys, permission, deps.clock(), keyInQuery ? request.url : undefined);
       logFields.key_id = key.id;
       rateHeaders = await enforceRateLimit(key, deps.state, deps.clock());
       // The upstream's rate-limit headers of the same names go over the gateway's (handlers add theirs after these).
@@ -124,6 +127,40 @@ export function createApp(deps: AppDeps) {
       const clientDialect = dialect === "sniff" ? sniffCompletionsDialect(body.json) : dialect;
       return proxyLlmRequest(deps.proxy, { request, clientDialect, body, logFields, headers });
     });
+  };
+
+  /**
+   * Gemini's `POST /v1beta/models/{model}:{method}` (and `/v1/…`): the model and streaming come from the URL, a
+   * stream is SSE with `alt=sse` and a JSON array without; errors in Google's shape; the key may be in `?key=`
+   * (the route label, not the URL, goes to the log).
+   */
+  const geminiCall = (version: "v1beta" | "v1") => ({ request }: { request: Request }) => {
+    const url = new URL(request.url);
+    const call = parseGeminiCall(url.pathname);
+    const method = call && isGeminiMethod(call.method) ? call.method : undefined;
+    const route = `/${version}/models/{model}:${method ?? "*"}`;
+    return guarded(request, route, method === "countTokens" ? "read" : "write", "gemini", async ({ logFields, headers }) => {
+      if (!call || !method) throw new GatewayError(404, "not_found", `no Gemini method at ${url.pathname.slice(0, 200)}; expected {model}:generateContent, :streamGenerateContent or :countTokens`);
+      const body = await readJsonBody(request, deps.config().server.body_limit);
+      const input = { request, clientDialect: "gemini" as const, body, logFields, headers, model: call.model };
+      if (method === "countTokens") return countTokens(deps.proxy, input);
+      const stream = method === "streamGenerateContent";
+      return proxyLlmRequest(deps.proxy, { ...input, stream, streamFraming: stream && url.searchParams.get("alt") !== "sse" ? "json-array" : "sse" });
+    }, true);
+  };
+  /** Gemini's `GET …/models` and `…/models/{model}`, in Google's shapes. */
+  const geminiModels = (version: "v1beta" | "v1") => ({ request }: { request: Request }) => {
+    const pathname = new URL(request.url).pathname;
+    const named = pathname.replace(/\/$/, "").endsWith("/models") ? undefined : (modelSegment(pathname) ?? "");
+    return guarded(request, named === undefined ? `/${version}/models` : `/${version}/models/{model}`, "read", "gemini", ({ headers }) => {
+      const config = deps.config();
+      if (named === undefined) return Response.json(geminiModelList(listServedModels(config)), { headers });
+      if (named.includes(":")) throw new GatewayError(405, "invalid_request", `GET is not allowed on ${pathname.slice(0, 200)}; use POST`, { headers: { allow: "POST, OPTIONS" } });
+      const id = named.replace(/^models\//, "");
+      const found = id ? findServedModel(config, id) : undefined;
+      if (!found) throw new GatewayError(404, "not_found", `model ${id.slice(0, 200)} is not served by this gateway`);
+      return Response.json(geminiModel(found), { headers });
+    }, true);
   };
 
   /**
@@ -274,6 +311,7 @@ export function createApp(deps: AppDeps) {
     .get(
       "/v1/models",
       ({ request }) => {
+        if (fromGeminiClient(request)) return geminiModels("v1")({ request });
         const anthropic = request.headers.has("anthropic-version");
         return guarded(request, "/v1/models", "read", anthropic ? "anthropic-messages" : "openai-chat", ({ headers }) => {
           const models = listServedModels(deps.config());
@@ -281,7 +319,13 @@ export function createApp(deps: AppDeps) {
         });
       },
       { detail: openapiDetails.models },
-    );
+    )
+    // Gemini's API (src/server/gemini-path.ts): `{model}:{method}` is one path segment, so the routes are wildcards.
+    .post("/v1beta/models/*", geminiCall("v1beta"), { parse: "none", detail: openapiDetails.geminiCall })
+    .post("/v1/models/*", geminiCall("v1"), { parse: "none", detail: openapiDetails.geminiCallV1 })
+    .get("/v1beta/models", geminiModels("v1beta"), { detail: openapiDetails.geminiModels })
+    .get("/v1beta/models/*", geminiModels("v1beta"), { detail: openapiDetails.geminiModel })
+    .get("/v1/models/*", geminiModels("v1"), { detail: openapiDetails.geminiModelV1 });
   return app;
 }
 

@@ -55,6 +55,8 @@ export function docsRoutes(opts: { version: string; headers(request: Request): R
               securitySchemes: {
                 bearer: { type: "http", scheme: "bearer", description: "A gateway key (lgw_…)" },
                 apiKey: { type: "apiKey", in: "header", name: "x-api-key", description: "A gateway key (lgw_…)" },
+                googApiKey: { type: "apiKey", in: "header", name: "x-goog-api-key", description: "A gateway key (lgw_…), as Gemini clients send it" },
+                queryKey: { type: "apiKey", in: "query", name: "key", description: "A gateway key (lgw_…) in `?key=` (Gemini routes only)" },
               },
             },
           },

@@ -1,10 +1,14 @@
 import { dialects } from "../dialects/index.ts";
 import type { DialectName } from "../dialects/types.ts";
 import { GatewayError } from "../errors.ts";
+import { isGeminiPath } from "./gemini-path.ts";
 
-/** Anthropic's error shape on `/v1/messages*`, OpenAI's everywhere else (src/dialects/README.md "Errors"). */
+/**
+ * Anthropic's error shape on `/v1/messages*`, Google's on the Gemini paths (`/v1beta/…`, `/v1/models/{m}:{method}`),
+ * OpenAI's everywhere else (src/dialects/README.md "Errors").
+ */
 export const errorDialectForPath = (path: string): DialectName =>
-  path.startsWith("/v1/messages") ? "anthropic-messages" : "openai-chat";
+  path.startsWith("/v1/messages") ? "anthropic-messages" : isGeminiPath(path) ? "gemini" : "openai-chat";
 
 export function toGatewayError(e: unknown): GatewayError {
   if (e instanceof GatewayError) return e;

@@ -113,6 +113,44 @@ const ModelList = T.Union([
   }),
 ]);
 
+const GoogleError = T.Object({ error: T.Object({ code: T.Integer(), message: T.String(), status: T.String() }) });
+const geminiSecurity = [{ googApiKey: [] }, { queryKey: [] }, ...security];
+const GeminiRequest = T.Object(
+  {
+    contents: T.Array(T.Object({ role: T.Optional(T.String()), parts: T.Array(T.Any()) }, { additionalProperties: true })),
+    systemInstruction: T.Optional(T.Any()),
+    tools: T.Optional(T.Array(T.Any())),
+    toolConfig: T.Optional(T.Any()),
+    generationConfig: T.Optional(T.Any()),
+  },
+  { additionalProperties: true },
+);
+const GeminiResponse = T.Object(
+  { candidates: T.Array(T.Any()), usageMetadata: T.Optional(T.Any()), modelVersion: T.Optional(T.String()), responseId: T.Optional(T.String()) },
+  { additionalProperties: true },
+);
+const GeminiModel = T.Object(
+  { name: T.String(), baseModelId: T.String(), version: T.String(), displayName: T.String(), supportedGenerationMethods: T.Array(T.String()) },
+);
+const geminiModelParam = { name: "model", in: "path", required: true, schema: { type: "string" }, description: "The model, e.g. gemini-2.5-flash" };
+
+function geminiCall(version: string) {
+  return {
+    summary: `Gemini API (${version}): \`{model}:generateContent\`, \`{model}:streamGenerateContent\` (\`?alt=sse\`: SSE; without it a JSON array streamed element by element), \`{model}:countTokens\` (exact from a Gemini, Vertex or Anthropic account, else an estimate marked x-llm-gateway-token-count: estimate). The path's last segment is \`{model}:{method}\`.`,
+    tags: ["gemini"],
+    security: geminiSecurity,
+    parameters: [{ name: "alt", in: "query", required: false, schema: { type: "string", enum: ["sse"] }, description: "sse: stream as Server-Sent Events" }],
+    requestBody: { required: true, content: json(T.Union([GeminiRequest, T.Object({ generateContentRequest: GeminiRequest })])) },
+    responses: {
+      "200": {
+        description: "GenerateContentResponse; a stream of them (SSE or a JSON array); or {totalTokens} for countTokens",
+        content: { ...json(T.Union([GeminiResponse, T.Array(GeminiResponse), T.Object({ totalTokens: T.Integer() })])), ...stream },
+      },
+      ...errors(GoogleError),
+    },
+  } as Record<string, unknown>;
+}
+
 export const openapiDetails = {
   health: {
     summary: "Gateway health: status and counts without a key; each account's state with a read or admin key",
@@ -188,10 +226,30 @@ export const openapiDetails = {
       "503": { description: "The usage ledger cannot be read", content: json(OpenAIError) },
     },
   } as Record<string, unknown>,
+  geminiCall: geminiCall("v1beta"),
+  geminiCallV1: geminiCall("v1"),
+  geminiModels: {
+    summary: "Gemini's model list: the models served by the enabled accounts and routes, as `models/<id>`",
+    tags: ["gemini"],
+    security: geminiSecurity,
+    responses: { "200": { description: "Model list", content: json(T.Object({ models: T.Array(GeminiModel) })) }, ...errors(GoogleError) },
+  } as Record<string, unknown>,
+  geminiModel: geminiModelDetail("v1beta"),
+  geminiModelV1: geminiModelDetail("v1"),
   models: {
-    summary: "Models served by the enabled accounts and routes (Anthropic's list shape when anthropic-version is sent)",
+    summary: "Models served by the enabled accounts and routes (Anthropic's list shape when anthropic-version is sent; Google's when the key comes in x-goog-api-key or ?key=)",
     tags: ["openai", "anthropic"],
     security,
     responses: { "200": { description: "Model list", content: json(ModelList) }, ...errors(OpenAIError) },
   } as Record<string, unknown>,
 };
+
+function geminiModelDetail(version: string) {
+  return {
+    summary: `Gemini API (${version}): one model, \`models/{model}\` in Google's shape; 404 NOT_FOUND when no account or route serves it`,
+    tags: ["gemini"],
+    security: geminiSecurity,
+    parameters: [geminiModelParam],
+    responses: { "200": { description: "The model", content: json(GeminiModel) }, ...errors(GoogleError) },
+  } as Record<string, unknown>;
+}
