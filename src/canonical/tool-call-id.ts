@@ -64,3 +64,26 @@ export function splitToolCallId(id: string): { id: string; signature?: string } 
  * kept, since both sides of it are cut the same way.
  */
 export const idWithoutSignature = (id: string): string => (id.startsWith(PREFIX) ? splitToolCallId(id).id : id);
+
+const ID_IN_JSON = /"gsig(\d{1,6})_/g;
+
+/**
+ * idWithoutSignature for a body that is passed through as text (a client and an upstream of the same non-Gemini
+ * dialect, after a conversation moved off a Gemini account): every JSON string that starts with a carried
+ * signature loses it. The caller looks for `"gsig` first, so bodies without one cost one substring search.
+ */
+export function idsWithoutSignatureInJson(text: string): string {
+  let out = "";
+  let last = 0;
+  for (const m of text.matchAll(ID_IN_JSON)) {
+    if (text[m.index - 1] === "\\") continue; // `\"gsig…` is inside a string, not the start of one
+    const payloadStart = m.index + m[0].length;
+    const after = payloadStart + Number(m[1]);
+    if (text[after] !== "_" || text[after + 1] === '"' || after + 1 >= text.length) continue;
+    const payload = text.slice(payloadStart, after);
+    if ((payload[0] !== "b" && payload[0] !== "u") || !URL_SAFE.test(payload)) continue;
+    out += text.slice(last, m.index + 1);
+    last = after + 1;
+  }
+  return last === 0 ? text : out + text.slice(last);
+}

@@ -1,4 +1,5 @@
 import type { CanonicalRequest, Usage } from "../canonical/model.ts";
+import { idsWithoutSignatureInJson } from "../canonical/tool-call-id.ts";
 import type { Config } from "../config/schema.ts";
 import { dialects } from "../dialects/index.ts";
 import type { DialectName, EncodeContext } from "../dialects/types.ts";
@@ -106,6 +107,9 @@ export async function proxyLlmRequest(deps: ProxyDeps, input: ProxyInput): Promi
     let upstreamBody: string;
     if (upstreamDialect === clientDialect) {
       upstreamBody = targetModel === clientModel || modelInUrl ? body.text : JSON.stringify({ ...body.json, model: targetModel });
+      // Tool-call ids carrying a Gemini signature (a conversation that began on a Gemini account) lose it towards
+      // any other upstream: OpenAI refuses ids over 40 characters.
+      if (upstreamDialect !== "gemini" && upstreamBody.includes('"gsig')) upstreamBody = idsWithoutSignatureInJson(upstreamBody);
     } else {
       canonical ??= dialects[clientDialect].decodeRequest(body.json, modelInUrl ? { model: clientModel, stream } : undefined);
       upstreamBody = JSON.stringify(

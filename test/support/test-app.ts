@@ -70,6 +70,8 @@ export function testApp(
     refreshCredential?: ProxyDeps["refreshCredential"];
     /** The usage ledger's reports (GET /admin/api/usage). */
     queryUsage?: AppDeps["queryUsage"];
+    /** The access log and other lines (default: silent). */
+    log?: AppDeps["log"];
   } = {},
 ) {
   let current = config;
@@ -78,7 +80,7 @@ export function testApp(
     usage,
     config: () => current,
     state: createMemoryStore(opts.clock),
-    log: silentLogger,
+    log: opts.log ?? silentLogger,
     clock: opts.clock ?? Date.now,
     version: "0.0.0-test",
     startedAt: Date.now(),
