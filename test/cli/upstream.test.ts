@@ -39,6 +39,24 @@ describe("upstream", () => {
     expect((await sb.run(["upstream", "show", added.id, "--json"])).json().api_key).toBe("sk-ant…abcd");
   });
 
+  test("--gemini-api: stored, shown by show and list; refused for other providers and other values", async () => {
+    const compat = (await sb.run(["upstream", "add", "--provider", "gemini", "--name", "gc", "--key", "AIza-123456789012", "--gemini-api", "openai-compatible", "--json"])).json();
+    expect(compat.gemini_api).toBe("openai-compatible");
+    const native = (await sb.run(["upstream", "add", "--provider", "gemini", "--name", "gn", "--key", "AIza-123456789012", "--json"])).json();
+    expect(native).not.toHaveProperty("gemini_api");
+    expect((await sb.run(["upstream", "show", compat.id])).stdout).toMatch(/gemini api:\s+openai-compatible/);
+    expect((await sb.run(["upstream", "show", native.id])).stdout).toMatch(/gemini api:\s+native/);
+    const list = (await sb.run(["upstream", "list"])).stdout;
+    expect(list).toContain("gemini (openai-compatible)");
+    expect(list).toContain("gemini (native)");
+    const other = await sb.run(["upstream", "add", "--provider", "openai", "--name", "o", "--key", "sk-1234567890", "--gemini-api", "native"]);
+    expect(other.code).toBe(2);
+    expect(other.stderr).toContain("--gemini-api applies to --provider gemini only");
+    const bad = await sb.run(["upstream", "add", "--provider", "gemini", "--name", "g2", "--key", "AIza-123456789012", "--gemini-api", "rest"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("native or openai-compatible");
+  });
+
   test("--key - reads the key from stdin", async () => {
     const r = await sb.run(["upstream", "add", "--provider", "openai", "--name", "oa", "--key", "-", "--json"], { stdin: "sk-from-stdin-123456789\n" });
     expect(r.code).toBe(0);

@@ -27,6 +27,7 @@ export class UpstreamAddCommand extends BaseCommand {
     examples: [
       ["An Anthropic account", "$0 upstream add --type api-key --provider anthropic --name prod --key sk-ant-…"],
       ["…that leaves rotation past $100 in a month", "$0 upstream add --provider anthropic --name prod --key - --spend-cap-usd 100/month"],
+      ["A Gemini account through Google's OpenAI-compatible endpoint", "$0 upstream add --provider gemini --name g --key AIza… --gemini-api openai-compatible"],
       ["A local OpenAI-compatible server", "$0 upstream add --type api-key --provider openai-compatible --name local --base-url http://127.0.0.1:11434/v1 --models 'llama*'"],
       ["The built-in mock", "$0 upstream add --type api-key --provider mock --name mock"],
       ["An Anthropic OAuth login (paste the code the page shows)", "$0 upstream add --type oauth --provider anthropic --name claude"],
@@ -44,6 +45,7 @@ export class UpstreamAddCommand extends BaseCommand {
   priority = Option.String("--priority", { description: "Tier: lower is tried first (default 0)" });
   apiVersion = Option.String("--api-version", { description: "Azure api-version" });
   spendCapUsd = Option.Array("--spend-cap-usd", { description: SPEND_CAP_DESCRIPTION });
+  geminiApi = Option.String("--gemini-api", { description: "Gemini: native (generateContent, the default) or openai-compatible (Google's OpenAI-compatible endpoint)" });
   json = Option.Boolean("--json", false, { description: "Print one JSON document" });
   force = Option.Boolean("--force", false, { description: "Add the account even when another account has the same name" });
   code = Option.String("--code", { description: "OAuth: the CODE#STATE shown after approving (finishes a login of this name that is waiting)" });
@@ -67,6 +69,7 @@ export class UpstreamAddCommand extends BaseCommand {
     const priority = this.parseInteger("--priority", this.priority) ?? 0;
     const caps = parseSpendLimits("--spend-cap-usd", this.spendCapUsd);
     if (this.apiVersion !== undefined && provider !== "azure") this.usageError("--api-version applies to --provider azure only");
+    const geminiApi = this.parseGeminiApi(provider);
 
     let plainKey = this.key === "-" ? (await this.readStdin()).trim() : this.key?.trim();
     if (plainKey === "") plainKey = undefined;
@@ -91,6 +94,7 @@ export class UpstreamAddCommand extends BaseCommand {
       status: "active",
       created_at: new Date().toISOString(),
       ...(this.apiVersion !== undefined && { api_version: this.apiVersion }),
+      ...(geminiApi !== undefined && { gemini_api: geminiApi }),
     };
     applySpendLimits(account, caps, SPEND_CAP_FIELDS);
     store.update((c) => {
@@ -192,6 +196,14 @@ export class UpstreamAddCommand extends BaseCommand {
       this.usageError(`unknown provider "${value}" (expected ${PROVIDERS.join(", ")}, or google)`);
     }
     return provider as Provider;
+  }
+
+  private parseGeminiApi(provider: Provider): UpstreamAccount["gemini_api"] {
+    if (this.geminiApi === undefined) return undefined;
+    if (provider !== "gemini") this.usageError("--gemini-api applies to --provider gemini only");
+    const v = this.geminiApi.trim().toLowerCase();
+    if (v !== "native" && v !== "openai-compatible") this.usageError(`--gemini-api must be native or openai-compatible, got "${this.geminiApi}"`);
+    return v;
   }
 
   private parseBaseUrl(provider: Provider): string | undefined {

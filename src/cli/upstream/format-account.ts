@@ -1,6 +1,11 @@
 import type { UpstreamAccount } from "../../config/schema.ts";
+import { usesOpenAICompatible } from "../../providers/gemini.ts";
 import { formatFields } from "../format-table.ts";
 import { formatUsd } from "../usage/format-usage.ts";
+
+/** The provider as lists show it: a Gemini account with the API it speaks (`gemini_api`, or what its base URL implies). */
+export const providerLabel = (a: UpstreamAccount): string =>
+  a.provider === "gemini" ? `gemini (${usesOpenAICompatible(a) ? "openai-compatible" : "native"})` : a.provider;
 
 export const SPEND_CAP_FIELDS = { daily: "spend_cap_usd_daily", monthly: "spend_cap_usd_monthly" } as const;
 export const SPEND_CAP_DESCRIPTION =
@@ -26,6 +31,7 @@ export function formatAccount(a: UpstreamAccount, health?: string, spend?: [stri
     ["weight", String(a.weight)],
     ["priority", String(a.priority)],
     ["api version", a.api_version],
+    ["gemini api", a.provider === "gemini" ? (usesOpenAICompatible(a) ? "openai-compatible" : "native") : undefined],
     ["created", a.created_at],
     ...(spend ?? [
       ["spend cap (day)", cap(a.spend_cap_usd_daily)] as [string, string | undefined],

@@ -6,6 +6,7 @@ import { accountView } from "../mask-secrets.ts";
 import { emptySums, totalsOf } from "../../usage/ledger/usage-report.ts";
 import { openCliUsageReader } from "../usage/open-usage-reader.ts";
 import { monthByGroup, monthSpendCell } from "../usage/spend-summary.ts";
+import { providerLabel } from "./format-account.ts";
 
 export class UpstreamListCommand extends BaseCommand {
   static override paths = [["upstream", "list"]];
@@ -40,7 +41,7 @@ export class UpstreamListCommand extends BaseCommand {
         views.map((a) => [
           a.id,
           a.name,
-          a.provider,
+          providerLabel(a),
           a.type,
           a.status,
           healthLabel(a),
