@@ -27,7 +27,8 @@ export interface GeminiRecordedRequest {
 }
 
 export type GeminiReply =
-  | { parts: Record<string, unknown>[]; finishReason?: string; usage?: Record<string, number> }
+  /** `unsigned`: no thought signature on the calls, even from a thinking model (history from elsewhere, say). */
+  | { parts: Record<string, unknown>[]; finishReason?: string; usage?: Record<string, number>; unsigned?: boolean }
   | { status: number; error: { message: string; status: string; details?: unknown[] } };
 
 export interface FakeGemini {
@@ -230,7 +231,7 @@ export function startFakeGemini(opts: { key: string }): FakeGemini {
       // A real thinking model signs the first call of a step, and the last text part.
       let firstCall = true;
       const parts = reply.parts.map((p) => {
-        if (p.functionCall && firstCall) {
+        if (p.functionCall && firstCall && !reply.unsigned) {
           firstCall = false;
           return { ...p, thoughtSignature: sign() };
         }
