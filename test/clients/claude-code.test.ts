@@ -7,11 +7,13 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { splitToolCallId } from "../../src/canonical/tool-call-id.ts";
+import { type GeminiClientHarness, startGeminiClientHarness } from "./gemini-client-harness.ts";
 import { anthropicSse, openaiSse, startHarness, type Harness } from "./harness.ts";
 
 const bin = process.env.CLAUDE_CODE_BIN;
 
-async function claude(h: Harness, prompt: string, extra: string[] = []) {
+async function claude(h: Pick<Harness, "server" | "gatewayKey">, prompt: string, extra: string[] = []) {
   const home = mkdtempSync(join(tmpdir(), "lgw-cc-"));
   try {
     const p = Bun.spawn([bin!, "-p", prompt, "--output-format", "json", ...extra], {
@@ -96,6 +98,43 @@ describe.skipIf(!bin)("Claude Code through the gateway", () => {
       expect(req.headers["anthropic-beta"]).toContain("claude-code-20250219");
       expect(req.headers["x-api-key"]).toBe("sk-test-upstream-secret");
       expect(req.body.stream).toBe(true);
+    }, 60_000);
+  });
+
+  describe("to a native Gemini account (the fake validates as Google's API does)", () => {
+    let h: GeminiClientHarness;
+    beforeAll(() => (h = startGeminiClientHarness("gemini")));
+    afterAll(() => h.stop());
+
+    test("a plain answer", async () => {
+      h.gemini!.enqueue({ parts: [{ text: "Hello through Gemini." }] });
+      const r = await claude(h, "say hello", ["--model", "gemini-2.5-flash"]);
+      expect(r.result).toBe("Hello through Gemini.");
+      const req = h.gemini!.last();
+      expect(req.path).toBe("/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse");
+      expect(req.headers["x-goog-api-key"]).toBe("sk-test-upstream-secret");
+    }, 60_000);
+
+    test("a Bash tool round trip on a thinking model: the call's signature comes back on the next turn", async () => {
+      h.gemini!.enqueue(
+        { parts: [{ functionCall: { name: "Bash", args: { command: "echo gateway-ok", description: "print" } } }] },
+        { parts: [{ text: "The command printed gateway-ok." }] },
+      );
+      const before = h.gemini!.requests.length;
+      const r = await claude(h, "run echo gateway-ok", ["--model", "gemini-3-flash-preview", "--allowedTools", "Bash"]);
+      expect(r.is_error).toBe(false);
+      expect(r.result).toBe("The command printed gateway-ok.");
+      const [first, second] = h.gemini!.requests.slice(before).filter((q) => q.model === "gemini-3-flash-preview");
+      expect(first!.body.tools[0].functionDeclarations.some((f: any) => f.name === "Bash")).toBe(true);
+      const turn = second!.body.contents.findLast((c: any) => c.role === "model");
+      const call = turn.parts.find((p: any) => p.functionCall);
+      expect(call.functionCall).toMatchObject({ name: "Bash", args: { command: "echo gateway-ok" } });
+      // The one signature the fake issued for the call (the fake refuses a thinking model's call without it).
+      expect(h.gemini!.issued).toContain(call.thoughtSignature);
+      expect(splitToolCallId(call.functionCall.id).signature).toBeUndefined();
+      const response = second!.body.contents.at(-1).parts.find((p: any) => p.functionResponse).functionResponse;
+      expect(response).toMatchObject({ name: "Bash", id: call.functionCall.id });
+      expect(JSON.stringify(response.response)).toContain("gateway-ok");
     }, 60_000);
   });
 });
