@@ -21,9 +21,22 @@ export function maskSealed(cipher: Cipher, sealed: string | undefined, where: st
 export function accountView(account: UpstreamAccount, cipher: Cipher): UpstreamAccount {
   const where = `upstream account ${account.id}`;
   const view: UpstreamAccount = { ...account };
-  if (account.api_key !== undefined) view.api_key = maskSealed(cipher, account.api_key, `${where} api_key`);
+  if (account.api_key !== undefined) {
+    view.api_key = account.provider === "vertex" ? serviceAccountLabel(cipher.decrypt(account.api_key, `${where} api_key`)) : maskSealed(cipher, account.api_key, `${where} api_key`);
+  }
   if (account.oauth) view.oauth = oauthView(account.oauth, cipher, where);
   return view;
+}
+
+/** A Vertex AI account's key is shown as the service account it belongs to (its email is no secret). */
+function serviceAccountLabel(json: string): string {
+  try {
+    const email = (JSON.parse(json) as { client_email?: unknown }).client_email;
+    if (typeof email === "string") return `service account ${email}`;
+  } catch {
+    /* not JSON: masked like any key below */
+  }
+  return maskSecret(json);
 }
 
 function oauthView(oauth: OAuthSettings, cipher: Cipher, where: string): OAuthSettings {

@@ -5,7 +5,7 @@ import { Type as T, type Static } from "@sinclair/typebox";
  * Durations are seconds (as in the file of the Go gateway this replaces, docs/ARCHITECTURE.md); sizes are bytes.
  */
 
-export const PROVIDERS = ["anthropic", "openai", "azure", "gemini", "openai-compatible", "mock"] as const;
+export const PROVIDERS = ["anthropic", "openai", "azure", "gemini", "vertex", "openai-compatible", "mock"] as const;
 export const Provider = T.Union(PROVIDERS.map((p) => T.Literal(p)));
 export type Provider = Static<typeof Provider>;
 
@@ -110,7 +110,7 @@ export const UpstreamAccount = T.Object({
   name: T.String(),
   type: T.Union([T.Literal("api-key"), T.Literal("oauth")], { default: "api-key" }),
   provider: Provider,
-  /** Encrypted at rest: `enc:v1:…`. Never plaintext in the file. */
+  /** Encrypted at rest: `enc:v1:…`. Never plaintext in the file. Vertex AI: the service account's JSON key. */
   api_key: T.Optional(T.String()),
   base_url: T.Optional(T.String()),
   /** Model patterns served: exact, `prefix*` or `*`. Absent: inferred from the provider. */
@@ -137,6 +137,10 @@ export const UpstreamAccount = T.Object({
    * Absent: `openai-compatible` when base_url ends in `/openai`, else native.
    */
   gemini_api: T.Optional(T.Union([T.Literal("native"), T.Literal("openai-compatible")])),
+  /** Vertex AI: the Google Cloud project (default: the service account's `project_id`). */
+  project: T.Optional(T.String({ minLength: 1 })),
+  /** Vertex AI: the location, e.g. `us-central1`, or `global`. */
+  region: T.Optional(T.String({ minLength: 1, pattern: "^[a-z0-9-]+$" })),
   oauth: T.Optional(OAuthSettings),
   /** Spend caps in USD per UTC day / calendar month: over one, the account leaves rotation until the period resets. */
   spend_cap_usd_daily: T.Optional(T.Number({ minimum: 0 })),

@@ -73,7 +73,7 @@ export async function countTokens(deps: ProxyDeps, input: ProxyInput & { clientD
   const upstreamBody = (dialect: CountingDialect, targetModel: string, account: UpstreamAccount): string => {
     if (dialect === client) {
       if (client === "anthropic-messages") return targetModel === model ? text : JSON.stringify({ ...json, model: targetModel });
-      return geminiCountBody(json, text, targetModel);
+      return geminiCountBody(json, text, targetModel, account);
     }
     const adjust = (field: string, reason: string) => ((input.logFields.adjusted ??= []) as string[]).push(`${field}: ${reason}`);
     const opts = { model: targetModel, defaultMaxTokens: config.proxy.default_max_tokens, onAdjust: adjust };
@@ -81,7 +81,7 @@ export async function countTokens(deps: ProxyDeps, input: ProxyInput & { clientD
     if (dialect === "anthropic-messages") {
       return JSON.stringify(Object.fromEntries(ANTHROPIC_COUNT_FIELDS.filter((k) => encoded[k] !== undefined).map((k) => [k, encoded[k]])));
     }
-    return JSON.stringify({ generateContentRequest: { model: `models/${targetModel}`, ...encoded } });
+    return JSON.stringify(account.provider === "vertex" ? encoded : { generateContentRequest: { model: `models/${targetModel}`, ...encoded } });
   };
 
   const result = await runWithFailover(deps.router, deps.clock ?? Date.now, failoverRequest(config, model, json, input.request.headers), async ({ account, targetModel, report }) => {
@@ -124,9 +124,15 @@ export async function countTokens(deps: ProxyDeps, input: ProxyInput & { clientD
   return result.value;
 }
 
-/** A Gemini client's countTokens body for a native account: as sent, with `generateContentRequest.model` (when there is one) naming the routed model. */
-function geminiCountBody(json: Record<string, unknown>, text: string, targetModel: string): string {
+/**
+ * A Gemini client's countTokens body for a native account: as sent, with `generateContentRequest.model` (when there
+ * is one) naming the routed model. Vertex AI takes the request's fields at the top level instead (no
+ * `generateContentRequest`, no model: the URL names it).
+ */
+function geminiCountBody(json: Record<string, unknown>, text: string, targetModel: string, account: UpstreamAccount): string {
   const inner = json.generateContentRequest;
   if (typeof inner !== "object" || inner === null) return text;
-  return JSON.stringify({ ...json, generateContentRequest: { ...(inner as Record<string, unknown>), model: `models/${targetModel}` } });
+  const { model: _model, ...fields } = inner as Record<string, unknown>;
+  if (account.provider === "vertex") return JSON.stringify(fields);
+  return JSON.stringify({ ...json, generateContentRequest: { ...fields, model: `models/${targetModel}` } });
 }

@@ -47,7 +47,7 @@ export interface TokenRequest {
  * the server's `error` and scrubbed `error_description`; nothing from `body` ever reaches a message.
  */
 /** Body fields whose values are secrets and are scrubbed from anything the server echoes back. */
-const SECRET_FIELDS = ["code", "code_verifier", "refresh_token", "device_code", "state"];
+const SECRET_FIELDS = ["code", "code_verifier", "refresh_token", "device_code", "state", "assertion"];
 
 export async function postOAuthForm(req: TokenRequest): Promise<{ status: number; json: unknown }> {
   const secrets = SECRET_FIELDS.map((k) => req.body[k]).filter((v): v is string => Boolean(v));

@@ -3,6 +3,7 @@ import { anthropic } from "./anthropic.ts";
 import { azure } from "./azure.ts";
 import { mock } from "./mock-provider.ts";
 import { gemini } from "./gemini.ts";
+import { vertex } from "./vertex.ts";
 import { openai, openaiCompatible } from "./openai.ts";
 import type { ProviderSpec } from "./provider.ts";
 
@@ -11,6 +12,7 @@ export const providers: Record<Provider, ProviderSpec> = {
   openai,
   azure,
   gemini,
+  vertex,
   "openai-compatible": openaiCompatible,
   mock,
 };

@@ -7,7 +7,7 @@ type ModelServer = Pick<UpstreamAccount, "provider" | "models">;
 /**
  * Whether an account serves `model`. An account's own `models` list decides when present (and non-empty).
  * Without one, the provider decides:
- * - anthropic / openai / gemini: the names inferred to that provider (infer-provider.ts);
+ * - anthropic / openai / gemini: the names inferred to that provider (infer-provider.ts); vertex: Gemini's names;
  * - azure: names inferred to openai, plus names inferred to no provider (deployment names are free-form,
  *   and Azure hosts OpenAI's models);
  * - openai-compatible: names inferred to no provider (llama, qwen, deepseek, mistral…); list `models`
@@ -24,6 +24,8 @@ export function servesModel(account: ModelServer, model: string): boolean {
       return inferred === undefined || inferred === "openai";
     case "openai-compatible":
       return inferred === undefined;
+    case "vertex":
+      return inferred === "gemini";
     default:
       return inferred === account.provider;
   }
@@ -40,6 +42,7 @@ export function describeServedModels(account: ModelServer): string {
     case "openai":
       return "gpt*, chatgpt*, o1*, o3*, o4*, text-davinci*, davinci*, babbage*, ft:*";
     case "gemini":
+    case "vertex":
       return "gemini*";
     case "azure":
       return "OpenAI model names and names of no known provider";

@@ -5,11 +5,12 @@ import type { StateStore } from "../state/types.ts";
 import type { FetchFn } from "../transport/upstream-fetch.ts";
 import type { Logger } from "../server/logger.ts";
 import { createCredentialCache } from "./runtime-config.ts";
+import { createServiceAccountTokens } from "./service-account-tokens.ts";
 
 export interface UpstreamCredentials {
-  /** API key (decrypted once per ciphertext) or a fresh OAuth access token. */
+  /** API key (decrypted once per ciphertext), a fresh OAuth access token, or a Vertex AI account's token. */
   credential(account: UpstreamAccount): Promise<string | undefined> | string | undefined;
-  /** After a 401 to `failed`: one shared refresh, the new access token. */
+  /** After a 401 to `failed`: one shared refresh, the new access token (OAuth and Vertex AI accounts). */
   refreshCredential(account: UpstreamAccount, failed: string): Promise<string>;
   /** Background refresh of the live OAuth accounts before they expire. */
   start(): void;
@@ -18,7 +19,8 @@ export interface UpstreamCredentials {
 }
 
 /**
- * The server's credentials: API keys from the config, OAuth tokens through one token manager (single-flight
+ * The server's credentials: API keys from the config, Vertex AI tokens from service-account keys
+ * (service-account-tokens.ts), OAuth tokens through one token manager (single-flight
  * refresh, locks in the shared state store, rotated tokens saved to the config before use). Logs carry account
  * ids and expiries only, never token material.
  */
@@ -31,6 +33,7 @@ export function createUpstreamCredentials(deps: {
   log: Logger;
 }): UpstreamCredentials {
   const apiKey = createCredentialCache((sealed, where) => deps.store.cipher.decrypt(sealed, where));
+  const serviceAccounts = createServiceAccountTokens({ fetch: deps.fetch, clock: deps.clock, open: (sealed, where) => deps.store.cipher.decrypt(sealed, where) });
   const tokens = createTokenManager({
     fetch: deps.fetch,
     clock: deps.clock,
@@ -47,8 +50,9 @@ export function createUpstreamCredentials(deps: {
     },
   });
   return {
-    credential: (account) => (account.type === "oauth" ? tokens.getAccessToken(account) : apiKey(account)),
-    refreshCredential: (account, failed) => tokens.onUnauthorized(account, failed),
+    credential: (account) =>
+      account.type === "oauth" ? tokens.getAccessToken(account) : account.provider === "vertex" ? serviceAccounts.token(account) : apiKey(account),
+    refreshCredential: (account, failed) => (account.provider === "vertex" ? serviceAccounts.refresh(account, failed) : tokens.onUnauthorized(account, failed)),
     start: () => tokens.startBackground(() => deps.config().upstream_accounts),
     stop: () => tokens.stop(),
     tokens,

@@ -96,7 +96,9 @@ export function callAccount(deps: UpstreamDeps, out: Outbound, call: AccountCall
 
 function withCredential(deps: UpstreamDeps, out: Outbound, call: AccountCall, credential: string | undefined): Promise<UpstreamExchange> {
   const first = send(deps, out, call, credential);
-  return call.account.type === "oauth" && deps.refreshCredential && credential ? refreshOn401(deps, out, call, credential, first) : first;
+  // Tokens that can be renewed: OAuth accounts' and Vertex AI's (from a service-account key).
+  const renewable = call.account.type === "oauth" || call.account.provider === "vertex";
+  return renewable && deps.refreshCredential && credential ? refreshOn401(deps, out, call, credential, first) : first;
 }
 
 async function refreshOn401(

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { dirname, join } from "node:path";
 import { ConfigStore } from "../../src/config/store.ts";
 import { sandbox, type Sandbox } from "./cli-harness.ts";
 import { fillLedger, todayTimes, usageRow } from "./fixtures/usage-ledger.ts";
@@ -55,6 +56,41 @@ describe("upstream", () => {
     const bad = await sb.run(["upstream", "add", "--provider", "gemini", "--name", "g2", "--key", "AIza-123456789012", "--gemini-api", "rest"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("native or openai-compatible");
+  });
+
+  test("--provider vertex: the service account's JSON key sealed, shown as its email; project from the key; checks", async () => {
+    const { writeFileSync } = await import("node:fs");
+    const dir = dirname(sb.config); // removed with the sandbox
+    const keyFile = join(dir, "key.json");
+    const privateKey = "-----BEGIN PRIVATE KEY-----\nMIIBVQIBADANBgkqhkiG9w0BAQEFAASCAT8wggE7\n-----END PRIVATE KEY-----\n";
+    writeFileSync(keyFile, JSON.stringify({ type: "service_account", project_id: "proj-from-key", private_key: privateKey, client_email: "gw@proj-from-key.iam.gserviceaccount.com", token_uri: "https://oauth2.googleapis.com/token" }, null, 2));
+    const added = (await sb.run(["upstream", "add", "--provider", "vertex", "--name", "vx", "--service-account", keyFile, "--region", "us-central1", "--json"])).json();
+    expect(added).toMatchObject({ provider: "vertex", project: "proj-from-key", region: "us-central1", api_key: "service account gw@proj-from-key.iam.gserviceaccount.com" });
+    const text = await Bun.file(sb.config).text();
+    expect(text).not.toContain("PRIVATE KEY");
+    expect(text).not.toContain("MIIBVQ");
+    const store = new ConfigStore(sb.config, sb.env);
+    expect(JSON.parse(store.cipher.decrypt(store.read().upstream_accounts[0]!.api_key!, "t")).private_key).toBe(privateKey);
+    const show = (await sb.run(["upstream", "show", added.id])).stdout;
+    expect(show).toMatch(/project:\s+proj-from-key/);
+    expect(show).not.toContain("MIIBVQ");
+    const other = (await sb.run(["upstream", "add", "--provider", "vertex", "--name", "vx2", "--service-account", keyFile, "--project", "explicit", "--json"])).json();
+    expect(other).toMatchObject({ project: "explicit", region: "global" });
+
+    writeFileSync(join(dir, "bad.json"), JSON.stringify({ type: "authorized_user", client_id: "x" }));
+    for (const [args, message] of [
+      [["--service-account", join(dir, "bad.json")], '"type": "service_account"'],
+      [["--service-account", join(dir, "missing.json")], "cannot read"],
+      [["--key", "k"], "--service-account FILE"],
+      [[], "--service-account"],
+    ] as const) {
+      const r = await sb.run(["upstream", "add", "--provider", "vertex", "--name", "bad", ...args]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(message);
+    }
+    const notVertex = await sb.run(["upstream", "add", "--provider", "gemini", "--name", "g", "--key", "AIza-123456789012", "--region", "us-central1"]);
+    expect(notVertex.code).toBe(2);
+    expect(notVertex.stderr).toContain("--region applies to --provider vertex only");
   });
 
   test("--key - reads the key from stdin", async () => {

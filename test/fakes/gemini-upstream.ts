@@ -15,6 +15,10 @@
  *  - `parameters` with keywords outside the OpenAPI subset (`additionalProperties`, `$schema`, `const`, type lists);
  *  - a streaming call without `alt=sse` is answered as the JSON array stream.
  * It issues a thought signature on every function call and on the text of every answer from a `gemini-3*` model.
+ *
+ * With `vertex`, it is Vertex AI instead: paths `/v1/projects/{project}/locations/{region}/publishers/google/models/
+ * {model}:{method}` for that project and region only, an OAuth bearer token (401 UNAUTHENTICATED otherwise) instead
+ * of an API key, and countTokens taking the request's fields at the top level (no `generateContentRequest`).
  */
 
 export interface GeminiRecordedRequest {
@@ -175,7 +179,14 @@ function validate(body: unknown, model: string, issued: Set<string>) {
 
 const errorBody = (code: number, message: string, status: string, details?: unknown[]) => ({ error: { code, message, status, ...(details ? { details } : {}) } });
 
-export function startFakeGemini(opts: { key: string }): FakeGemini {
+export interface VertexMode {
+  project: string;
+  region: string;
+  /** The access token currently valid (the fake token endpoint's latest). */
+  token(): string | undefined;
+}
+
+export function startFakeGemini(opts: { key: string; vertex?: VertexMode }): FakeGemini {
   const requests: GeminiRecordedRequest[] = [];
   const queue: GeminiReply[] = [];
   const issued: string[] = [];
@@ -195,16 +206,26 @@ export function startFakeGemini(opts: { key: string }): FakeGemini {
       const url = new URL(req.url);
       const headers: Record<string, string> = {};
       req.headers.forEach((v, k) => (headers[k] = v));
+      const vertex = opts.vertex;
+      if (vertex) {
+        const bearer = /^Bearer (.+)$/.exec(req.headers.get("authorization") ?? "")?.[1];
+        if (!bearer || bearer !== vertex.token()) {
+          requests.push({ method: req.method, path: url.pathname + url.search, model: "", method_name: "refused", headers, body: undefined });
+          return Response.json(errorBody(401, "Request had invalid authentication credentials. Expected OAuth 2 access token.", "UNAUTHENTICATED"), { status: 401 });
+        }
+      }
       const key = req.headers.get("x-goog-api-key");
-      if (!key) return Response.json(errorBody(403, "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.", "PERMISSION_DENIED"), { status: 403 });
-      if (key !== opts.key) {
+      if (!vertex && !key) return Response.json(errorBody(403, "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.", "PERMISSION_DENIED"), { status: 403 });
+      if (!vertex && key !== opts.key) {
         return Response.json(errorBody(400, "API key not valid. Please pass a valid API key.", "INVALID_ARGUMENT", [{ "@type": "type.googleapis.com/google.rpc.ErrorInfo", reason: "API_KEY_INVALID", domain: "googleapis.com" }]), { status: 400 });
       }
       if (req.method === "GET" && /^\/v1(beta)?\/models\/?$/.test(url.pathname)) {
         requests.push({ method: "GET", path: url.pathname + url.search, model: "", method_name: "list", headers, body: undefined });
         return Response.json({ models: [{ name: "models/gemini-2.5-flash", displayName: "Gemini 2.5 Flash", supportedGenerationMethods: ["generateContent", "countTokens"] }] });
       }
-      const m = /^\/v1(?:beta)?\/models\/([^/:]+):(generateContent|streamGenerateContent|countTokens)$/.exec(url.pathname);
+      const m = vertex
+        ? new RegExp(`^/v1/projects/${vertex.project}/locations/${vertex.region}/publishers/google/models/([^/:]+):(generateContent|streamGenerateContent|countTokens)$`).exec(url.pathname)
+        : /^\/v1(?:beta)?\/models\/([^/:]+):(generateContent|streamGenerateContent|countTokens)$/.exec(url.pathname);
       if (req.method !== "POST" || !m) return Response.json(errorBody(404, `Not found: ${url.pathname}`, "NOT_FOUND"), { status: 404 });
       const model = decodeURIComponent(m[1]!);
       const method = m[2]!;
@@ -217,6 +238,7 @@ export function startFakeGemini(opts: { key: string }): FakeGemini {
       requests.push({ method: "POST", path: url.pathname + url.search, model, method_name: method, headers, body });
       try {
         if (method === "countTokens") {
+          if (vertex && body.generateContentRequest !== undefined) throw new Invalid('Invalid JSON payload received. Unknown name "generateContentRequest": Cannot find field.');
           validate(body.generateContentRequest ?? body, model, issuedSet);
           return Response.json({ totalTokens: JSON.stringify(body).length >> 2 });
         }

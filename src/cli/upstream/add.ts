@@ -1,6 +1,9 @@
+import { readFileSync } from "node:fs";
 import { Command, Option } from "clipanion";
 import { PROVIDERS, type OAuthSettings, type Provider, type UpstreamAccount } from "../../config/schema.ts";
 import { resolveOAuthClient } from "../../oauth/defaults.ts";
+import { parseServiceAccountKey, type ServiceAccountKey } from "../../oauth/service-account.ts";
+import { VERTEX_DEFAULT_REGION } from "../../providers/vertex.ts";
 import { BaseCommand } from "../base-command.ts";
 import { assertNameFree } from "../find-item.ts";
 import { accountView } from "../mask-secrets.ts";
@@ -23,11 +26,12 @@ export class UpstreamAddCommand extends BaseCommand {
   static override usage = Command.Usage({
     category: "Upstream accounts",
     description: "add an upstream provider account (its key is stored encrypted)",
-    details: `Providers: ${PROVIDERS.join(", ")} (\`google\` is accepted for gemini). \`--key -\` reads the key from stdin, keeping it out of the shell history.`,
+    details: `Providers: ${PROVIDERS.join(", ")} (\`google\` is accepted for gemini). \`--key -\` reads the key from stdin, keeping it out of the shell history. Vertex AI accounts take a service account's JSON key file instead (\`--service-account\`, stored encrypted).`,
     examples: [
       ["An Anthropic account", "$0 upstream add --type api-key --provider anthropic --name prod --key sk-ant-…"],
       ["…that leaves rotation past $100 in a month", "$0 upstream add --provider anthropic --name prod --key - --spend-cap-usd 100/month"],
       ["A Gemini account through Google's OpenAI-compatible endpoint", "$0 upstream add --provider gemini --name g --key AIza… --gemini-api openai-compatible"],
+      ["Gemini on Vertex AI with a service account's JSON key", "$0 upstream add --provider vertex --name vx --service-account key.json --project my-project --region us-central1"],
       ["A local OpenAI-compatible server", "$0 upstream add --type api-key --provider openai-compatible --name local --base-url http://127.0.0.1:11434/v1 --models 'llama*'"],
       ["The built-in mock", "$0 upstream add --type api-key --provider mock --name mock"],
       ["An Anthropic OAuth login (paste the code the page shows)", "$0 upstream add --type oauth --provider anthropic --name claude"],
@@ -45,6 +49,9 @@ export class UpstreamAddCommand extends BaseCommand {
   priority = Option.String("--priority", { description: "Tier: lower is tried first (default 0)" });
   apiVersion = Option.String("--api-version", { description: "Azure api-version" });
   spendCapUsd = Option.Array("--spend-cap-usd", { description: SPEND_CAP_DESCRIPTION });
+  serviceAccount = Option.String("--service-account", { description: "Vertex AI: the service account's JSON key file (stored encrypted)" });
+  project = Option.String("--project", { description: "Vertex AI: the Google Cloud project (default: the key's project_id)" });
+  region = Option.String("--region", { description: "Vertex AI: the location, e.g. us-central1 (default: global)" });
   geminiApi = Option.String("--gemini-api", { description: "Gemini: native (generateContent, the default) or openai-compatible (Google's OpenAI-compatible endpoint)" });
   json = Option.Boolean("--json", false, { description: "Print one JSON document" });
   force = Option.Boolean("--force", false, { description: "Add the account even when another account has the same name" });
@@ -70,8 +77,9 @@ export class UpstreamAddCommand extends BaseCommand {
     const caps = parseSpendLimits("--spend-cap-usd", this.spendCapUsd);
     if (this.apiVersion !== undefined && provider !== "azure") this.usageError("--api-version applies to --provider azure only");
     const geminiApi = this.parseGeminiApi(provider);
+    const vertex = this.parseVertex(provider);
 
-    let plainKey = this.key === "-" ? (await this.readStdin()).trim() : this.key?.trim();
+    let plainKey = vertex ? vertex.key : this.key === "-" ? (await this.readStdin()).trim() : this.key?.trim();
     if (plainKey === "") plainKey = undefined;
     if (plainKey === undefined && !KEY_OPTIONAL.has(provider)) {
       this.usageError(`--provider ${provider} needs --key KEY (or --key - to read it from stdin)`);
@@ -95,6 +103,7 @@ export class UpstreamAddCommand extends BaseCommand {
       created_at: new Date().toISOString(),
       ...(this.apiVersion !== undefined && { api_version: this.apiVersion }),
       ...(geminiApi !== undefined && { gemini_api: geminiApi }),
+      ...(vertex && { project: vertex.project, region: vertex.region }),
     };
     applySpendLimits(account, caps, SPEND_CAP_FIELDS);
     store.update((c) => {
@@ -196,6 +205,37 @@ export class UpstreamAddCommand extends BaseCommand {
       this.usageError(`unknown provider "${value}" (expected ${PROVIDERS.join(", ")}, or google)`);
     }
     return provider as Provider;
+  }
+
+  /**
+   * Vertex AI: the service account's JSON key from `--service-account FILE` (checked, stored compact and sealed like
+   * any key), the project (`--project`, or the key's own) and the location (`--region`, default global).
+   */
+  private parseVertex(provider: Provider): { key: string; project: string; region: string } | undefined {
+    if (provider !== "vertex") {
+      const flag = ([["--service-account", this.serviceAccount], ["--project", this.project], ["--region", this.region]] as const).find(([, v]) => v !== undefined);
+      if (flag) this.usageError(`${flag[0]} applies to --provider vertex only`);
+      return undefined;
+    }
+    if (this.key !== undefined) this.usageError("--provider vertex takes --service-account FILE (its JSON key), not --key");
+    const file = this.required("--service-account", this.serviceAccount);
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch (e) {
+      this.usageError(`--service-account: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    let key: ServiceAccountKey;
+    try {
+      key = parseServiceAccountKey(text);
+    } catch (e) {
+      this.usageError(`--service-account ${file}: ${(e as Error).message}`);
+    }
+    const project = this.project?.trim() || key.project_id;
+    if (!project) this.usageError("--provider vertex needs --project P (the key names no project_id)");
+    const region = (this.region?.trim() || VERTEX_DEFAULT_REGION).toLowerCase();
+    if (!/^[a-z0-9-]+$/.test(region)) this.usageError(`--region must be a location name such as us-central1 or global, got "${this.region}"`);
+    return { key: JSON.stringify(key), project, region };
   }
 
   private parseGeminiApi(provider: Provider): UpstreamAccount["gemini_api"] {

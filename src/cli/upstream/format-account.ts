@@ -31,6 +31,8 @@ export function formatAccount(a: UpstreamAccount, health?: string, spend?: [stri
     ["weight", String(a.weight)],
     ["priority", String(a.priority)],
     ["api version", a.api_version],
+    ["project", a.project],
+    ["region", a.region],
     ["gemini api", a.provider === "gemini" ? (usesOpenAICompatible(a) ? "openai-compatible" : "native") : undefined],
     ["created", a.created_at],
     ...(spend ?? [
