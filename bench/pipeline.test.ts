@@ -12,6 +12,8 @@ test("the in-process pipeline bench answers every route, stream and not, through
     "conversion openai→gemini",
     "conversion responses→anthropic",
     "conversion openai→responses",
+    "passthrough gemini→gemini",
+    "conversion gemini→anthropic",
     "passthrough openai→openai stream",
     "passthrough anthropic→anthropic stream",
     "conversion openai→anthropic stream",
@@ -19,6 +21,8 @@ test("the in-process pipeline bench answers every route, stream and not, through
     "conversion openai→gemini stream",
     "conversion responses→anthropic stream",
     "conversion openai→responses stream",
+    "passthrough gemini→gemini stream",
+    "conversion gemini→anthropic stream",
   ]);
   for (const c of cases) expect(c.usPerRequest).toBeGreaterThan(0);
 });

@@ -38,6 +38,8 @@ const CASES: { name: string; client: BenchDialect; upstream: BenchDialect }[] = 
   { name: "conversion openai→gemini", client: "openai", upstream: "gemini" },
   { name: "conversion responses→anthropic", client: "responses", upstream: "anthropic" },
   { name: "conversion openai→responses", client: "openai", upstream: "responses" },
+  { name: "passthrough gemini→gemini", client: "gemini", upstream: "gemini" },
+  { name: "conversion gemini→anthropic", client: "gemini", upstream: "anthropic" },
 ];
 
 function account(id: string, provider: UpstreamAccount["provider"], baseUrl: string, models: string[]): UpstreamAccount {
@@ -113,8 +115,11 @@ export async function runPipeline(opts: { durationMs?: number; only?: string; st
       const body = JSON.stringify(requestBody(c.client, MODEL[c.upstream], stream));
       const headers: Record<string, string> = c.client === "openai" || c.client === "responses"
         ? { authorization: `Bearer ${raw}`, "content-type": "application/json" }
-        : { "x-api-key": raw, "anthropic-version": "2023-06-01", "content-type": "application/json" };
-      const url = `http://gateway.bench${endpointPath(c.client)}`;
+        : c.client === "gemini"
+          ? { "x-goog-api-key": raw, "content-type": "application/json" }
+          : { "x-api-key": raw, "anthropic-version": "2023-06-01", "content-type": "application/json" };
+      // Gemini names the model in the URL: the upstream's name routes it there.
+      const url = `http://gateway.bench${endpointPath(c.client, MODEL[c.upstream], stream)}`;
       const one = async () => {
         const res = await app.handle(new Request(url, { method: "POST", headers, body }));
         const text = await res.text();

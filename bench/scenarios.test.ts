@@ -38,6 +38,11 @@ test("requests: endpoint, credentials and model by client and upstream dialect",
   expect(JSON.parse(rs.body!)).toMatchObject({ model: "claude-bench", stream: true, input: [{ role: "user" }] });
   expect(rs.terminator).toBe(`"total_tokens"`);
   expect(JSON.parse(requestFor(by("conversion openai→responses"), false, ep).body!).model).toBe("resp-bench");
+  const gc = requestFor(by("conversion gemini→anthropic"), true, ep);
+  expect(gc.url).toBe("http://g/v1beta/models/claude-bench:streamGenerateContent?alt=sse");
+  expect(gc.headers!["x-goog-api-key"]).toBe("lgw_k");
+  expect(JSON.parse(gc.body!)).not.toHaveProperty("model");
+  expect(requestFor(by("passthrough gemini→gemini"), false, ep).url).toBe("http://g/v1beta/models/gemini-bench:generateContent");
 });
 
 test("services: fake upstream and limit proxy run as processes, answer, and stop", async () => {

@@ -37,6 +37,10 @@ export const SCENARIOS: Scenario[] = [
   { id: `passthrough responses${arrow}responses`, kind: "passthrough", client: "responses", upstream: "responses" },
   { id: `conversion responses${arrow}anthropic`, kind: "conversion", client: "responses", upstream: "anthropic" },
   { id: `conversion openai${arrow}responses`, kind: "conversion", client: "openai", upstream: "responses" },
+  // Gemini clients (Gemini CLI, @google/genai): passthrough to a native Gemini account, and converted.
+  { id: `passthrough gemini${arrow}gemini`, kind: "passthrough", client: "gemini", upstream: "gemini" },
+  { id: `conversion gemini${arrow}anthropic`, kind: "conversion", client: "gemini", upstream: "anthropic" },
+  { id: `conversion gemini${arrow}openai`, kind: "conversion", client: "gemini", upstream: "openai" },
 ];
 
 export const isGateway = (s: Scenario) => s.kind === "passthrough" || s.kind === "conversion";
