@@ -321,11 +321,12 @@ export function createApp(deps: AppDeps) {
       { detail: openapiDetails.models },
     )
     // Gemini's API (src/server/gemini-path.ts): `{model}:{method}` is one path segment, so the routes are wildcards.
-    .post("/v1beta/models/*", geminiCall("v1beta"), { parse: "none", detail: openapiDetails.geminiCall })
-    .post("/v1/models/*", geminiCall("v1"), { parse: "none", detail: openapiDetails.geminiCallV1 })
+    // The OpenAPI document describes the wildcard routes path by path (openapi-details.ts, geminiPaths).
+    .post("/v1beta/models/*", geminiCall("v1beta"), { parse: "none", detail: { hide: true } })
+    .post("/v1/models/*", geminiCall("v1"), { parse: "none", detail: { hide: true } })
     .get("/v1beta/models", geminiModels("v1beta"), { detail: openapiDetails.geminiModels })
-    .get("/v1beta/models/*", geminiModels("v1beta"), { detail: openapiDetails.geminiModel })
-    .get("/v1/models/*", geminiModels("v1"), { detail: openapiDetails.geminiModelV1 });
+    .get("/v1beta/models/*", geminiModels("v1beta"), { detail: { hide: true } })
+    .get("/v1/models/*", geminiModels("v1"), { detail: { hide: true } });
   return app;
 }
 

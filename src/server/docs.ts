@@ -1,5 +1,6 @@
 import { swagger } from "@elysiajs/swagger";
 import { Elysia } from "elysia";
+import { geminiPaths } from "./openapi-details.ts";
 // The Swagger UI files of the pinned swagger-ui-dist package, imported as files: `bun build --compile` embeds
 // them in the binary, so the docs page needs no network and loads no third-party script.
 import bundleFile from "swagger-ui-dist/swagger-ui-bundle.js" with { type: "file" };
@@ -51,6 +52,7 @@ export function docsRoutes(opts: { version: string; headers(request: Request): R
           specPath: "/swagger/json",
           documentation: {
             info: { title: "llm-gateway", version: opts.version, description: "Multi-provider LLM API gateway" },
+            paths: geminiPaths as never,
             components: {
               securitySchemes: {
                 bearer: { type: "http", scheme: "bearer", description: "A gateway key (lgw_…)" },

@@ -134,22 +134,42 @@ const GeminiModel = T.Object(
 );
 const geminiModelParam = { name: "model", in: "path", required: true, schema: { type: "string" }, description: "The model, e.g. gemini-2.5-flash" };
 
-function geminiCall(version: string) {
+const GEMINI_METHOD_SUMMARY: Record<string, string> = {
+  generateContent: "Gemini API: one answer",
+  streamGenerateContent: "Gemini API: a streamed answer (`?alt=sse`: Server-Sent Events; without it a JSON array written element by element)",
+  countTokens: "Gemini API: input tokens, exact from a Gemini, Vertex AI or Anthropic account, else an estimate (header x-llm-gateway-token-count: estimate)",
+};
+
+function geminiMethodDetail(version: string, method: string) {
+  const count = method === "countTokens";
+  const responses = count
+    ? { "200": { description: "Token count", content: json(T.Object({ totalTokens: T.Integer() })) } }
+    : method === "streamGenerateContent"
+      ? { "200": { description: "GenerateContentResponse chunks, the last with a finishReason", content: { ...json(T.Array(GeminiResponse)), ...stream } } }
+      : { "200": { description: "GenerateContentResponse", content: json(GeminiResponse) } };
   return {
-    summary: `Gemini API (${version}): \`{model}:generateContent\`, \`{model}:streamGenerateContent\` (\`?alt=sse\`: SSE; without it a JSON array streamed element by element), \`{model}:countTokens\` (exact from a Gemini, Vertex or Anthropic account, else an estimate marked x-llm-gateway-token-count: estimate). The path's last segment is \`{model}:{method}\`.`,
+    summary: `${GEMINI_METHOD_SUMMARY[method]} (${version})`,
     tags: ["gemini"],
     security: geminiSecurity,
-    parameters: [{ name: "alt", in: "query", required: false, schema: { type: "string", enum: ["sse"] }, description: "sse: stream as Server-Sent Events" }],
-    requestBody: { required: true, content: json(T.Union([GeminiRequest, T.Object({ generateContentRequest: GeminiRequest })])) },
-    responses: {
-      "200": {
-        description: "GenerateContentResponse; a stream of them (SSE or a JSON array); or {totalTokens} for countTokens",
-        content: { ...json(T.Union([GeminiResponse, T.Array(GeminiResponse), T.Object({ totalTokens: T.Integer() })])), ...stream },
-      },
-      ...errors(GoogleError),
-    },
+    parameters: [
+      geminiModelParam,
+      ...(method === "streamGenerateContent" ? [{ name: "alt", in: "query", required: false, schema: { type: "string", enum: ["sse"] }, description: "sse: stream as Server-Sent Events" }] : []),
+    ],
+    requestBody: { required: true, content: json(count ? T.Union([GeminiRequest, T.Object({ generateContentRequest: GeminiRequest })]) : GeminiRequest) },
+    responses: { ...responses, ...errors(GoogleError) },
   } as Record<string, unknown>;
 }
+
+/**
+ * Gemini's routes for the OpenAPI document, given to the docs plugin as paths of their own: the server routes
+ * them with wildcards (`{model}:{method}` is one path segment), which the plugin leaves out.
+ */
+export const geminiPaths: Record<string, Record<string, unknown>> = Object.fromEntries(
+  ["v1beta", "v1"].flatMap((version) => [
+    ...["generateContent", "streamGenerateContent", "countTokens"].map((method) => [`/${version}/models/{model}:${method}`, { post: geminiMethodDetail(version, method) }]),
+    [`/${version}/models/{model}`, { get: geminiModelDetail(version) }],
+  ]),
+);
 
 export const openapiDetails = {
   health: {
@@ -226,16 +246,12 @@ export const openapiDetails = {
       "503": { description: "The usage ledger cannot be read", content: json(OpenAIError) },
     },
   } as Record<string, unknown>,
-  geminiCall: geminiCall("v1beta"),
-  geminiCallV1: geminiCall("v1"),
   geminiModels: {
     summary: "Gemini's model list: the models served by the enabled accounts and routes, as `models/<id>`",
     tags: ["gemini"],
     security: geminiSecurity,
     responses: { "200": { description: "Model list", content: json(T.Object({ models: T.Array(GeminiModel) })) }, ...errors(GoogleError) },
   } as Record<string, unknown>,
-  geminiModel: geminiModelDetail("v1beta"),
-  geminiModelV1: geminiModelDetail("v1"),
   models: {
     summary: "Models served by the enabled accounts and routes (Anthropic's list shape when anthropic-version is sent; Google's when the key comes in x-goog-api-key or ?key=)",
     tags: ["openai", "anthropic"],

@@ -330,3 +330,18 @@ describe("a tool loop failing over from Gemini to OpenAI mid-conversation", () =
     expect(responses.input.filter((i: any) => i.call_id).map((i: any) => i.call_id)).toEqual(["call_r1_0", "call_r1_0"]);
   });
 });
+
+test("the OpenAPI document describes every Gemini route, the key in x-goog-api-key or ?key=", async () => {
+  const doc = (await (await mockApp().request("/swagger/json")).json()) as any;
+  for (const version of ["v1beta", "v1"]) {
+    for (const method of ["generateContent", "streamGenerateContent", "countTokens"]) {
+      const op = doc.paths[`/${version}/models/{model}:${method}`]?.post;
+      expect(op?.tags).toEqual(["gemini"]);
+      expect(op.security).toContainEqual({ queryKey: [] });
+    }
+    expect(doc.paths[`/${version}/models/{model}`].get.responses["404"]).toBeDefined();
+  }
+  expect(doc.paths["/v1beta/models"].get.tags).toEqual(["gemini"]);
+  expect(Object.keys(doc.paths).filter((p) => p.includes("*"))).toEqual([]);
+  expect(doc.components.securitySchemes.googApiKey).toMatchObject({ in: "header", name: "x-goog-api-key" });
+});
