@@ -27,15 +27,18 @@ export function listServedModels(config: Config): ServedModel[] {
   return [...seen.values()].sort((x, y) => x.id.localeCompare(y.id));
 }
 
+/** One model in OpenAI's shape (`GET /v1/models/{id}`). */
+export const openaiModel = (m: ServedModel) => ({ id: m.id, object: "model", created: 0, owned_by: m.ownedBy });
+
 /** OpenAI's list shape (src/dialects/README.md "OpenAI Chat Completions"). */
-export const openaiModelList = (models: ServedModel[]) => ({
-  object: "list",
-  data: models.map((m) => ({ id: m.id, object: "model", created: 0, owned_by: m.ownedBy })),
-});
+export const openaiModelList = (models: ServedModel[]) => ({ object: "list", data: models.map(openaiModel) });
+
+/** One model in Anthropic's shape. */
+export const anthropicModel = (m: ServedModel) => ({ type: "model", id: m.id, display_name: m.id, created_at: "1970-01-01T00:00:00Z" });
 
 /** Anthropic's list shape (src/dialects/README.md "Anthropic Messages"), for requests that carry `anthropic-version`. */
 export const anthropicModelList = (models: ServedModel[]) => ({
-  data: models.map((m) => ({ type: "model", id: m.id, display_name: m.id, created_at: "1970-01-01T00:00:00Z" })),
+  data: models.map(anthropicModel),
   has_more: false,
   first_id: models[0]?.id ?? null,
   last_id: models.at(-1)?.id ?? null,

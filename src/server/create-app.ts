@@ -3,7 +3,16 @@ import type { Config, GatewayKey, Permission } from "../config/schema.ts";
 import type { DialectName } from "../dialects/types.ts";
 import { GatewayError } from "../errors.ts";
 import { countTokens } from "../gateway/count-tokens.ts";
-import { anthropicModelList, findServedModel, geminiModel, geminiModelList, listServedModels, openaiModelList } from "../gateway/list-models.ts";
+import {
+  anthropicModel,
+  anthropicModelList,
+  findServedModel,
+  geminiModel,
+  geminiModelList,
+  listServedModels,
+  openaiModel,
+  openaiModelList,
+} from "../gateway/list-models.ts";
 import { proxyLlmRequest, type ProxyDeps } from "../gateway/proxy-llm-request.ts";
 import { readJsonBody } from "../gateway/read-json-body.ts";
 import { resolveKeptConversation } from "../gateway/responses-conversation.ts";
@@ -161,6 +170,22 @@ export function createApp(deps: AppDeps) {
       if (!found) throw new GatewayError(404, "not_found", `model ${id.slice(0, 200)} is not served by this gateway`);
       return Response.json(geminiModel(found), { headers });
     }, true);
+  };
+
+  /**
+   * `GET /v1/models/{id}`, a path OpenAI's, Anthropic's and Gemini's APIs share: Google's shape for a Gemini client
+   * (its key in x-goog-api-key or ?key=), Anthropic's when `anthropic-version` is sent, OpenAI's otherwise.
+   */
+  const modelById = ({ request }: { request: Request }) => {
+    const pathname = new URL(request.url).pathname;
+    if (fromGeminiClient(request) || pathname.includes(":")) return geminiModels("v1")({ request });
+    const anthropic = request.headers.has("anthropic-version");
+    return guarded(request, "/v1/models/{model}", "read", anthropic ? "anthropic-messages" : "openai-chat", ({ headers }) => {
+      const id = modelSegment(pathname) ?? "";
+      const found = id ? findServedModel(deps.config(), id) : undefined;
+      if (!found) throw new GatewayError(404, "not_found", `model ${id.slice(0, 200)} is not served by this gateway`);
+      return Response.json(anthropic ? anthropicModel(found) : openaiModel(found), { headers });
+    });
   };
 
   /**
@@ -326,7 +351,7 @@ export function createApp(deps: AppDeps) {
     .post("/v1/models/*", geminiCall("v1"), { parse: "none", detail: { hide: true } })
     .get("/v1beta/models", geminiModels("v1beta"), { detail: openapiDetails.geminiModels })
     .get("/v1beta/models/*", geminiModels("v1beta"), { detail: { hide: true } })
-    .get("/v1/models/*", geminiModels("v1"), { detail: { hide: true } });
+    .get("/v1/models/*", modelById, { detail: { hide: true } });
   return app;
 }
 

@@ -152,6 +152,17 @@ describe("models in Google's shape", () => {
     expect(missing.status).toBe(404);
     expect(((await missing.json()) as any).error.status).toBe("NOT_FOUND");
   });
+
+  test("GET /v1/models/{id}, shared with OpenAI and Anthropic: each client gets its own shape", async () => {
+    const { request } = testApp(config);
+    expect(await (await request("/v1/models/fast", { headers: goog })).json()).toMatchObject({ name: "models/fast" });
+    const bearer = { authorization: `Bearer ${k.raw}` };
+    expect(await (await request("/v1/models/claude-x", { headers: bearer })).json()).toEqual({ id: "claude-x", object: "model", created: 0, owned_by: "anthropic" });
+    expect(await (await request("/v1/models/claude-x", { headers: { ...bearer, "anthropic-version": "2023-06-01" } })).json()).toMatchObject({ type: "model", id: "claude-x" });
+    const missing = await request("/v1/models/nothing-here", { headers: bearer });
+    expect(missing.status).toBe(404);
+    expect(((await missing.json()) as any).error.type).toBe("invalid_request_error");
+  });
 });
 
 describe("passthrough to a native Gemini account", () => {
