@@ -63,7 +63,7 @@ describe("ConfigStore", () => {
     }
     expect(err).toBeInstanceOf(ConfigError);
     expect(err!.message).toContain("server.port");
-    expect(err!.message).toContain("upstream_accounts[0].provider: expected one of anthropic, openai, azure, gemini, openai-compatible, mock");
+    expect(err!.message).toContain("upstream_accounts[0].provider: expected one of anthropic, openai, azure, gemini, vertex, openai-compatible, mock");
     expect(() => store.update(() => {})).toThrow(ConfigError);
     expect(readFileSync(path, "utf8")).toBe(bad);
   });

@@ -54,7 +54,7 @@ describe("a bad file", () => {
       expect({ args, code: r.code }).toEqual({ args, code: 1 });
       expect(r.stderr).toContain(`invalid configuration in ${sb.config}`);
       expect(r.stderr).toContain("server.port");
-      expect(r.stderr).toContain("upstream_accounts[0].provider: expected one of anthropic, openai, azure, gemini, openai-compatible, mock");
+      expect(r.stderr).toContain("upstream_accounts[0].provider: expected one of anthropic, openai, azure, gemini, vertex, openai-compatible, mock");
       expect(r.stdout).toBe("");
     }
     expect(await Bun.file(sb.config).text()).toBe(BAD);
