@@ -6,7 +6,7 @@ import { join } from "node:path";
  * The smoke test of a gateway executable (the compiled binary, or `bun src/main.ts`): temp config, a key, a mock
  * account and a proxy with a password added through the CLI (the password must not reach the file), the server
  * started on a free port, /health, /swagger/json, the docs page with its files (served from the executable) and
- * /v1/chat/completions called, usage read by `usage` and by an admin key from /admin/api/usage, `status` asked (exit 0 while up), `health` (it lists the account), then SIGTERM, a check of the exit code, that every
+ * /v1/chat/completions, /v1/responses and a Gemini stream (`?key=`, JSON array) called, usage read by `usage` and by an admin key from /admin/api/usage, `status` asked (exit 0 while up), `health` (it lists the account), then SIGTERM, a check of the exit code, that every
  * line the server wrote is a JSON line, and `status` again (exit 1 once down). The start-time settings are left
  * unset, so `server start` relaunches itself (src/process/relaunch.ts): the process that answers must be the one
  * started, with the settings in its environment, and SIGTERM must reach it.
@@ -50,7 +50,7 @@ export async function smoke(command: string[], log: (line: string) => void = () 
     if (h.status !== "ok") throw new Error(`/health status ${h.status}`);
 
     const spec = (await (await fetch(`${url}/swagger/json`)).json()) as { paths: Record<string, unknown> };
-    for (const p of ["/v1/chat/completions", "/v1/messages", "/v1/responses", "/health", "/admin/api/usage"]) if (!spec.paths[p]) throw new Error(`/swagger/json lacks ${p}`);
+    for (const p of ["/v1/chat/completions", "/v1/messages", "/v1/responses", "/v1beta/models/{model}:generateContent", "/health", "/admin/api/usage"]) if (!spec.paths[p]) throw new Error(`/swagger/json lacks ${p}`);
     // The docs page and its files come from the executable itself (no network here, none needed).
     const page = await (await fetch(`${url}/swagger`)).text();
     const refs = [...page.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
@@ -82,6 +82,18 @@ export async function smoke(command: string[], log: (line: string) => void = () 
       throw new Error(`/v1/responses answered ${responses.status}: ${JSON.stringify(answer)}`);
     }
     log("responses answered");
+    // A Gemini client, its key as ?key= (the wildcard route and the JSON-array stream from the compiled binary).
+    const gemini = await fetch(`${url}/v1beta/models/mock-1:streamGenerateContent?key=${key}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ contents: [{ role: "user", parts: [{ text: "ping" }] }] }),
+    });
+    const chunks = (await gemini.json()) as { candidates?: { content?: { parts?: { text?: string }[] }; finishReason?: string }[] }[];
+    const said = Array.isArray(chunks) ? chunks.map((c) => c.candidates?.[0]?.content?.parts?.[0]?.text ?? "").join("") : "";
+    if (gemini.status !== 200 || !said.includes("ping") || !chunks.at(-1)?.candidates?.[0]?.finishReason) {
+      throw new Error(`/v1beta/models/mock-1:streamGenerateContent answered ${gemini.status}: ${JSON.stringify(chunks).slice(0, 500)}`);
+    }
+    log("gemini answered");
 
     // The usage ledger read by the CLI while the server runs (read-only, in the executable's own SQLite).
     const usage = JSON.parse(cli("usage", "--since", "1h", "--by", "model", "--json")) as { recorded?: unknown; totals?: { requests?: unknown } };
