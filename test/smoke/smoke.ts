@@ -1,20 +1,39 @@
+import { Database } from "bun:sqlite";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { RELAUNCH_DEFAULTS } from "../../src/process/relaunch.ts";
+import pkg from "../../package.json";
+
+export interface SmokeOptions {
+  /** Added to the executable's environment (an emulator's settings). */
+  env?: Record<string, string>;
+  /**
+   * false: the executable cannot re-execute itself (run through an emulator by hand), so the start-time settings
+   * are given in its environment instead of being left to the relaunch.
+   */
+  relaunch?: boolean;
+  /** The build target `version --json` must name (`bun-linux-arm64`). */
+  target?: string;
+}
 
 /**
- * The smoke test of a gateway executable (the compiled binary, or `bun src/main.ts`): temp config, a key, a mock
+ * The smoke test of a gateway executable (the compiled binary, or `bun src/main.ts`): `version` and `version --json`
+ * (the build stamp; the target when one is expected), then a temp config, a key, a mock
  * account and a proxy with a password added through the CLI (the password must not reach the file), the server
  * started on a free port, /health, /swagger/json, the docs page with its files (served from the executable) and
  * /v1/chat/completions, /v1/responses and a Gemini stream (`?key=`, JSON array) called, usage read by `usage` and by an admin key from /admin/api/usage, `status` asked (exit 0 while up), `health` (it lists the account), then SIGTERM, a check of the exit code, that every
  * line the server wrote is a JSON line, and `status` again (exit 1 once down). The start-time settings are left
  * unset, so `server start` relaunches itself (src/process/relaunch.ts): the process that answers must be the one
- * started, with the settings in its environment, and SIGTERM must reach it.
+ * started, with the settings in its environment, and SIGTERM must reach it. When the server keeps a usage ledger
+ * (`health --json` shows its state), the request's row must be in its SQLite file once the server stopped: the
+ * ledger writes on a worker thread, a second entrypoint of the binary (build.ts).
  */
-export async function smoke(command: string[], log: (line: string) => void = () => {}): Promise<void> {
+export async function smoke(command: string[], log: (line: string) => void = () => {}, opts: SmokeOptions = {}): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "lgw-smoke-"));
   const config = join(dir, "config.yaml");
-  const env = { ...process.env, LLM_GATEWAY_CONFIG: config, HOME: dir, BUN_CONFIG_MAX_HTTP_REQUESTS: undefined, BUN_JSC_forceRAMSize: undefined };
+  const startTime = opts.relaunch === false ? RELAUNCH_DEFAULTS : { BUN_CONFIG_MAX_HTTP_REQUESTS: undefined, BUN_JSC_forceRAMSize: undefined };
+  const env = { ...process.env, ...opts.env, LLM_GATEWAY_CONFIG: config, HOME: dir, ...startTime };
   const run = (...args: string[]) => Bun.spawnSync([...command, ...args], { env, stdout: "pipe", stderr: "pipe" });
   const cli = (...args: string[]) => {
     const p = run(...args);
@@ -23,6 +42,14 @@ export async function smoke(command: string[], log: (line: string) => void = () 
   };
   let server: ReturnType<typeof Bun.spawn> | undefined;
   try {
+    const plain = cli("version").trim();
+    if (plain !== `llm-gateway ${pkg.version}`) throw new Error(`\`version\` printed "${plain}"`);
+    const build = JSON.parse(cli("version", "--json")) as Record<string, unknown>;
+    for (const k of ["version", "commit", "build_time", "target"]) if (typeof build[k] !== "string" || build[k] === "") throw new Error(`\`version --json\` lacks ${k}`);
+    if (build.version !== pkg.version) throw new Error(`\`version --json\` names version ${build.version}`);
+    if (opts.target !== undefined && build.target !== opts.target) throw new Error(`\`version --json\` names target ${build.target}, not ${opts.target}`);
+    log(`version ${build.version}, commit ${build.commit}, built ${build.build_time} for ${build.target}`);
+
     const key = JSON.parse(cli("apikey", "add", "--name", "smoke", "--json")).key as string;
     const adminKey = JSON.parse(cli("apikey", "add", "--name", "smoke-admin", "--permissions", "admin", "--json")).key as string;
     cli("upstream", "add", "--type", "api-key", "--provider", "mock", "--name", "mock", "--json");
@@ -41,7 +68,7 @@ export async function smoke(command: string[], log: (line: string) => void = () 
       for (const v of ["BUN_CONFIG_MAX_HTTP_REQUESTS=", "BUN_JSC_forceRAMSize="]) {
         if (!vars.some((x) => x.startsWith(v))) throw new Error(`the serving process (pid ${server.pid}) runs without ${v.slice(0, -1)}`);
       }
-      log("relaunched in place with its start-time settings");
+      log(opts.relaunch === false ? "start-time settings given in its environment (no relaunch)" : "relaunched in place with its start-time settings");
     }
 
     const health = await fetch(`${url}/health`);
@@ -112,8 +139,8 @@ export async function smoke(command: string[], log: (line: string) => void = () 
     if (upCode !== 0) throw new Error(`status exited ${upCode} with the server up`);
     // The CLI sees each account's state: /health shows it to the token it derives from the shared master key.
     const cliHealth = Bun.spawnSync([...command, "health", "--json", "--config", atPort], { env, stdout: "pipe", stderr: "pipe" });
-    const items = (JSON.parse(cliHealth.stdout.toString()) as { accounts?: { items?: unknown[] } }).accounts?.items;
-    if (items?.length !== 1) throw new Error(`\`health --json\` lists no account: ${cliHealth.stdout.toString()}`);
+    const report = JSON.parse(cliHealth.stdout.toString()) as { accounts?: { items?: unknown[] }; usage_ledger?: { state: string } };
+    if (report.accounts?.items?.length !== 1) throw new Error(`\`health --json\` lists no account: ${cliHealth.stdout.toString()}`);
 
     server.kill("SIGTERM");
     const code = await server.exited;
@@ -125,6 +152,17 @@ export async function smoke(command: string[], log: (line: string) => void = () 
     for (const m of ["stopping: finishing requests in flight", "stopped"]) if (!msgs.includes(m)) throw new Error(`no "${m}" line in the log`);
     const downCode = status();
     if (downCode !== 1) throw new Error(`status exited ${downCode} with the server down`);
+    if (report.usage_ledger) {
+      // Written by the ledger's worker thread, flushed at the latest when the server stopped.
+      const db = new Database(join(dir, "usage.db"), { readonly: true });
+      try {
+        const { n } = db.query("SELECT count(*) AS n FROM usage_requests").get() as { n: number };
+        if (n < 1) throw new Error(`the usage ledger holds ${n} rows after a request (state ${report.usage_ledger.state})`);
+        log(`usage ledger: ${n} row written by its worker thread`);
+      } finally {
+        db.close();
+      }
+    } else log("no usage ledger in this build's /health: its worker is not checked");
     log("server stopped cleanly");
   } finally {
     if (server && server.exitCode === null) server.kill("SIGKILL");
