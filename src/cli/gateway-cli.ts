@@ -5,6 +5,8 @@ import type { CliContext } from "./base-command.ts";
 const PLACEHOLDERS: Record<string, string> = {
   "--config": "PATH",
   "--file": "PATH",
+  "--binary": "PATH",
+  "--root": "DIR",
   "--priority": "N",
   "--weight": "N",
   "--rpm": "N",

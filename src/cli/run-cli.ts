@@ -27,6 +27,8 @@ import { RouteListCommand } from "./route/list.ts";
 import { RouteRemoveCommand } from "./route/remove.ts";
 import { ServerStartCommand } from "./server/start.ts";
 import { ServerStatusCommand } from "./server/status.ts";
+import { ServiceInstallCommand } from "./service/install.ts";
+import { ServiceUninstallCommand } from "./service/uninstall.ts";
 import { StatusCommand } from "./status.ts";
 import { UpstreamAddCommand } from "./upstream/add.ts";
 import { UpstreamDisableCommand } from "./upstream/disable.ts";
@@ -58,6 +60,7 @@ const GROUP_TITLES: Record<string, string> = {
   env: "Environment: proxy settings for every outbound call",
   config: "Configuration file",
   oauth: "OAuth upstream accounts: log in, status, refresh",
+  service: "systemd service: install or remove a unit that runs the gateway",
 };
 
 const COMMANDS: CommandClass<CliContext>[] = [
@@ -93,6 +96,8 @@ const COMMANDS: CommandClass<CliContext>[] = [
   ConfigPathCommand,
   ConfigShowCommand,
   ConfigValidateCommand,
+  ServiceInstallCommand,
+  ServiceUninstallCommand,
   VersionCommand,
   ...Object.entries(GROUP_TITLES).map(([group, title]) => groupHelpCommand(group, title)),
   Builtins.HelpCommand,

@@ -14,8 +14,9 @@ const COMMANDS = [
   "env list", "env set", "env show", "env unset",
   "config path", "config show", "config validate",
   "status", "version", "health", "server start", "server status",
+  "service install", "service uninstall",
 ];
-const GROUPS = ["apikey", "upstream", "route", "env", "config", "server"];
+const GROUPS = ["apikey", "upstream", "route", "env", "config", "server", "service"];
 
 describe("--help", () => {
   test("at the top level lists the commands and exits 0", async () => {
@@ -141,11 +142,19 @@ test("a negative number is a value where negative is valid (priorities)", async 
   expect((await sb.run(["route", "add", "--from", "a", "--to", "b", "--priority", "-5", "--json"])).json().priority).toBe(-5);
 });
 
-test("version prints the package version, --json as one document", async () => {
+test("version prints the package version, --json as one document with the build stamp", async () => {
   const pkg = await Bun.file(join(import.meta.dir, "../../package.json")).json();
   const r = await sb.run(["version"]);
   expect(r.code).toBe(0);
   expect(r.stdout.trim()).toBe(`llm-gateway ${pkg.version}`);
   expect((await sb.run(["--version"])).stdout.trim()).toBe(`llm-gateway ${pkg.version}`);
-  expect((await sb.run(["version", "--json"])).json()).toEqual({ name: "llm-gateway", version: pkg.version });
+  // Run from source: nothing was stamped by build.ts (test/smoke checks a compiled binary's stamp).
+  expect((await sb.run(["version", "--json"])).json()).toEqual({
+    name: "llm-gateway",
+    version: pkg.version,
+    commit: "unknown",
+    build_time: "unknown",
+    target: "source",
+    bun: Bun.version,
+  });
 });
