@@ -9,7 +9,7 @@
  * Release binaries are cross-compiled: Bun fetches each target's runtime once from the npm registry and caches it.
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import pkg from "./package.json";
 
@@ -124,9 +124,12 @@ function main(argv: string[]): number {
   }
   const targets = RELEASE_TARGETS.filter((t) => !only || only.includes(t.name));
   const outdir = arg("outdir") ?? "dist/release";
-  // A fresh folder: SHA256SUMS must list exactly this build's files, never an older version's left behind.
-  rmSync(join(cwd, outdir), { recursive: true, force: true });
+  // SHA256SUMS must list exactly this build's files: an older build's binaries are removed first (only files named
+  // like release files, whatever folder --outdir names).
   mkdirSync(join(cwd, outdir), { recursive: true });
+  for (const f of readdirSync(join(cwd, outdir))) {
+    if (f === "SHA256SUMS" || /^llm-gateway-\d[^/]*-(linux|darwin|windows)-/.test(f)) rmSync(join(cwd, outdir, f), { force: true });
+  }
   const files: string[] = [];
   for (const t of targets) {
     const file = join(outdir, releaseFileName(pkg.version, t));
@@ -139,7 +142,7 @@ function main(argv: string[]): number {
     files.push(join(cwd, file));
   }
   writeFileSync(join(cwd, outdir, "SHA256SUMS"), sha256Sums(files));
-  console.log(`wrote ${join(outdir, "SHA256SUMS")} (llm-gateway ${pkg.version}, commit ${stamp.commit}, ${files.length} binaries)`);
+  console.log(`wrote ${join(outdir, "SHA256SUMS")} (llm-gateway ${pkg.version}, commit ${stamp.commit}, ${files.length} ${files.length === 1 ? "binary" : "binaries"})`);
   return 0;
 }
 

@@ -177,6 +177,13 @@ describe("service install (system)", () => {
     expect(existsSync(join(root, SYSTEM_UNIT))).toBe(false);
   });
 
+  test("a file that cannot be written is an error naming it", async () => {
+    writeFileSync(join(root, "etc"), "not a folder");
+    const r = await install();
+    expect(r.code).toBe(1);
+    expect(r.stderr).toStartWith("error: cannot write /etc/systemd/system/llm-gateway.service: ");
+  });
+
   test.skipIf(!Bun.which("systemd-analyze"))("systemd-analyze verify accepts the unit without a warning", async () => {
     // verify checks that ExecStart's file exists on this machine: name one that is there and under the root too.
     const real = join(sb.dir, "bin", "llm-gateway");

@@ -1,5 +1,5 @@
 import { Option } from "clipanion";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { BaseCommand } from "../base-command.ts";
@@ -42,9 +42,30 @@ export abstract class ServiceCommand extends BaseCommand {
   /** Writes a whole file at once (temp file, rename), mode 0644 as systemd expects of unit files. */
   writeFile(path: string, text: string): void {
     const file = this.onRoot(path);
-    mkdirSync(dirname(file), { recursive: true });
     const tmp = `${file}.tmp-${process.pid}`;
-    writeFileSync(tmp, text, { mode: 0o644 });
-    renameSync(tmp, file);
+    try {
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(tmp, text, { mode: 0o644 });
+      renameSync(tmp, file);
+    } catch (e) {
+      this.failedOn(path, e);
+    }
+  }
+
+  /** Removes a file or link; a missing one is no error. */
+  removeFile(path: string): void {
+    try {
+      rmSync(this.onRoot(path), { force: true });
+    } catch (e) {
+      this.failedOn(path, e);
+    }
+  }
+
+  private failedOn(path: string, e: unknown): never {
+    const code = (e as NodeJS.ErrnoException).code;
+    if ((code === "EACCES" || code === "EPERM") && !this.user) {
+      throw new Error(`cannot write ${path}: a system service needs root (sudo), or use --user for a user service`);
+    }
+    throw new Error(`cannot write ${path}: ${(e as Error).message}`);
   }
 }

@@ -1,5 +1,5 @@
 import { Command, Option } from "clipanion";
-import { lstatSync, rmSync } from "node:fs";
+import { lstatSync } from "node:fs";
 import { ServiceCommand } from "./service-command.ts";
 import { configPathInUnit, SERVICE_USER, UNIT_NAME, WRITTEN_BY } from "./systemd-unit.ts";
 
@@ -27,7 +27,7 @@ export class ServiceUninstallCommand extends ServiceCommand {
       if (path === undefined) continue;
       if (path === paths.sysusers && !(this.readIfExists(path)?.startsWith(WRITTEN_BY) ?? false)) continue;
       if (!this.present(path)) continue;
-      rmSync(this.onRoot(path), { force: true });
+      this.removeFile(path);
       removed.push(path === paths.enabledLink ? `removed ${path} (it enabled the service at boot)` : `removed ${path}`);
     }
     const config = configPathInUnit(unit);
