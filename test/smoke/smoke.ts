@@ -139,8 +139,8 @@ export async function smoke(command: string[], log: (line: string) => void = () 
     if (upCode !== 0) throw new Error(`status exited ${upCode} with the server up`);
     // The CLI sees each account's state: /health shows it to the token it derives from the shared master key.
     const cliHealth = Bun.spawnSync([...command, "health", "--json", "--config", atPort], { env, stdout: "pipe", stderr: "pipe" });
-    const report = JSON.parse(cliHealth.stdout.toString()) as { accounts?: { items?: unknown[] }; usage_ledger?: { state: string } };
-    if (report.accounts?.items?.length !== 1) throw new Error(`\`health --json\` lists no account: ${cliHealth.stdout.toString()}`);
+    const healthReport = JSON.parse(cliHealth.stdout.toString()) as { accounts?: { items?: unknown[] }; usage_ledger?: { state: string } };
+    if (healthReport.accounts?.items?.length !== 1) throw new Error(`\`health --json\` lists no account: ${cliHealth.stdout.toString()}`);
 
     server.kill("SIGTERM");
     const code = await server.exited;
@@ -152,12 +152,12 @@ export async function smoke(command: string[], log: (line: string) => void = () 
     for (const m of ["stopping: finishing requests in flight", "stopped"]) if (!msgs.includes(m)) throw new Error(`no "${m}" line in the log`);
     const downCode = status();
     if (downCode !== 1) throw new Error(`status exited ${downCode} with the server down`);
-    if (report.usage_ledger) {
+    if (healthReport.usage_ledger) {
       // Written by the ledger's worker thread, flushed at the latest when the server stopped.
       const db = new Database(join(dir, "usage.db"), { readonly: true });
       try {
         const { n } = db.query("SELECT count(*) AS n FROM usage_requests").get() as { n: number };
-        if (n < 1) throw new Error(`the usage ledger holds ${n} rows after a request (state ${report.usage_ledger.state})`);
+        if (n < 1) throw new Error(`the usage ledger holds ${n} rows after a request (state ${healthReport.usage_ledger.state})`);
         log(`usage ledger: ${n} row written by its worker thread`);
       } finally {
         db.close();
