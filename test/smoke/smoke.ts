@@ -162,7 +162,7 @@ export async function smoke(command: string[], log: (line: string) => void = () 
       } finally {
         db.close();
       }
-    } else log("no usage ledger in this build's /health: its worker is not checked");
+    } else log("the server writes no usage ledger in this build (/health shows none): no row to check");
     log("server stopped cleanly");
   } finally {
     if (server && server.exitCode === null) server.kill("SIGKILL");
