@@ -5,11 +5,13 @@ const argv = process.argv.slice(2);
 const done = (code: number) => {
   process.exitCode = code;
 };
-if (needsRelaunch(argv, process.env)) {
-  relaunchServer(argv, process.env).then(done);
-} else {
-  // Loaded only here, so the relaunching parent stays small and starts fast (the module is still bundled).
+// Loaded only when needed, so the relaunching parent stays small and starts fast (the module is still bundled).
+const runHere = () =>
   import("./cli/run-cli.ts")
     .then(({ runCli }) => runCli(argv, { stdout: process.stdout, stderr: process.stderr, env: process.env, stdin: process.stdin }))
     .then(done);
+if (needsRelaunch(argv, process.env)) {
+  relaunchServer(argv, process.env).then((code) => (code === undefined ? runHere() : done(code)));
+} else {
+  runHere();
 }

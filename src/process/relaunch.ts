@@ -31,16 +31,37 @@ export function serverProcessEnv(env: Record<string, string | undefined>): Recor
   return out;
 }
 
-/** Runs `argv` again with `serverProcessEnv(processEnv)`; `processEnv` is the CLI entry's own environment. */
-export async function relaunchServer(argv: string[], processEnv: Record<string, string | undefined>): Promise<number> {
+/**
+ * Runs `argv` again with `serverProcessEnv(processEnv)`; `processEnv` is the CLI entry's own environment. Resolves to
+ * the server's exit code, or to undefined when the binary cannot start itself at all (seen under a CPU emulator
+ * without a registered binfmt handler): the caller then serves in this process, without the start-time settings,
+ * after one warning line, rather than exiting with nothing said.
+ */
+export async function relaunchServer(argv: string[], processEnv: Record<string, string | undefined>): Promise<number | undefined> {
   // A compiled binary's main module lives in Bun's virtual /$bunfs; run from source, the script path is needed.
   const self = Bun.main.startsWith("/$bunfs/") ? [process.execPath] : [process.execPath, Bun.main];
   const env = serverProcessEnv(processEnv);
   replaceProcess([...self, ...argv], env); // returns only when it could not
-  const child = Bun.spawn([...self, ...argv], { env, stdio: ["inherit", "inherit", "inherit"] });
+  const cannotStart = (why: string) => {
+    process.stderr.write(
+      `${JSON.stringify({ time: new Date().toISOString(), level: "warn", msg: `could not relaunch with the start-time settings (${why}); serving without them`, settings: Object.keys(RELAUNCH_DEFAULTS) })}\n`,
+    );
+    return undefined;
+  };
+  let child: Bun.Subprocess<"inherit", "inherit", "inherit">;
+  try {
+    child = Bun.spawn([...self, ...argv], { env, stdio: ["inherit", "inherit", "inherit"] });
+  } catch (e) {
+    return cannotStart(e instanceof Error ? e.message : String(e));
+  }
   const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
   for (const s of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(s, forward(s));
   const code = await child.exited;
+  // 127 is the shell's and posix_spawn's "could not execute"; the gateway itself exits 0, 1 or 2 only.
+  if (code === 127 && !child.signalCode) {
+    for (const s of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.removeAllListeners(s);
+    return cannotStart("the binary could not execute itself (exit 127)");
+  }
   return child.signalCode ? 1 : code;
 }
 
