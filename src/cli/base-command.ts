@@ -1,6 +1,7 @@
 import { Command, Option, UsageError, type BaseContext } from "clipanion";
 import { resolveConfigPath } from "../config/paths.ts";
 import { ConfigStore } from "../config/store.ts";
+import { EditError } from "../config/edits/edit-error.ts";
 import { ConfigError } from "../errors.ts";
 
 /** What the CLI writes to: process streams in the binary, string collectors in tests. */
@@ -38,6 +39,11 @@ export function reportError(error: unknown, stderr: OutputStream, helpPath: stri
   if (error instanceof ConfigError) {
     stderr.write(`error: ${error.message}\n`);
     return 1;
+  }
+  // A change the config cannot take: a missing item is like a bad file (1), a bad value like a bad option (2).
+  if (error instanceof EditError) {
+    stderr.write(`error: ${error.message}\n`);
+    return error.kind === "not_found" ? 1 : 2;
   }
   if (error instanceof UsageError) {
     stderr.write(`error: ${error.message.split("\n")[0]}\n`);

@@ -230,7 +230,7 @@ describe("Anthropic PKCE login through the CLI", () => {
     expect(api.code).toBe(2);
     expect(api.stderr).toContain("--token-url applies to --type oauth");
     const noDefaults = await cli(["upstream", "add", "--type", "oauth", "--provider", "openai", "--name", "x"]);
-    expect(noDefaults.code).toBe(1);
+    expect(noDefaults.code).toBe(2);
     expect(noDefaults.stderr).toContain("oauth.token_url");
     const help = await cli(["oauth", "--help"]);
     expect(help.code).toBe(0);

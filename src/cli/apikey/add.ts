@@ -1,12 +1,11 @@
 import { Command, Option } from "clipanion";
-import { PERMISSIONS, type GatewayKey, type Permission } from "../../config/schema.ts";
-import { generateGatewayKey, hashKey } from "../../config/secrets.ts";
+import { createGatewayKey } from "../../config/edits/gateway-keys.ts";
+import { PERMISSIONS, type Permission } from "../../config/schema.ts";
 import { BaseCommand } from "../base-command.ts";
-import { assertNameFree } from "../find-item.ts";
+import { cliEdit, KEY_OPTION_NAMES } from "../edit-names.ts";
 import { keyView } from "../mask-secrets.ts";
-import { newId } from "../new-id.ts";
 import { parseDuration } from "../../parse-duration.ts";
-import { applyKeyLimits, KEY_LIMIT_DESCRIPTIONS, parseKeyLimits } from "./key-limits.ts";
+import { KEY_LIMIT_DESCRIPTIONS, keyLimitChanges, parseKeyLimits } from "./key-limits.ts";
 import { parsePermissions } from "./parse-permissions.ts";
 
 export class ApiKeyAddCommand extends BaseCommand {
@@ -42,22 +41,11 @@ export class ApiKeyAddCommand extends BaseCommand {
     }
     const limits = parseKeyLimits(this, { rpm: this.rpm, tpm: this.tpm, budgetUsd: this.budgetUsd, models: this.models });
 
-    const raw = generateGatewayKey();
-    const key: GatewayKey = {
-      id: newId("key"),
-      name,
-      key_hash: hashKey(raw),
-      key_prefix: raw.slice(0, 12),
-      permissions,
-      status: "active",
-      created_at: new Date().toISOString(),
-      ...(expires_at !== undefined && { expires_at }),
-    };
-    applyKeyLimits(key, limits);
-    this.store().update((c) => {
-      assertNameFree(c.gateway_keys, name, "a gateway key", this.force);
-      c.gateway_keys.push(key);
-    });
+    const { key, raw } = createGatewayKey(
+      this.store(),
+      { name, permissions, ...(expires_at !== undefined && { expires_at }), ...keyLimitChanges(limits) },
+      cliEdit(KEY_OPTION_NAMES, this.force),
+    );
 
     this.output(this.json, { ...keyView(key), key: raw }, () =>
       [

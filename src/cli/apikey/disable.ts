@@ -1,6 +1,6 @@
 import { Command, Option } from "clipanion";
 import { BaseCommand } from "../base-command.ts";
-import { setKeyStatus } from "./set-key-status.ts";
+import { setGatewayKeyStatus } from "../../config/edits/gateway-keys.ts";
 
 export class ApiKeyDisableCommand extends BaseCommand {
   static override paths = [["apikey", "disable"]];
@@ -9,7 +9,7 @@ export class ApiKeyDisableCommand extends BaseCommand {
   id = Option.String({ name: "id" });
 
   run() {
-    const r = setKeyStatus(this.store(), this.id, "disabled");
+    const r = setGatewayKeyStatus(this.store(), this.id, "disabled");
     this.print(r.changed ? `Disabled gateway key ${r.id} (${r.name})` : `Gateway key ${r.id} (${r.name}) is already disabled`);
   }
 }

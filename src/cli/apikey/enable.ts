@@ -1,6 +1,6 @@
 import { Command, Option } from "clipanion";
 import { BaseCommand } from "../base-command.ts";
-import { setKeyStatus } from "./set-key-status.ts";
+import { setGatewayKeyStatus } from "../../config/edits/gateway-keys.ts";
 
 export class ApiKeyEnableCommand extends BaseCommand {
   static override paths = [["apikey", "enable"]];
@@ -9,7 +9,7 @@ export class ApiKeyEnableCommand extends BaseCommand {
   id = Option.String({ name: "id" });
 
   run() {
-    const r = setKeyStatus(this.store(), this.id, "active");
+    const r = setGatewayKeyStatus(this.store(), this.id, "active");
     this.print(r.changed ? `Enabled gateway key ${r.id} (${r.name})` : `Gateway key ${r.id} (${r.name}) is already enabled`);
   }
 }

@@ -1,7 +1,7 @@
-import type { GatewayKey } from "../../config/schema.ts";
+import type { GatewayKeyChanges } from "../../config/edits/gateway-keys.ts";
 import type { BaseCommand } from "../base-command.ts";
 import { parseModelPatterns } from "../parse-model-patterns.ts";
-import { applySpendLimits, parseSpendLimits, type SpendLimits } from "../parse-spend-limits.ts";
+import { parseSpendLimits, type SpendLimits } from "../parse-spend-limits.ts";
 import { formatUsd } from "../usage/format-usage.ts";
 
 /** The limit options `apikey add` and `apikey update` share, as typed. */
@@ -40,19 +40,15 @@ export function parseKeyLimits(cmd: BaseCommand, o: KeyLimitOptions): KeyLimitCh
 export const changesSomething = (c: KeyLimitChanges) =>
   c.rpm !== undefined || c.tpm !== undefined || c.budgets.daily !== undefined || c.budgets.monthly !== undefined || c.models !== undefined;
 
-export function applyKeyLimits(key: GatewayKey, c: KeyLimitChanges): void {
-  const rate = (field: "rate_limit_rpm" | "rate_limit_tpm", v: number | undefined) => {
-    if (v === undefined) return;
-    if (v === 0) delete key[field];
-    else key[field] = v;
+/** The options as a change to the key (src/config/edits/gateway-keys.ts): 0 and [] remove a limit there too. */
+export function keyLimitChanges(c: KeyLimitChanges): GatewayKeyChanges {
+  return {
+    ...(c.rpm !== undefined && { rate_limit_rpm: c.rpm }),
+    ...(c.tpm !== undefined && { rate_limit_tpm: c.tpm }),
+    ...(c.budgets.daily !== undefined && { budget_usd_daily: c.budgets.daily }),
+    ...(c.budgets.monthly !== undefined && { budget_usd_monthly: c.budgets.monthly }),
+    ...(c.models !== undefined && { allowed_models: c.models }),
   };
-  rate("rate_limit_rpm", c.rpm);
-  rate("rate_limit_tpm", c.tpm);
-  applySpendLimits(key, c.budgets, { daily: "budget_usd_daily", monthly: "budget_usd_monthly" });
-  if (c.models !== undefined) {
-    if (c.models.length === 0) delete key.allowed_models;
-    else key.allowed_models = c.models;
-  }
 }
 
 /** `$50.0000/month, $5.0000/day`, or `-`. */

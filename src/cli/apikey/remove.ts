@@ -1,6 +1,6 @@
 import { Command, Option } from "clipanion";
 import { BaseCommand } from "../base-command.ts";
-import { findIndex } from "../find-item.ts";
+import { removeGatewayKey } from "../../config/edits/gateway-keys.ts";
 
 export class ApiKeyRemoveCommand extends BaseCommand {
   static override paths = [["apikey", "remove"]];
@@ -9,7 +9,7 @@ export class ApiKeyRemoveCommand extends BaseCommand {
   id = Option.String({ name: "id" });
 
   run() {
-    const removed = this.store().update((c) => c.gateway_keys.splice(findIndex(c.gateway_keys, this.id, "gateway key"), 1)[0]!);
+    const removed = removeGatewayKey(this.store(), this.id);
     this.print(`Removed gateway key ${removed.id} (${removed.name})`);
   }
 }

@@ -1,6 +1,6 @@
 import { Command, Option } from "clipanion";
 import { BaseCommand } from "../base-command.ts";
-import { findIndex } from "../find-item.ts";
+import { findIndex } from "../../config/edits/find-item.ts";
 import { keyView } from "../mask-secrets.ts";
 import { openCliUsageReader } from "../usage/open-usage-reader.ts";
 import { spendFields, spendSummaryOrWarn } from "../usage/spend-summary.ts";

@@ -1,9 +1,10 @@
 import { Command, Option } from "clipanion";
 import { PERMISSIONS } from "../../config/schema.ts";
+import { updateGatewayKey } from "../../config/edits/gateway-keys.ts";
 import { BaseCommand } from "../base-command.ts";
-import { assertNameFree, findIndex } from "../find-item.ts";
+import { cliEdit, KEY_OPTION_NAMES } from "../edit-names.ts";
 import { keyView } from "../mask-secrets.ts";
-import { applyKeyLimits, changesSomething, KEY_LIMIT_DESCRIPTIONS, parseKeyLimits } from "./key-limits.ts";
+import { changesSomething, KEY_LIMIT_DESCRIPTIONS, keyLimitChanges, parseKeyLimits } from "./key-limits.ts";
 import { parsePermissions } from "./parse-permissions.ts";
 import { formatKey } from "./format-key.ts";
 
@@ -37,16 +38,12 @@ export class ApiKeyUpdateCommand extends BaseCommand {
     if (name === undefined && permissions === undefined && !changesSomething(limits)) {
       this.usageError("nothing to change: give --name, --permissions, --rpm, --tpm, --budget-usd or --models");
     }
-    const key = this.store().update((c) => {
-      const k = c.gateway_keys[findIndex(c.gateway_keys, this.id, "gateway key")]!;
-      if (name !== undefined && name !== k.name) {
-        assertNameFree(c.gateway_keys.filter((o) => o.id !== k.id), name, "a gateway key", this.force);
-        k.name = name;
-      }
-      if (permissions !== undefined) k.permissions = permissions;
-      applyKeyLimits(k, limits);
-      return structuredClone(k);
-    });
+    const key = updateGatewayKey(
+      this.store(),
+      this.id,
+      { ...(name !== undefined && { name }), ...(permissions !== undefined && { permissions }), ...keyLimitChanges(limits) },
+      cliEdit(KEY_OPTION_NAMES, this.force),
+    );
     this.output(this.json, keyView(key), () => `Updated gateway key ${key.id}\n${formatKey(key, Date.now())}`);
   }
 }

@@ -1,6 +1,7 @@
 import { Command, Option } from "clipanion";
-import type { EnvName } from "../../config/schema.ts";
+import { setEnvironment } from "../../config/edits/environment.ts";
 import { BaseCommand } from "../base-command.ts";
+import { ENV_OPTION_NAMES } from "../edit-names.ts";
 import { maskUrlCredentials } from "../mask-secrets.ts";
 
 export class EnvSetCommand extends BaseCommand {
@@ -19,29 +20,15 @@ export class EnvSetCommand extends BaseCommand {
   noProxy = Option.String("--no-proxy", { description: "Comma list of hosts / suffixes never proxied" });
 
   run() {
-    const changes: [EnvName, string][] = [];
-    if (this.httpProxy !== undefined) changes.push(["http_proxy", this.proxyUrl("--http-proxy", this.httpProxy)]);
-    if (this.httpsProxy !== undefined) changes.push(["https_proxy", this.proxyUrl("--https-proxy", this.httpsProxy)]);
-    if (this.noProxy !== undefined) {
-      changes.push(["no_proxy", this.noProxy.split(",").map((h) => h.trim()).filter(Boolean).join(",")]);
-    }
-    if (changes.length === 0) this.usageError("nothing to set: give --http-proxy, --https-proxy and/or --no-proxy");
-    this.store().update((c) => {
-      for (const [name, value] of changes) c.environment[name] = value;
-    });
-    for (const [name, value] of changes) this.print(`${name} = ${maskUrlCredentials(value) || "(unset)"}`);
-  }
-
-  private proxyUrl(flag: string, value: string): string {
-    const v = value.trim();
-    if (v === "") return "";
-    let url: URL;
-    try {
-      url = new URL(v);
-    } catch {
-      this.usageError(`${flag} is not a valid URL: "${value}"`);
-    }
-    if (url.protocol !== "http:" && url.protocol !== "https:") this.usageError(`${flag} must be an http:// or https:// URL`);
-    return v;
+    const values = setEnvironment(
+      this.store(),
+      {
+        ...(this.httpProxy !== undefined && { http_proxy: this.httpProxy }),
+        ...(this.httpsProxy !== undefined && { https_proxy: this.httpsProxy }),
+        ...(this.noProxy !== undefined && { no_proxy: this.noProxy }),
+      },
+      { names: ENV_OPTION_NAMES },
+    );
+    for (const [name, value] of values) this.print(`${name} = ${maskUrlCredentials(value) || "(unset)"}`);
   }
 }

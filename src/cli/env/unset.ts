@@ -1,5 +1,5 @@
 import { Command, Option } from "clipanion";
-import { EnvironmentConfig } from "../../config/schema.ts";
+import { resetEnvironment } from "../../config/edits/environment.ts";
 import { BaseCommand } from "../base-command.ts";
 import { parseEnvName } from "./env-name.ts";
 
@@ -14,10 +14,7 @@ export class EnvUnsetCommand extends BaseCommand {
 
   run() {
     const name = parseEnvName(this.required("--name", this.name));
-    const value = EnvironmentConfig.properties[name].default as string;
-    this.store().update((c) => {
-      c.environment[name] = value;
-    });
+    const value = resetEnvironment(this.store(), name);
     this.print(`${name} = ${value || "(unset)"}`);
   }
 }

@@ -2,7 +2,7 @@ import type { UpstreamAccount } from "../../config/schema.ts";
 import { createConfigTokenPersistence } from "../../oauth/config-persistence.ts";
 import type { FetchFn } from "../../transport/upstream-fetch.ts";
 import type { BaseCommand } from "../base-command.ts";
-import { findIndex } from "../find-item.ts";
+import { findIndex } from "../../config/edits/find-item.ts";
 import { readStdinLine } from "../read-stdin-line.ts";
 import { oauthAccountView, type OAuthAccountView } from "./oauth-account-view.ts";
 import { pendingLogins } from "./pending-login.ts";

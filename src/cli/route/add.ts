@@ -1,7 +1,8 @@
 import { Command, Option } from "clipanion";
-import { PROVIDERS, type ModelRoute, type Provider } from "../../config/schema.ts";
+import { addRoute } from "../../config/edits/model-routes.ts";
+import { PROVIDERS } from "../../config/schema.ts";
 import { BaseCommand } from "../base-command.ts";
-import { newId } from "../new-id.ts";
+import { ROUTE_OPTION_NAMES } from "../edit-names.ts";
 import { formatRoutes } from "./format-routes.ts";
 
 export class RouteAddCommand extends BaseCommand {
@@ -23,32 +24,17 @@ export class RouteAddCommand extends BaseCommand {
   json = Option.Boolean("--json", false, { description: "Print one JSON document" });
 
   run() {
-    const from = this.pattern("--from", this.required("--from", this.from));
-    const to = this.required("--to", this.to).trim();
-    const priority = this.parseInteger("--priority", this.priority) ?? 0;
-    let provider: Provider | undefined;
-    if (this.provider !== undefined) {
-      const p = this.provider.trim().toLowerCase();
-      provider = (p === "google" ? "gemini" : p) as Provider;
-      if (!(PROVIDERS as readonly string[]).includes(provider)) {
-        this.usageError(`unknown provider "${this.provider}" (expected ${PROVIDERS.join(", ")}, or google)`);
-      }
-    }
-    const route: ModelRoute = {
-      id: newId("route"),
-      source_model: from,
-      target_model: to,
-      ...(provider !== undefined && { target_provider: provider }),
-      priority,
-      enabled: true,
-    };
-    this.store().update((c) => void c.model_routes.push(route));
+    const priority = this.parseInteger("--priority", this.priority);
+    const route = addRoute(
+      this.store(),
+      {
+        source_model: this.required("--from", this.from),
+        target_model: this.required("--to", this.to),
+        ...(this.provider !== undefined && { target_provider: this.provider }),
+        ...(priority !== undefined && { priority }),
+      },
+      { names: ROUTE_OPTION_NAMES },
+    );
     this.output(this.json, route, () => `Added route ${route.id}\n${formatRoutes([route])}`);
-  }
-
-  private pattern(flag: string, value: string): string {
-    const p = value.trim();
-    if (p.includes("*") && p.indexOf("*") !== p.length - 1) this.usageError(`${flag} "${p}": only a trailing * is supported (exact, prefix*, *)`);
-    return p;
   }
 }

@@ -1,6 +1,6 @@
 import { Command, Option } from "clipanion";
 import { BaseCommand } from "../base-command.ts";
-import { findIndex } from "../find-item.ts";
+import { removeRoute } from "../../config/edits/model-routes.ts";
 
 export class RouteRemoveCommand extends BaseCommand {
   static override paths = [["route", "remove"]];
@@ -9,7 +9,7 @@ export class RouteRemoveCommand extends BaseCommand {
   id = Option.String({ name: "id" });
 
   run() {
-    const removed = this.store().update((c) => c.model_routes.splice(findIndex(c.model_routes, this.id, "model route"), 1)[0]!);
+    const removed = removeRoute(this.store(), this.id);
     this.print(`Removed route ${removed.id} (${removed.source_model} → ${removed.target_model})`);
   }
 }

@@ -1,25 +1,17 @@
 import { readFileSync } from "node:fs";
 import { Command, Option } from "clipanion";
-import { PROVIDERS, type OAuthSettings, type Provider, type UpstreamAccount } from "../../config/schema.ts";
-import { resolveOAuthClient } from "../../oauth/defaults.ts";
+import { addApiKeyAccount, addOAuthAccount, checkProvider, removeAccount } from "../../config/edits/upstream-accounts.ts";
+import { PROVIDERS, type Provider, type UpstreamAccount } from "../../config/schema.ts";
 import { parseServiceAccountKey, type ServiceAccountKey } from "../../oauth/service-account.ts";
 import { VERTEX_DEFAULT_REGION } from "../../providers/vertex.ts";
 import { BaseCommand } from "../base-command.ts";
-import { assertNameFree } from "../find-item.ts";
+import { ACCOUNT_OPTION_NAMES, cliEdit } from "../edit-names.ts";
 import { accountView } from "../mask-secrets.ts";
-import { newId } from "../new-id.ts";
 import { loginAccount } from "../oauth/login-account.ts";
 import { describeOAuthState, formatOAuthAccount } from "../oauth/oauth-account-view.ts";
 import { parseModelPatterns } from "../parse-model-patterns.ts";
-import { applySpendLimits, parseSpendLimits } from "../parse-spend-limits.ts";
-import { formatAccount, SPEND_CAP_DESCRIPTION, SPEND_CAP_FIELDS } from "./format-account.ts";
-
-/** Aliases users type for a provider. */
-const PROVIDER_ALIASES: Record<string, Provider> = { google: "gemini" };
-/** Local OpenAI-compatible servers (Ollama, vLLM) often need no key; the mock never does. */
-const KEY_OPTIONAL = new Set<Provider>(["mock", "openai-compatible"]);
-/** No sensible default endpoint: the resource / server address is the user's. */
-const BASE_URL_REQUIRED = new Set<Provider>(["azure", "openai-compatible"]);
+import { parseSpendLimits } from "../parse-spend-limits.ts";
+import { formatAccount, SPEND_CAP_DESCRIPTION } from "./format-account.ts";
 
 export class UpstreamAddCommand extends BaseCommand {
   static override paths = [["upstream", "add"]];
@@ -30,9 +22,9 @@ export class UpstreamAddCommand extends BaseCommand {
     examples: [
       ["An Anthropic account", "$0 upstream add --type api-key --provider anthropic --name prod --key sk-ant-…"],
       ["…that leaves rotation past $100 in a month", "$0 upstream add --provider anthropic --name prod --key - --spend-cap-usd 100/month"],
+      ["A local OpenAI-compatible server", "$0 upstream add --type api-key --provider openai-compatible --name local --base-url http://127.0.0.1:11434/v1 --models 'llama*'"],
       ["A Gemini account through Google's OpenAI-compatible endpoint", "$0 upstream add --provider gemini --name g --key AIza… --gemini-api openai-compatible"],
       ["Gemini on Vertex AI with a service account's JSON key", "$0 upstream add --provider vertex --name vx --service-account key.json --project my-project --region us-central1"],
-      ["A local OpenAI-compatible server", "$0 upstream add --type api-key --provider openai-compatible --name local --base-url http://127.0.0.1:11434/v1 --models 'llama*'"],
       ["The built-in mock", "$0 upstream add --type api-key --provider mock --name mock"],
       ["An Anthropic OAuth login (paste the code the page shows)", "$0 upstream add --type oauth --provider anthropic --name claude"],
       ["A Qwen device login", "$0 upstream add --type oauth --provider openai-compatible --name qwen"],
@@ -68,51 +60,42 @@ export class UpstreamAddCommand extends BaseCommand {
     if (this.type !== "api-key") this.usageError(`--type must be api-key or oauth, got "${this.type}"`);
     const oauthFlag = this.oauthFlags().find(([, v]) => v !== undefined);
     if (oauthFlag) this.usageError(`${oauthFlag[0]} applies to --type oauth`);
-    const provider = this.parseProvider(this.required("--provider", this.provider));
-    const name = this.required("--name", this.name).trim();
-    const baseUrl = this.parseBaseUrl(provider);
-    const models = this.parseModels();
-    const weight = this.parseInteger("--weight", this.weight, 0) ?? 1;
-    const priority = this.parseInteger("--priority", this.priority) ?? 0;
-    const caps = parseSpendLimits("--spend-cap-usd", this.spendCapUsd);
-    if (this.apiVersion !== undefined && provider !== "azure") this.usageError("--api-version applies to --provider azure only");
+    const common = this.commonFields();
+    const provider = checkProvider(common.provider, ACCOUNT_OPTION_NAMES);
     const geminiApi = this.parseGeminiApi(provider);
     const vertex = this.parseVertex(provider);
-
-    let plainKey = vertex ? vertex.key : this.key === "-" ? (await this.readStdin()).trim() : this.key?.trim();
-    if (plainKey === "") plainKey = undefined;
-    if (plainKey === undefined && !KEY_OPTIONAL.has(provider)) {
-      this.usageError(`--provider ${provider} needs --key KEY (or --key - to read it from stdin)`);
-    }
-
+    const plainKey = vertex ? vertex.key : this.key === "-" ? (await this.readStdin()).trim() : this.key?.trim();
     const store = this.store();
-    const existing = store.load().upstream_accounts.find((a) => a.api_key !== undefined);
-    // A key sealed under a different master key could never be read back: refuse before writing one.
-    if (existing) store.cipher.decrypt(existing.api_key!, `upstream account ${existing.id} api_key`);
-    const account: UpstreamAccount = {
-      id: newId("up"),
-      name,
-      type: "api-key",
-      provider,
-      ...(plainKey !== undefined && { api_key: store.cipher.encrypt(plainKey) }),
-      ...(baseUrl !== undefined && { base_url: baseUrl }),
-      ...(models !== undefined && { models }),
-      weight,
-      priority,
-      status: "active",
-      created_at: new Date().toISOString(),
-      ...(this.apiVersion !== undefined && { api_version: this.apiVersion }),
-      ...(geminiApi !== undefined && { gemini_api: geminiApi }),
-      ...(vertex && { project: vertex.project, region: vertex.region }),
-    };
-    applySpendLimits(account, caps, SPEND_CAP_FIELDS);
-    store.update((c) => {
-      assertNameFree(c.upstream_accounts, name, "an upstream account", this.force);
-      c.upstream_accounts.push(account);
-    });
-
+    const account = addApiKeyAccount(
+      store,
+      {
+        ...common,
+        ...(plainKey && { api_key: plainKey }),
+        ...(this.apiVersion !== undefined && { api_version: this.apiVersion }),
+        ...(geminiApi !== undefined && { gemini_api: geminiApi }),
+        ...(vertex && { project: vertex.project, region: vertex.region }),
+      },
+      cliEdit(ACCOUNT_OPTION_NAMES, this.force),
+    );
     const view = accountView(account, store.cipher);
     this.output(this.json, view, () => `Added upstream account ${account.id}\n${formatAccount(view)}`);
+  }
+
+  /** What both account types take, parsed from the options (their values checked in src/config/edits/). */
+  private commonFields() {
+    const caps = parseSpendLimits("--spend-cap-usd", this.spendCapUsd);
+    const weight = this.parseInteger("--weight", this.weight, 0);
+    const priority = this.parseInteger("--priority", this.priority);
+    return {
+      provider: this.required("--provider", this.provider),
+      name: this.required("--name", this.name),
+      ...(this.baseUrl !== undefined && { base_url: this.baseUrl }),
+      ...(this.models !== undefined && { models: parseModelPatterns("--models", this.models) }),
+      ...(weight !== undefined && { weight }),
+      ...(priority !== undefined && { priority }),
+      ...(caps.daily != null && { spend_cap_usd_daily: caps.daily }),
+      ...(caps.monthly != null && { spend_cap_usd_monthly: caps.monthly }),
+    };
   }
 
   private oauthFlags(): [string, string | undefined][] {
@@ -133,29 +116,14 @@ export class UpstreamAddCommand extends BaseCommand {
    * --code`) finishes it.
    */
   private async addOAuth() {
-    const provider = this.parseProvider(this.required("--provider", this.provider));
-    const name = this.required("--name", this.name).trim();
     if (this.key !== undefined) this.usageError("--key applies to --type api-key; an OAuth account logs in instead");
     if (this.apiVersion !== undefined) this.usageError("--api-version applies to --provider azure with --type api-key");
-    const baseUrl = this.baseUrl === undefined ? undefined : this.parseBaseUrl(provider);
-    const models = this.parseModels();
-    const weight = this.parseInteger("--weight", this.weight, 0) ?? 1;
-    const priority = this.parseInteger("--priority", this.priority) ?? 0;
-    const caps = parseSpendLimits("--spend-cap-usd", this.spendCapUsd);
-    const oauth: OAuthSettings = {
-      ...(this.authorizeUrl !== undefined && { authorize_url: this.authorizeUrl }),
-      ...(this.tokenUrl !== undefined && { token_url: this.tokenUrl }),
-      ...(this.deviceCodeUrl !== undefined && { device_code_url: this.deviceCodeUrl }),
-      ...(this.clientId !== undefined && { client_id: this.clientId }),
-      ...(this.redirectUri !== undefined && { redirect_uri: this.redirectUri }),
-      ...(this.scopes !== undefined && { scopes: this.scopes }),
-      needs_reauth: true,
-    };
-    // Providers without OAuth defaults need --token-url and --client-id: say so before anything is written.
-    resolveOAuthClient({ id: "new", provider, oauth });
+    const common = this.commonFields();
     const store = this.store();
 
     if (this.code !== undefined) {
+      const provider = checkProvider(common.provider, ACCOUNT_OPTION_NAMES);
+      const name = common.name.trim();
       const waiting = store.load().upstream_accounts.find((a) => a.type === "oauth" && a.provider === provider && a.name === name);
       if (!waiting) this.usageError(`no OAuth account named "${name}" is waiting for a code; run the command without --code first`);
       const { result, view } = await loginAccount(this, waiting, this.code);
@@ -163,31 +131,26 @@ export class UpstreamAddCommand extends BaseCommand {
       return;
     }
 
-    const account: UpstreamAccount = {
-      id: newId("up"),
-      name,
-      type: "oauth",
-      provider,
-      ...(baseUrl !== undefined && { base_url: baseUrl }),
-      ...(models !== undefined && { models }),
-      weight,
-      priority,
-      status: "active",
-      created_at: new Date().toISOString(),
-      oauth,
-    };
-    applySpendLimits(account, caps, SPEND_CAP_FIELDS);
-    store.update((c) => {
-      assertNameFree(c.upstream_accounts, name, "an upstream account", this.force);
-      c.upstream_accounts.push(account);
-    });
+    const account = addOAuthAccount(
+      store,
+      {
+        ...common,
+        oauth: {
+          ...(this.authorizeUrl !== undefined && { authorize_url: this.authorizeUrl }),
+          ...(this.tokenUrl !== undefined && { token_url: this.tokenUrl }),
+          ...(this.deviceCodeUrl !== undefined && { device_code_url: this.deviceCodeUrl }),
+          ...(this.clientId !== undefined && { client_id: this.clientId }),
+          ...(this.redirectUri !== undefined && { redirect_uri: this.redirectUri }),
+          ...(this.scopes !== undefined && { scopes: this.scopes }),
+        },
+      },
+      cliEdit(ACCOUNT_OPTION_NAMES, this.force),
+    );
     let login: Awaited<ReturnType<typeof loginAccount>>;
     try {
       login = await loginAccount(this, account, undefined);
     } catch (e) {
-      store.update((c) => {
-        c.upstream_accounts = c.upstream_accounts.filter((a) => a.id !== account.id);
-      });
+      removeAccount(store, account.id);
       throw e;
     }
     const { result, view } = login;
@@ -196,15 +159,6 @@ export class UpstreamAddCommand extends BaseCommand {
         ? `Added upstream account ${account.id}; its login is waiting for the code.`
         : `Added upstream account ${account.id}: ${describeOAuthState(view)}\n${formatOAuthAccount(view)}`,
     );
-  }
-
-  private parseProvider(value: string): Provider {
-    const p = value.trim().toLowerCase();
-    const provider = PROVIDER_ALIASES[p] ?? p;
-    if (!(PROVIDERS as readonly string[]).includes(provider)) {
-      this.usageError(`unknown provider "${value}" (expected ${PROVIDERS.join(", ")}, or google)`);
-    }
-    return provider as Provider;
   }
 
   /**
@@ -244,25 +198,5 @@ export class UpstreamAddCommand extends BaseCommand {
     const v = this.geminiApi.trim().toLowerCase();
     if (v !== "native" && v !== "openai-compatible") this.usageError(`--gemini-api must be native or openai-compatible, got "${this.geminiApi}"`);
     return v;
-  }
-
-  private parseBaseUrl(provider: Provider): string | undefined {
-    if (this.baseUrl === undefined) {
-      if (BASE_URL_REQUIRED.has(provider)) this.usageError(`--provider ${provider} needs --base-url URL`);
-      return undefined;
-    }
-    let url: URL;
-    try {
-      url = new URL(this.baseUrl.trim());
-    } catch {
-      this.usageError(`--base-url is not a valid URL: "${this.baseUrl}"`);
-    }
-    if (url.protocol !== "http:" && url.protocol !== "https:") this.usageError(`--base-url must be http or https, got "${url.protocol}"`);
-    if (url.username || url.password) this.usageError("--base-url must not carry credentials; use --key");
-    return this.baseUrl.trim();
-  }
-
-  private parseModels(): string[] | undefined {
-    return this.models === undefined ? undefined : parseModelPatterns("--models", this.models);
   }
 }

@@ -1,6 +1,6 @@
 import { Command, Option } from "clipanion";
 import { BaseCommand } from "../base-command.ts";
-import { setAccountStatus } from "./set-account-status.ts";
+import { setAccountStatus } from "../../config/edits/upstream-accounts.ts";
 
 export class UpstreamEnableCommand extends BaseCommand {
   static override paths = [["upstream", "enable"]];

@@ -1,5 +1,6 @@
 import type { UpstreamAccount } from "../../config/schema.ts";
 import { usesOpenAICompatible } from "../../providers/gemini.ts";
+import type { SpendLimits } from "../parse-spend-limits.ts";
 import { formatFields } from "../format-table.ts";
 import { formatUsd } from "../usage/format-usage.ts";
 
@@ -7,7 +8,11 @@ import { formatUsd } from "../usage/format-usage.ts";
 export const providerLabel = (a: UpstreamAccount): string =>
   a.provider === "gemini" ? `gemini (${usesOpenAICompatible(a) ? "openai-compatible" : "native"})` : a.provider;
 
-export const SPEND_CAP_FIELDS = { daily: "spend_cap_usd_daily", monthly: "spend_cap_usd_monthly" } as const;
+/** `--spend-cap-usd` as a change to the account (src/config/edits/upstream-accounts.ts). */
+export const spendCapChanges = (caps: SpendLimits) => ({
+  ...(caps.daily !== undefined && { spend_cap_usd_daily: caps.daily }),
+  ...(caps.monthly !== undefined && { spend_cap_usd_monthly: caps.monthly }),
+});
 export const SPEND_CAP_DESCRIPTION =
   "Spend cap: 100/month or 10/day (repeat for both; none/month removes one); past it the account leaves rotation until the period resets";
 

@@ -1,6 +1,6 @@
 import { Command, Option } from "clipanion";
 import { BaseCommand } from "../base-command.ts";
-import { findIndex } from "../find-item.ts";
+import { removeAccount } from "../../config/edits/upstream-accounts.ts";
 
 export class UpstreamRemoveCommand extends BaseCommand {
   static override paths = [["upstream", "remove"]];
@@ -9,9 +9,7 @@ export class UpstreamRemoveCommand extends BaseCommand {
   id = Option.String({ name: "id" });
 
   run() {
-    const removed = this.store().update(
-      (c) => c.upstream_accounts.splice(findIndex(c.upstream_accounts, this.id, "upstream account"), 1)[0]!,
-    );
+    const removed = removeAccount(this.store(), this.id);
     this.print(`Removed upstream account ${removed.id} (${removed.name})`);
   }
 }

@@ -1,6 +1,6 @@
 import { Command, Option } from "clipanion";
 import { BaseCommand } from "../base-command.ts";
-import { findIndex } from "../find-item.ts";
+import { findIndex } from "../../config/edits/find-item.ts";
 import { accountHealthView, authFailureNotice, fetchAccountHealth, healthLabel } from "../account-health-view.ts";
 import { accountView } from "../mask-secrets.ts";
 import { openCliUsageReader } from "../usage/open-usage-reader.ts";

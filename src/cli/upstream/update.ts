@@ -1,10 +1,11 @@
 import { Command, Option } from "clipanion";
+import { updateAccount } from "../../config/edits/upstream-accounts.ts";
 import { BaseCommand } from "../base-command.ts";
-import { assertNameFree, findIndex } from "../find-item.ts";
+import { ACCOUNT_OPTION_NAMES, cliEdit } from "../edit-names.ts";
 import { accountView } from "../mask-secrets.ts";
 import { parseModelPatterns } from "../parse-model-patterns.ts";
-import { applySpendLimits, parseSpendLimits } from "../parse-spend-limits.ts";
-import { formatAccount, SPEND_CAP_DESCRIPTION, SPEND_CAP_FIELDS } from "./format-account.ts";
+import { parseSpendLimits } from "../parse-spend-limits.ts";
+import { formatAccount, SPEND_CAP_DESCRIPTION, spendCapChanges } from "./format-account.ts";
 
 export class UpstreamUpdateCommand extends BaseCommand {
   static override paths = [["upstream", "update"]];
@@ -37,21 +38,18 @@ export class UpstreamUpdateCommand extends BaseCommand {
       this.usageError("nothing to change: give --name, --models, --weight, --priority or --spend-cap-usd");
     }
     const store = this.store();
-    const account = store.update((c) => {
-      const a = c.upstream_accounts[findIndex(c.upstream_accounts, this.id, "upstream account")]!;
-      if (name !== undefined && name !== a.name) {
-        assertNameFree(c.upstream_accounts.filter((o) => o.id !== a.id), name, "an upstream account", this.force);
-        a.name = name;
-      }
-      if (models !== undefined) {
-        if (models.length === 0) delete a.models;
-        else a.models = models;
-      }
-      if (weight !== undefined) a.weight = weight;
-      if (priority !== undefined) a.priority = priority;
-      applySpendLimits(a, caps, SPEND_CAP_FIELDS);
-      return structuredClone(a);
-    });
+    const account = updateAccount(
+      store,
+      this.id,
+      {
+        ...(name !== undefined && { name }),
+        ...(models !== undefined && { models }),
+        ...(weight !== undefined && { weight }),
+        ...(priority !== undefined && { priority }),
+        ...spendCapChanges(caps),
+      },
+      cliEdit(ACCOUNT_OPTION_NAMES, this.force),
+    );
     const view = accountView(account, store.cipher);
     this.output(this.json, view, () => `Updated upstream account ${account.id}\n${formatAccount(view)}`);
   }
