@@ -47,6 +47,13 @@ export const ServerConfig = T.Object(
     body_limit: T.Integer({ minimum: 1024, default: 32 * 1024 * 1024 }),
     /** Browser origins allowed to call the API (`"*"` for any); none by default: clients that are not browsers need no CORS. */
     cors_origins: T.Array(T.String(), { default: [] }),
+    /** The web admin UI at /admin (sign-in with an admin key); false: off. The JSON admin API answers admin keys either way. */
+    admin_ui: T.Boolean({ default: true }),
+    /**
+     * Addresses of the reverse proxies in front of the gateway: only from these are X-Forwarded-For (the client's
+     * address, for the admin sign-in limit) and X-Forwarded-Proto (https: the admin session cookie is Secure) believed.
+     */
+    trusted_proxies: T.Array(T.String({ minLength: 1 }), { default: [] }),
   },
   { default: {} },
 );

@@ -105,10 +105,12 @@ export class ConfigStore {
   /**
    * Calls `onChange` with each new valid configuration; an invalid edit goes to `onError` and the caller keeps the
    * last good one. Polls the file's fingerprint, which survives editors and atomic renames that defeat fs.watch.
+   * The returned function stops watching; its `check` looks at once (after a write of this process's own, so that
+   * it applies without waiting for the next poll, and only once).
    */
-  watch(onChange: (c: Config) => void, onError: (e: Error) => void, intervalMs = 250): () => void {
+  watch(onChange: (c: Config) => void, onError: (e: Error) => void, intervalMs = 250): (() => void) & { check(): void } {
     let last = this.fingerprint();
-    const timer = setInterval(() => {
+    const check = () => {
       const now = this.fingerprint();
       if (now === last || now === undefined) return;
       last = now;
@@ -117,9 +119,10 @@ export class ConfigStore {
       } catch (e) {
         onError(e as Error);
       }
-    }, intervalMs);
+    };
+    const timer = setInterval(check, intervalMs);
     timer.unref?.();
-    return () => clearInterval(timer);
+    return Object.assign(() => clearInterval(timer), { check });
   }
 
   private write(config: Config) {

@@ -152,7 +152,7 @@ export async function proxyLlmRequest(deps: ProxyDeps, input: ProxyInput): Promi
   const result = await runWithFailover(deps.router, clock, failoverRequest(config, clientModel, body.json, request.headers), attempt);
   const prepared = result.value;
   const { account, targetModel } = result;
-  const labels = { keyId: input.logFields.key_id as string | undefined, accountId: account.id, model: clientModel };
+  const labels = { keyId: input.logFields.key_id as string | undefined, accountId: account.id, model: clientModel, requestId: input.logFields.request_id as string };
   if (prepared.kind === "json") {
     result.release();
     if (prepared.usage) deps.usage?.tokens(labels, prepared.usage);

@@ -11,6 +11,8 @@ import type { Logger } from "../server/logger.ts";
  */
 export interface LiveConfig {
   current(): Config;
+  /** Applies the file now if it changed (after this process wrote it: the admin API), instead of at the next poll. */
+  reload(): void;
   stop(): void;
 }
 
@@ -46,7 +48,7 @@ export function watchConfig(store: ConfigStore, initial: Config, log: Logger, on
     },
     reject,
   );
-  return { current: () => current, stop };
+  return { current: () => current, reload: stop.check, stop };
 }
 
 /**

@@ -16,6 +16,7 @@ import { createRoutingRuntime } from "./routing-runtime.ts";
 import { runtimeConfig, watchConfig } from "./runtime-config.ts";
 import { openServerUsageReader } from "./usage-reader.ts";
 import { createUsageMeter } from "../usage/usage-meter.ts";
+import { createRequestFeed } from "../usage/request-feed.ts";
 
 export interface ServerOptions {
   store: ConfigStore;
@@ -67,7 +68,9 @@ export function startServer(opts: ServerOptions): RunningServer {
   const router = routing.router;
   routing.start();
 
-  const usage = createUsageMeter();
+  // The admin UI's live view: each request's summary, its tokens when the upstream reports them.
+  const feed = createRequestFeed({ clock });
+  const usage = createUsageMeter({ onTokens: (l, u) => feed.tokens(l.requestId, u) });
   const usageReader = openServerUsageReader(initial, opts.store.path);
   let token: string | undefined;
   const app = createApp({
@@ -86,6 +89,13 @@ export function startServer(opts: ServerOptions): RunningServer {
     startedAt: clock(),
     accountHealth: () => accountHealthList(router, live.current().upstream_accounts),
     queryUsage: (q) => usageReader.query(q),
+    requestFeed: feed,
+    admin: {
+      store: opts.store,
+      reload: () => live.reload(),
+      peerAddress: (request) => server.requestIP(request)?.address,
+      oauthFetch: networkFetch,
+    },
     operatorToken: () => {
       // Derived once the master key exists (the first `upstream add` may make it while the server runs).
       if (token === undefined) {

@@ -20,7 +20,9 @@ import { createMemoryResponseStore } from "../state/memory-response-store.ts";
 import type { ResponseStore } from "../state/response-store.ts";
 import type { StateStore } from "../state/types.ts";
 import { hashesEqual, hashKey } from "../config/secrets.ts";
-import { adminUsage, type QueryUsage } from "./admin-usage.ts";
+import type { QueryUsage } from "./admin-usage.ts";
+import { adminApi, type AdminDeps } from "./admin/admin-api.ts";
+import { adminUiRoutes } from "./admin/admin-ui.ts";
 import { createAuthenticator, presentedKey } from "./authenticate.ts";
 import { corsHeaders } from "./cors.ts";
 import { errorDialectForPath, errorResponse, toGatewayError } from "./error-response.ts";
@@ -35,6 +37,7 @@ import { requestIdOf } from "./request-id.ts";
 import { sniffCompletionsDialect } from "./sniff-completions-dialect.ts";
 import { renderPrometheus, type AccountGauge } from "../usage/prometheus.ts";
 import { createUsageMeter, type UsageMeter } from "../usage/usage-meter.ts";
+import { createRequestFeed, type RequestFeed } from "../usage/request-feed.ts";
 
 export interface AppDeps {
   config(): Config;
@@ -56,6 +59,10 @@ export interface AppDeps {
   responseStore?: ResponseStore;
   /** The usage ledger's reports, for `GET /admin/api/usage`; absent: that route answers 503. */
   queryUsage?: QueryUsage;
+  /** What the admin UI and API need of the server (src/server/admin/): the config file, reloads, client addresses. */
+  admin?: Pick<AdminDeps, "store" | "reload" | "peerAddress" | "oauthFetch" | "oauthSleep" | "sessions" | "loginLimiter">;
+  /** The admin UI's recent requests and per-minute totals (fed below and by the usage meter's tokens). Default: a fresh one. */
+  requestFeed?: RequestFeed;
 }
 
 interface Handled {
@@ -77,7 +84,8 @@ interface Handled {
  */
 export function createApp(deps: AppDeps) {
   const authenticate = createAuthenticator();
-  const usage = deps.usage ?? createUsageMeter();
+  const feed = deps.requestFeed ?? createRequestFeed({ clock: deps.clock });
+  const usage = deps.usage ?? createUsageMeter({ onTokens: (l, u) => feed.tokens(l.requestId, u) });
   const responseStore = deps.responseStore ?? createMemoryResponseStore();
   /** The gateway's own headers, on every answer: the request id, and CORS when the origin is allowed. */
   const ownHeaders = (request: Request, requestId = requestIdOf(request.headers)): Record<string, string> => ({
@@ -98,6 +106,8 @@ export function createApp(deps: AppDeps) {
     const config = deps.config();
     const requestId = requestIdOf(request.headers);
     const logFields: Record<string, unknown> = { request_id: requestId, method: request.method, route };
+    // The admin UI's live view shows the API's requests (not /metrics scrapes).
+    const recent = route.startsWith("/v1/") ? feed.begin(requestId, request.method, route) : undefined;
     let response: Response;
     let rateHeaders: Record<string, string> | undefined;
     const own = ownHeaders(request, requestId);
@@ -110,6 +120,7 @@ export function createApp(deps: AppDeps) {
     } catch (e) {
       const err = toGatewayError(e);
       if (err.status >= 500) logFields.error = err.message;
+      if (recent) recent.errorType = err.code;
       if (err.code === "internal") deps.log.log("error", "unhandled error", { request_id: requestId, error: String((e as Error)?.stack ?? e) });
       // An upstream error may carry the upstream's own x-request-id: ours wins (the upstream's travels as
       // x-upstream-request-id).
@@ -121,6 +132,9 @@ export function createApp(deps: AppDeps) {
     deps.log.log("info", "request", logFields);
     // The model is a label only once an account served it: unknown names from clients stay out of the series.
     const served = logFields.account !== undefined;
+    if (recent) {
+      feed.end(recent, { status: response.status, latencyMs: latency, model: logFields.model as string | undefined, keyId: logFields.key_id as string | undefined, accountId: logFields.account as string | undefined });
+    }
     usage.request(
       { keyId: logFields.key_id as string | undefined, accountId: logFields.account as string | undefined, model: served ? (logFields.model as string) : undefined },
       response.status,
@@ -246,6 +260,24 @@ export function createApp(deps: AppDeps) {
       return errorResponse(err, errorDialectForPath(path), ownHeaders(request, requestId));
     })
     .use(docsRoutes({ version: deps.version, headers: (request) => ownHeaders(request) }))
+    // The web admin UI and the JSON admin API under /admin/api (src/server/admin/).
+    .use(adminUiRoutes({ enabled: () => deps.config().server.admin_ui, ownHeaders }))
+    .use(
+      adminApi({
+        ...deps.admin,
+        config: deps.config,
+        log: deps.log,
+        clock: deps.clock,
+        version: deps.version,
+        startedAt: deps.startedAt,
+        state: deps.state,
+        ownHeaders,
+        accountHealth: deps.accountHealth,
+        usage,
+        feed,
+        queryUsage: deps.queryUsage,
+      }),
+    )
     .get(
       "/health",
       ({ request }) => {
@@ -323,15 +355,6 @@ export function createApp(deps: AppDeps) {
           return new Response(text, { headers: { ...headers, "content-type": "text/plain; version=0.0.4; charset=utf-8" } });
         }),
       { detail: openapiDetails.metrics },
-    )
-    .get(
-      "/admin/api/usage",
-      ({ request }) =>
-        guarded(request, "/admin/api/usage", "admin", "openai-chat", async ({ headers }) => {
-          const doc = await adminUsage(new URL(request.url).searchParams, deps.config(), deps.clock(), deps.queryUsage);
-          return Response.json(doc, { headers });
-        }),
-      { detail: openapiDetails.adminUsage },
     )
     .get(
       "/v1/models",

@@ -6,6 +6,8 @@ export interface UsageLabels {
   keyId?: string;
   accountId?: string;
   model?: string;
+  /** Not a label: lets `onTokens` tie the tokens to their request (the admin UI's live view). */
+  requestId?: string;
 }
 
 /** Tokens as the canonical model counts them: input includes cached and cache-written tokens. */
@@ -49,7 +51,8 @@ const STATUS_CLASS = ["0xx", "1xx", "2xx", "3xx", "4xx", "5xx"];
 
 type Row = { labels: { key: string; account: string; model: string; status: string }; totals: UsageTotals };
 
-export function createUsageMeter(): UsageMeter {
+export function createUsageMeter(opts: { onTokens?: (labels: UsageLabels, usage: TokenCounts) => void } = {}): UsageMeter {
+  const onTokens = opts.onTokens;
   // key → account → model → status class → row: four lookups of strings the request already holds, no
   // composite key built per request.
   const tree = new Map<string, Map<string, Map<string, Map<string, Row>>>>();
@@ -102,6 +105,7 @@ export function createUsageMeter(): UsageMeter {
       t.inputTokens += u.inputTokens;
       t.outputTokens += u.outputTokens;
       t.cachedTokens += u.cacheReadTokens ?? 0;
+      onTokens?.(l, u);
     },
     snapshot: () => rows.map((r) => ({ labels: { ...r.labels }, totals: { ...r.totals } })),
     latencyHistogram() {

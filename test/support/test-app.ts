@@ -8,6 +8,7 @@ import { silentLogger } from "../../src/server/logger.ts";
 import { createMemoryStore } from "../../src/state/memory-store.ts";
 import type { FetchFn } from "../../src/transport/upstream-fetch.ts";
 import { createUsageMeter } from "../../src/usage/usage-meter.ts";
+import { createRequestFeed } from "../../src/usage/request-feed.ts";
 
 /** A configuration with defaults filled in, plus whatever the test sets. */
 export function testConfig(patch: Partial<Config> = {}): Config {
@@ -72,10 +73,13 @@ export function testApp(
     queryUsage?: AppDeps["queryUsage"];
     /** The access log and other lines (default: silent). */
     log?: AppDeps["log"];
+    /** The admin API's config file and hooks. */
+    admin?: AppDeps["admin"];
   } = {},
 ) {
   let current = config;
-  const usage = createUsageMeter();
+  const feed = createRequestFeed({ clock: opts.clock ?? Date.now });
+  const usage = createUsageMeter({ onTokens: (l, u) => feed.tokens(l.requestId, u) });
   const deps: AppDeps = {
     usage,
     config: () => current,
@@ -87,6 +91,8 @@ export function testApp(
     accountHealth: () => current.upstream_accounts.map((a) => ({ id: a.id, state: "healthy" })),
     operatorToken: () => opts.operatorToken,
     queryUsage: opts.queryUsage,
+    requestFeed: feed,
+    admin: opts.admin,
     proxy: {
       config: () => current,
       router: opts.router ?? allAccountsRouter,

@@ -3,7 +3,7 @@ import { createGatewayKey } from "../../config/edits/gateway-keys.ts";
 import { PERMISSIONS, type Permission } from "../../config/schema.ts";
 import { BaseCommand } from "../base-command.ts";
 import { cliEdit, KEY_OPTION_NAMES } from "../edit-names.ts";
-import { keyView } from "../mask-secrets.ts";
+import { keyView } from "../../config/mask-secrets.ts";
 import { parseDuration } from "../../parse-duration.ts";
 import { KEY_LIMIT_DESCRIPTIONS, keyLimitChanges, parseKeyLimits } from "./key-limits.ts";
 import { parsePermissions } from "./parse-permissions.ts";

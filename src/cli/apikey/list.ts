@@ -2,7 +2,7 @@ import { Command, Option } from "clipanion";
 import { emptySums, totalsOf } from "../../usage/ledger/usage-report.ts";
 import { BaseCommand } from "../base-command.ts";
 import { formatTable } from "../format-table.ts";
-import { keyView } from "../mask-secrets.ts";
+import { keyView } from "../../config/mask-secrets.ts";
 import { openCliUsageReader } from "../usage/open-usage-reader.ts";
 import { monthByGroup, monthSpendCell } from "../usage/spend-summary.ts";
 import { formatBudgets } from "./key-limits.ts";

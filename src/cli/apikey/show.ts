@@ -1,7 +1,7 @@
 import { Command, Option } from "clipanion";
 import { BaseCommand } from "../base-command.ts";
 import { findIndex } from "../../config/edits/find-item.ts";
-import { keyView } from "../mask-secrets.ts";
+import { keyView } from "../../config/mask-secrets.ts";
 import { openCliUsageReader } from "../usage/open-usage-reader.ts";
 import { spendFields, spendSummaryOrWarn } from "../usage/spend-summary.ts";
 import { formatKey } from "./format-key.ts";

@@ -3,7 +3,7 @@ import { PERMISSIONS } from "../../config/schema.ts";
 import { updateGatewayKey } from "../../config/edits/gateway-keys.ts";
 import { BaseCommand } from "../base-command.ts";
 import { cliEdit, KEY_OPTION_NAMES } from "../edit-names.ts";
-import { keyView } from "../mask-secrets.ts";
+import { keyView } from "../../config/mask-secrets.ts";
 import { changesSomething, KEY_LIMIT_DESCRIPTIONS, keyLimitChanges, parseKeyLimits } from "./key-limits.ts";
 import { parsePermissions } from "./parse-permissions.ts";
 import { formatKey } from "./format-key.ts";

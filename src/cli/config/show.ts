@@ -1,7 +1,7 @@
 import { Command, Option } from "clipanion";
 import YAML from "yaml";
 import { BaseCommand } from "../base-command.ts";
-import { configView } from "../mask-secrets.ts";
+import { configView } from "../../config/mask-secrets.ts";
 
 export class ConfigShowCommand extends BaseCommand {
   static override paths = [["config", "show"]];

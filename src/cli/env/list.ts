@@ -2,7 +2,7 @@ import { Command, Option } from "clipanion";
 import { ENV_NAMES } from "../../config/schema.ts";
 import { BaseCommand } from "../base-command.ts";
 import { formatTable } from "../format-table.ts";
-import { urlView } from "../mask-secrets.ts";
+import { urlView } from "../../config/mask-secrets.ts";
 
 export class EnvListCommand extends BaseCommand {
   static override paths = [["env", "list"]];

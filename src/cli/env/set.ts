@@ -2,7 +2,7 @@ import { Command, Option } from "clipanion";
 import { setEnvironment } from "../../config/edits/environment.ts";
 import { BaseCommand } from "../base-command.ts";
 import { ENV_OPTION_NAMES } from "../edit-names.ts";
-import { maskUrlCredentials } from "../mask-secrets.ts";
+import { maskUrlCredentials } from "../../config/mask-secrets.ts";
 
 export class EnvSetCommand extends BaseCommand {
   static override paths = [["env", "set"]];

@@ -1,6 +1,6 @@
 import { Command, Option } from "clipanion";
 import { BaseCommand } from "../base-command.ts";
-import { urlView } from "../mask-secrets.ts";
+import { urlView } from "../../config/mask-secrets.ts";
 import { parseEnvName } from "./env-name.ts";
 
 export class EnvShowCommand extends BaseCommand {

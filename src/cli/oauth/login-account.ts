@@ -1,15 +1,12 @@
 import type { UpstreamAccount } from "../../config/schema.ts";
-import { createConfigTokenPersistence } from "../../oauth/config-persistence.ts";
 import type { FetchFn } from "../../transport/upstream-fetch.ts";
 import type { BaseCommand } from "../base-command.ts";
 import { findIndex } from "../../config/edits/find-item.ts";
 import { readStdinLine } from "../read-stdin-line.ts";
 import { oauthAccountView, type OAuthAccountView } from "./oauth-account-view.ts";
 import { pendingLogins } from "./pending-login.ts";
-import { baseUrlFromResource, runLogin } from "./run-login.ts";
-
-/** Where Qwen's OpenAI-compatible API is when the token names no resource_url: Qwen's own CLI's default. */
-const QWEN_DEFAULT_BASE_URL = "https://dashscope.aliyuncs.com/compatible-mode/v1";
+import { saveLoginTokens } from "../../oauth/save-login-tokens.ts";
+import { runLogin } from "./run-login.ts";
 
 /** The CLI's fetch, as the OAuth code calls it (tests inject a fetch through the CLI context). */
 export function cliFetch(cmd: BaseCommand): FetchFn {
@@ -46,16 +43,7 @@ export async function loginAccount(
     account,
     { code, pending: pendingLogins(store.path, store.cipher, clock) },
   );
-  if (outcome.kind === "tokens") {
-    await createConfigTokenPersistence({ store }).save(account.id, outcome.tokens);
-    const resource = outcome.tokens.resourceUrl;
-    if (account.provider === "openai-compatible" && account.base_url === undefined) {
-      store.update((c) => {
-        const a = c.upstream_accounts.find((x) => x.id === account.id);
-        if (a) a.base_url = resource ? baseUrlFromResource(resource) : QWEN_DEFAULT_BASE_URL;
-      });
-    }
-  }
+  if (outcome.kind === "tokens") await saveLoginTokens(store, account, outcome.tokens);
   const saved = store.read().upstream_accounts.find((a) => a.id === account.id) ?? account;
   return { result: outcome.kind === "tokens" ? "logged_in" : "pending", view: oauthAccountView(saved, clock()) };
 }

@@ -86,15 +86,3 @@ export async function runLogin(
   }
   return { kind: "tokens", tokens: await completeAuthorization({ fetch: io.fetch, clock: io.clock, client, session, pasted }) };
 }
-
-/**
- * Qwen names the API host its token is good for (`resource_url`, e.g. `portal.qwen.ai`); the OpenAI-compatible
- * root is that host with https:// and /v1, as Qwen's own CLI builds it (src/oauth/README.md).
- */
-export function baseUrlFromResource(resourceUrl: string): string {
-  const withScheme = /^https?:\/\//i.test(resourceUrl) ? resourceUrl : `https://${resourceUrl}`;
-  const url = new URL(withScheme);
-  const path = url.pathname.replace(/\/+$/, "");
-  url.pathname = path.endsWith("/v1") ? path : `${path}/v1`;
-  return url.toString().replace(/\/$/, "");
-}

@@ -6,7 +6,7 @@ import { parseServiceAccountKey, type ServiceAccountKey } from "../../oauth/serv
 import { VERTEX_DEFAULT_REGION } from "../../providers/vertex.ts";
 import { BaseCommand } from "../base-command.ts";
 import { ACCOUNT_OPTION_NAMES, cliEdit } from "../edit-names.ts";
-import { accountView } from "../mask-secrets.ts";
+import { accountView } from "../../config/mask-secrets.ts";
 import { loginAccount } from "../oauth/login-account.ts";
 import { describeOAuthState, formatOAuthAccount } from "../oauth/oauth-account-view.ts";
 import { parseModelPatterns } from "../parse-model-patterns.ts";

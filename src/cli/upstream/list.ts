@@ -2,7 +2,7 @@ import { Command, Option } from "clipanion";
 import { BaseCommand } from "../base-command.ts";
 import { formatTable } from "../format-table.ts";
 import { accountHealthView, authFailureNotice, fetchAccountHealth, healthLabel } from "../account-health-view.ts";
-import { accountView } from "../mask-secrets.ts";
+import { accountView } from "../../config/mask-secrets.ts";
 import { emptySums, totalsOf } from "../../usage/ledger/usage-report.ts";
 import { openCliUsageReader } from "../usage/open-usage-reader.ts";
 import { monthByGroup, monthSpendCell } from "../usage/spend-summary.ts";

@@ -2,7 +2,7 @@ import { Command, Option } from "clipanion";
 import { BaseCommand } from "../base-command.ts";
 import { findIndex } from "../../config/edits/find-item.ts";
 import { accountHealthView, authFailureNotice, fetchAccountHealth, healthLabel } from "../account-health-view.ts";
-import { accountView } from "../mask-secrets.ts";
+import { accountView } from "../../config/mask-secrets.ts";
 import { openCliUsageReader } from "../usage/open-usage-reader.ts";
 import { spendFields, spendSummaryOrWarn } from "../usage/spend-summary.ts";
 import { formatAccount } from "./format-account.ts";

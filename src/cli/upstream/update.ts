@@ -2,7 +2,7 @@ import { Command, Option } from "clipanion";
 import { updateAccount } from "../../config/edits/upstream-accounts.ts";
 import { BaseCommand } from "../base-command.ts";
 import { ACCOUNT_OPTION_NAMES, cliEdit } from "../edit-names.ts";
-import { accountView } from "../mask-secrets.ts";
+import { accountView } from "../../config/mask-secrets.ts";
 import { parseModelPatterns } from "../parse-model-patterns.ts";
 import { parseSpendLimits } from "../parse-spend-limits.ts";
 import { formatAccount, SPEND_CAP_DESCRIPTION, spendCapChanges } from "./format-account.ts";

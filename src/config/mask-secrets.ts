@@ -1,7 +1,7 @@
-import { openSealedUrl } from "../config/url-credentials.ts";
-import type { Cipher } from "../config/secrets.ts";
-import { maskSecret } from "../config/secrets.ts";
-import type { Config, GatewayKey, OAuthSettings, UpstreamAccount } from "../config/schema.ts";
+import { openSealedUrl } from "./url-credentials.ts";
+import type { Cipher } from "./secrets.ts";
+import { maskSecret } from "./secrets.ts";
+import type { Config, GatewayKey, OAuthSettings, UpstreamAccount } from "./schema.ts";
 
 /**
  * Display forms of config items: nothing printed by the CLI (tables, `show`, `--json`, `config show`) carries a
