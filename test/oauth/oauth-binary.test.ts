@@ -8,18 +8,17 @@ import { join } from "node:path";
 import { ConfigStore } from "../../src/config/store.ts";
 import { createConfigTokenPersistence } from "../../src/oauth/config-persistence.ts";
 import { startFakeOAuthServer, type FakeOAuthServer } from "../fakes/oauth-server.ts";
+import { compiledBinary } from "../support/compiled-binary.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "lgw-oauth-bin-"));
-const binary = join(dir, "llm-gateway");
+let binary = "";
 const config = join(dir, "config.yaml");
 const env = { ...process.env, LLM_GATEWAY_CONFIG: config, LLM_GATEWAY_MASTER_KEY: "f".repeat(64), HOME: dir };
 let fake: FakeOAuthServer;
 let printed = "";
 
-beforeAll(() => {
-  const root = join(import.meta.dir, "..", "..");
-  const build = Bun.spawnSync(["bun", "run", "build.ts", `--outfile=${binary}`], { cwd: root, stdout: "pipe", stderr: "pipe" });
-  if (build.exitCode !== 0) throw new Error(build.stderr.toString());
+beforeAll(async () => {
+  binary = await compiledBinary();
   fake = startFakeOAuthServer();
   // The build takes 2–3 s alone, several times that on a busy machine: past the default 5 s hook timeout.
 }, 60_000);
