@@ -291,7 +291,7 @@ export function adminApi(deps: AdminDeps) {
         }
         if (body.name === undefined) throw new GatewayError(400, "invalid_request", "name is required to add an account (or give account_id to log one in again)", { param: "name" });
         if (body.provider === undefined) throw new GatewayError(400, "invalid_request", "provider is required to add an account", { param: "provider" });
-        const account = addOAuthAccount(s, { name: body.name, provider: body.provider, models: body.models, weight: body.weight, priority: body.priority }, { now: deps.clock() });
+        const account = addOAuthAccount(s, { name: body.name, provider: body.provider, models: body.models, weight: body.weight, priority: body.priority, oauth: body.oauth }, { now: deps.clock() });
         changed();
         try {
           return await browserLogins().start(account, true);

@@ -160,6 +160,16 @@ export const OAuthStartBody = body({
   models: T.Optional(Models),
   weight: T.Optional(T.Integer({ minimum: 0 })),
   priority: T.Optional(T.Integer()),
+  oauth: T.Optional(
+    body({
+      authorize_url: T.Optional(T.String({ maxLength: 2048 })),
+      token_url: T.Optional(T.String({ maxLength: 2048 })),
+      device_code_url: T.Optional(T.String({ maxLength: 2048 })),
+      client_id: T.Optional(T.String({ maxLength: 512 })),
+      redirect_uri: T.Optional(T.String({ maxLength: 2048 })),
+      scopes: T.Optional(T.String({ maxLength: 1024 })),
+    }),
+  ),
 });
 export type OAuthStartBody = Static<typeof OAuthStartBody>;
 export const OAuthFinishBody = body({ code: T.String({ minLength: 1, maxLength: 4096, description: "CODE#STATE as the authorize page shows it, or the callback URL" }) });
