@@ -92,6 +92,7 @@ export function formValues(form: HTMLFormElement): Record<string, string> {
   const out: Record<string, string> = {};
   for (const el of Array.from(form.elements)) {
     const c = el as HTMLInputElement;
+    if (c.tagName === "FIELDSET") continue;
     if (!c.name || c.disabled) continue;
     if (c.type === "checkbox") {
       if (c.checked) out[c.name] = out[c.name] ? `${out[c.name]},${c.value}` : c.value;

@@ -106,8 +106,8 @@ export function createApp(deps: AppDeps) {
     const config = deps.config();
     const requestId = requestIdOf(request.headers);
     const logFields: Record<string, unknown> = { request_id: requestId, method: request.method, route };
-    // The admin UI's live view shows the API's requests (not /metrics scrapes).
-    const recent = route.startsWith("/v1/") ? feed.begin(requestId, request.method, route) : undefined;
+    // The admin UI's live view shows the API's requests (OpenAI, Anthropic, Gemini), not /metrics scrapes.
+    const recent = route !== "/metrics" ? feed.begin(requestId, request.method, route) : undefined;
     let response: Response;
     let rateHeaders: Record<string, string> | undefined;
     const own = ownHeaders(request, requestId);

@@ -251,6 +251,8 @@ describe("changes go to the config file, as the CLI's do", () => {
       ["POST", "/admin/api/accounts", { name: "a", provider: "azure", api_key: "k" }, 400, "base_url"],
       ["POST", "/admin/api/accounts", { name: "a", provider: "mock", base_url: "ftp://x" }, 400, "base_url"],
       ["POST", "/admin/api/accounts", { name: "a", provider: "nope" }, 400, "provider"],
+      ["POST", "/admin/api/accounts", { name: "a", provider: "vertex", api_key: "{}" }, 400, "api_key"],
+      ["POST", "/admin/api/accounts", { name: "a", provider: "openai", api_key: "k", gemini_api: "native" }, 400, "gemini_api"],
       ["POST", "/admin/api/routes", { source_model: "a*b", target_model: "m" }, 400, "source_model"],
       ["PATCH", "/admin/api/environment", { http_proxy: "not a url" }, 400, "http_proxy"],
     ];

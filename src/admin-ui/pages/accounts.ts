@@ -9,6 +9,7 @@ const PROVIDERS: [string, string][] = [
   ["openai", "OpenAI"],
   ["azure", "Azure OpenAI"],
   ["gemini", "Gemini"],
+  ["vertex", "Vertex AI (service account)"],
   ["openai-compatible", "OpenAI-compatible"],
   ["mock", "Mock (answers locally)"],
 ];
@@ -143,7 +144,27 @@ function editForm(a: AdminAccount, ctx: PageContext, refresh: () => void): HTMLE
 function addApiKeyForm(ctx: PageContext, refresh: () => void): HTMLElement {
   const provider = select("provider", PROVIDERS, "anthropic");
   const apiVersion = field("API version (Azure)", input("api_version", { placeholder: "2024-10-21" }));
-  const syncAzure = () => (apiVersion.hidden = provider.value !== "azure");
+  const geminiApi = field("Gemini API", select("gemini_api", [["native", "native (generateContent)"], ["openai-compatible", "Google's OpenAI-compatible endpoint"]]));
+  const apiKey = field("API key", input("api_key", { type: "password", autocomplete: "new-password" }), "Stored encrypted; shown masked from now on. Not needed for mock and local OpenAI-compatible servers");
+  const serviceAccount = field(
+    "Service account JSON key",
+    h("textarea", { name: "api_key", rows: 4, spellcheck: "false", autocomplete: "off" }) as HTMLTextAreaElement,
+    "The key file's whole text; stored encrypted",
+  );
+  const vertexFields = [field("Project", input("project"), "Default: the key's project_id"), field("Region", input("region", { placeholder: "global" }), "e.g. us-central1; default: global")];
+  // Only the fields of the chosen provider are shown and sent (a hidden control is disabled, so formValues skips it).
+  const show = (el: HTMLElement, on: boolean) => {
+    el.hidden = !on;
+    for (const c of Array.from(el.querySelectorAll<HTMLInputElement>("input, select, textarea"))) c.disabled = !on;
+  };
+  const syncAzure = () => {
+    const p = provider.value;
+    show(apiVersion, p === "azure");
+    show(geminiApi, p === "gemini");
+    show(apiKey, p !== "vertex");
+    show(serviceAccount, p === "vertex");
+    for (const f of vertexFields) show(f, p === "vertex");
+  };
   provider.addEventListener("change", syncAzure);
   syncAzure();
   const form = h(
@@ -154,7 +175,10 @@ function addApiKeyForm(ctx: PageContext, refresh: () => void): HTMLElement {
       { class: "grid" },
       field("Name", input("name", { required: true })),
       field("Provider", provider),
-      field("API key", input("api_key", { type: "password", autocomplete: "new-password" }), "Stored encrypted; shown masked from now on. Not needed for mock and local OpenAI-compatible servers"),
+      apiKey,
+      serviceAccount,
+      ...vertexFields,
+      geminiApi,
       field("Base URL", input("base_url", { type: "url", placeholder: "https://…" }), "Needed for Azure and OpenAI-compatible servers"),
       field("Models", input("models", { placeholder: "claude-*, gpt-4o" }), "Comma list: exact, prefix* or *; empty: the provider's default"),
       field("Weight", input("weight", { type: "number", min: "0", step: "1", value: "1" })),
@@ -174,7 +198,10 @@ function addApiKeyForm(ctx: PageContext, refresh: () => void): HTMLElement {
       ...(listOf(v.models) && { models: listOf(v.models) }),
       weight: numberOf(v.weight),
       priority: numberOf(v.priority),
-      ...(v.provider === "azure" && v.api_version && { api_version: v.api_version }),
+      ...(v.api_version && { api_version: v.api_version }),
+      ...(v.gemini_api && { gemini_api: v.gemini_api }),
+      ...(v.project && { project: v.project }),
+      ...(v.region && { region: v.region }),
       spend_cap_usd_daily: numberOf(v.spend_cap_usd_daily),
       spend_cap_usd_monthly: numberOf(v.spend_cap_usd_monthly),
     });

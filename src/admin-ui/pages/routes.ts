@@ -4,7 +4,7 @@ import type { Page, PageContext } from "../main.ts";
 import type { ModelRoute } from "../types.ts";
 import { confirmed, panel, submitter } from "./forms.ts";
 
-const PROVIDERS: [string, string][] = [["", "any"], ...["anthropic", "openai", "azure", "gemini", "openai-compatible", "mock"].map((p): [string, string] => [p, p])];
+const PROVIDERS: [string, string][] = [["", "any"], ...["anthropic", "openai", "azure", "gemini", "vertex", "openai-compatible", "mock"].map((p): [string, string] => [p, p])];
 
 /**
  * Model routes in the order they are tried: lower priority first, then the more specific pattern (exact before

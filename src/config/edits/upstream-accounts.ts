@@ -1,4 +1,6 @@
 import { resolveOAuthClient } from "../../oauth/defaults.ts";
+import { parseServiceAccountKey } from "../../oauth/service-account.ts";
+import { VERTEX_DEFAULT_REGION } from "../../providers/vertex.ts";
 import { ConfigError } from "../../errors.ts";
 import { PROVIDERS, type OAuthSettings, type Provider, type UpstreamAccount } from "../schema.ts";
 import type { ConfigStore } from "../store.ts";
@@ -122,8 +124,23 @@ function newAccount(
 /** Adds an account that uses an API key (sealed under the master key). */
 export function addApiKeyAccount(store: Store, input: NewApiKeyAccount, opts: EditOptions & { now?: number } = {}): UpstreamAccount {
   const names = opts.names;
-  const plainKey = input.api_key?.trim() || undefined;
+  let plainKey = input.api_key?.trim() || undefined;
+  let { project, region } = input;
   const account = newAccount("api-key", input, opts, (provider) => {
+    if (provider === "vertex" && plainKey !== undefined) {
+      // Vertex AI: the key is a service account's JSON key file, stored compact; its project is the default.
+      let key;
+      try {
+        key = parseServiceAccountKey(plainKey);
+      } catch (e) {
+        throw invalid(names, "api_key", (l) => `${l}: ${(e as Error).message}`);
+      }
+      plainKey = JSON.stringify(key);
+      project = project?.trim() || key.project_id;
+      if (!project) throw invalid(names, "project", (l) => `${fieldName(names, "provider")} vertex needs ${l} (the key names no project_id)`);
+      region = (region?.trim() || VERTEX_DEFAULT_REGION).toLowerCase();
+      if (!/^[a-z0-9-]+$/.test(region)) throw invalid(names, "region", (l) => `${l} must be a location name such as us-central1 or global, got "${input.region}"`);
+    }
     if (input.base_url === undefined && BASE_URL_REQUIRED.has(provider)) {
       throw invalid(names, "base_url", (l) => `${fieldName(names, "provider")} ${provider} needs ${l}`);
     }
@@ -144,10 +161,10 @@ export function addApiKeyAccount(store: Store, input: NewApiKeyAccount, opts: Ed
     if (account.provider !== "gemini") throw invalid(names, "gemini_api", (l) => `${l} applies to ${fieldName(names, "provider")} gemini only`);
     account.gemini_api = input.gemini_api;
   }
-  if (input.project !== undefined || input.region !== undefined) {
-    if (account.provider !== "vertex") throw invalid(names, input.project !== undefined ? "project" : "region", (l) => `${l} applies to ${fieldName(names, "provider")} vertex only`);
-    if (input.project !== undefined) account.project = input.project;
-    if (input.region !== undefined) account.region = input.region;
+  if (project !== undefined || region !== undefined) {
+    if (account.provider !== "vertex") throw invalid(names, project !== undefined ? "project" : "region", (l) => `${l} applies to ${fieldName(names, "provider")} vertex only`);
+    if (project !== undefined) account.project = project;
+    if (region !== undefined) account.region = region;
   }
   store.update((c) => {
     assertNameFree(c.upstream_accounts, account.name, WHAT, opts);

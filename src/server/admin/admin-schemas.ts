@@ -73,12 +73,15 @@ export const KeyCreated = T.Object({
 export const AccountCreateBody = body({
   name: Name,
   provider: ProviderName,
-  api_key: T.Optional(T.String({ maxLength: 4096, description: "Stored encrypted; never shown again (masked)" })),
+  api_key: T.Optional(T.String({ maxLength: 16384, description: "Stored encrypted; never shown again (masked). Vertex AI: the service account's JSON key file" })),
   base_url: T.Optional(T.String({ maxLength: 2048 })),
   models: T.Optional(Models),
   weight: T.Optional(T.Integer({ minimum: 0 })),
   priority: T.Optional(T.Integer()),
   api_version: T.Optional(T.String({ maxLength: 100 })),
+  gemini_api: T.Optional(T.Union([T.Literal("native"), T.Literal("openai-compatible")], { description: "Gemini: generateContent (native, the default) or Google's OpenAI-compatible endpoint" })),
+  project: T.Optional(T.String({ minLength: 1, maxLength: 200, description: "Vertex AI: the Google Cloud project (default: the key's project_id)" })),
+  region: T.Optional(T.String({ minLength: 1, maxLength: 100, description: "Vertex AI: the location, e.g. us-central1 (default: global)" })),
   spend_cap_usd_daily: T.Optional(Usd),
   spend_cap_usd_monthly: T.Optional(Usd),
 });
