@@ -27,7 +27,7 @@ export function createMemoryStore(clock: () => number = Date.now): StateStore {
   };
 
   return {
-    async hit(key, windowMs) {
+    async hit(key, windowMs, by = 1) {
       const now = clock();
       sweep(now);
       let w = windows.get(key);
@@ -35,7 +35,7 @@ export function createMemoryStore(clock: () => number = Date.now): StateStore {
         w = { count: 0, resetAt: now - (now % windowMs) + windowMs };
         windows.set(key, w);
       }
-      w.count++;
+      w.count += by;
       return { count: w.count, resetAt: w.resetAt };
     },
     async get(key) {
