@@ -15,7 +15,8 @@ import { classifyOutcome, type UpstreamOutcome } from "./classify-outcome.ts";
 import { cooldownFromHeaders, retryAfterMs } from "./cooldown-from-headers.ts";
 import type { RoutingOptions } from "./routing-options.ts";
 
-export type HealthState = "healthy" | "cooling" | "circuit_open" | "half_open" | "auth_failed";
+/** `spend_capped` is the router's (RouterDeps.hold), not the registry's: the registry never sets it. */
+export type HealthState = "healthy" | "cooling" | "circuit_open" | "half_open" | "auth_failed" | "spend_capped";
 export type CooldownReason = "rate_limited" | "overloaded" | "billing";
 
 /** One account's health as shown by `status`, `upstream list/show` and `/health`. Plain data. */
@@ -24,7 +25,7 @@ export interface AccountStatus {
   state: HealthState;
   /** Epoch ms when the account comes back by itself (cooling, circuit_open). */
   until?: number;
-  /** Why it is not healthy: `rate_limited`, `overloaded`, `billing`, `auth_401`, `failures`. */
+  /** Why it is not healthy: `rate_limited`, `overloaded`, `billing`, `auth_401`, `failures`, `spend_cap_daily`, `spend_cap_monthly`. */
   reason?: string;
   /** One plain sentence for people. */
   detail: string;

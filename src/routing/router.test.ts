@@ -333,3 +333,45 @@ describe("router.probeDue", () => {
     expect(ids(router.probeDue(accounts))).toEqual(["a"]);
   });
 });
+
+describe("router hold (spend caps)", () => {
+  const config: RoutingTable = { accounts: [acct("a", "anthropic"), acct("b", "anthropic", { priority: 1 })], routes: [] };
+  const held = new Map<string, { until: number; reason: string; detail: string }>();
+  const holdFor = (id: string, until: number) => held.set(id, { until, reason: "spend_cap_daily", detail: `over its daily spend cap; back at ${until}` });
+  function setupHeld() {
+    held.clear();
+    let now = T0;
+    const router = createRouter({ clock: () => now, options: { failureThreshold: 1 }, hold: (id) => held.get(id) });
+    return { router, advance: (ms: number) => (now += ms) };
+  }
+
+  test("a held account leaves plans and shows as spend_capped; released, it is back", () => {
+    const { router } = setupHeld();
+    holdFor("a", T0 + 3_600_000);
+    const plan = router.plan(config, "claude-x");
+    expect(ids(plan.candidates)).toEqual(["b"]);
+    expect(plan.excluded.map((e) => [e.account.id, e.status.state, e.status.until])).toEqual([["a", "spend_capped", T0 + 3_600_000]]);
+    expect(router.status("a")).toMatchObject({ state: "spend_capped", reason: "spend_cap_daily", until: T0 + 3_600_000 });
+    held.delete("a");
+    expect(ids(router.plan(config, "claude-x").candidates)).toEqual(["a", "b"]);
+    expect(router.status("a").state).toBe("healthy");
+  });
+
+  test("every account held: 429 with Retry-After to the first reset; never a panic plan, even past an open breaker", () => {
+    const { router } = setupHeld();
+    router.report("a", http(500)); // breaker open: panic mode would otherwise try it
+    holdFor("a", T0 + 7_200_000);
+    holdFor("b", T0 + 3_600_000);
+    const err = thrown(() => router.plan(config, "claude-x"));
+    expect(err.status).toBe(429);
+    expect(err.options.retryAfter).toBe(3600);
+    expect(err.message).toContain("over its daily spend cap");
+  });
+
+  test("an authentication failure shows over the hold: it needs a person, the cap only time", () => {
+    const { router } = setupHeld();
+    router.report("a", http(401));
+    holdFor("a", T0 + 1000);
+    expect(router.status("a").state).toBe("auth_failed");
+  });
+});

@@ -69,10 +69,25 @@ export interface Router {
   readonly options: RoutingOptions;
 }
 
+/** An account held out of rotation by something outside its health: its spend cap (src/runtime/spend-caps.ts). */
+export interface AccountHold {
+  /** Epoch ms when it comes back by itself. */
+  until: number;
+  /** `spend_cap_daily`, `spend_cap_monthly`. */
+  reason: string;
+  /** One plain sentence for people. */
+  detail: string;
+}
+
 export interface RouterDeps {
   /** Epoch milliseconds (reset headers are absolute times). */
   clock: () => number;
   options?: Partial<RoutingOptions>;
+  /**
+   * Asked for every account that serves a requested model: a hold keeps it out of plans (panic plans too) until
+   * it ends, and shows in status() as `spend_capped`. Runs on every request: keep it a lookup.
+   */
+  hold?: (accountId: string) => AccountHold | undefined;
 }
 
 interface Served {
@@ -85,7 +100,7 @@ interface Served {
 const SERVED_CACHE_SIZE = 1024;
 
 export function createRouter(deps: RouterDeps): Router {
-  const { clock } = deps;
+  const { clock, hold } = deps;
   const options = resolveRoutingOptions(deps.options);
   // One per process (the router is built once; a reload passes new account lists, not a new router).
   const registry = createHealthRegistry({ clock, options });
@@ -125,11 +140,12 @@ export function createRouter(deps: RouterDeps): Router {
     const views: CandidateView[] = [];
     const excluded: RoutePlan["excluded"] = [];
     for (const account of serving) {
-      if (registry.eligible(account.id, accountFingerprint(account))) {
+      const held = hold?.(account.id);
+      if (held === undefined && registry.eligible(account.id, accountFingerprint(account))) {
         const c = registry.candidate(account.id);
         views.push({ account, probe: c.probe, recentlyFailed: c.recentlyFailed, ewmaTtfbMs: c.ewmaTtfbMs, inFlight: c.inFlight });
       } else {
-        excluded.push({ account, status: registry.status(account.id) });
+        excluded.push({ account, status: withHold(registry.status(account.id), held) });
       }
     }
     const strategy = route.strategy ?? config.strategy ?? options.strategy ?? "health-first";
@@ -167,6 +183,8 @@ export function createRouter(deps: RouterDeps): Router {
   function panicCandidates(excluded: RoutePlan["excluded"]): UpstreamAccount[] {
     const out: { account: UpstreamAccount; until: number }[] = [];
     for (const e of excluded) {
+      // A spend cap is not stale the way a breaker may be: the money is spent.
+      if (e.status.state === "spend_capped") continue;
       const until = registry.breakerOnlyUntil(e.account.id);
       if (until !== undefined) out.push({ account: e.account, until });
     }
@@ -176,12 +194,14 @@ export function createRouter(deps: RouterDeps): Router {
   function unavailable(excluded: RoutePlan["excluded"], targetModel: string): GatewayError {
     const now = clock();
     const recoveries = excluded
-      .map((e) => registry.recoveryAt(e.account.id))
+      .map((e) => (e.status.state === "spend_capped" ? e.status.until : registry.recoveryAt(e.account.id)))
       .filter((t): t is number => t !== undefined);
     const earliest = recoveries.length ? Math.min(...recoveries) : undefined;
     const retryAfter = earliest === undefined ? undefined : Math.max(1, Math.ceil((earliest - now) / 1000));
     const allRateLimited = excluded.every(
-      (e) => e.status.state === "cooling" && (e.status.reason === "rate_limited" || e.status.reason === "billing"),
+      (e) =>
+        e.status.state === "spend_capped" ||
+        (e.status.state === "cooling" && (e.status.reason === "rate_limited" || e.status.reason === "billing")),
     );
     const list = excluded.map((e) => `${e.account.name}: ${e.status.detail}`).join("; ");
     const message = `every upstream account for model ${targetModel} is unavailable (${list})`;
@@ -198,7 +218,7 @@ export function createRouter(deps: RouterDeps): Router {
       registry.report(accountId, outcome);
       if (stickyKey && outcome.kind === "success") sticky.set(stickyKey, accountId);
     },
-    status: (id) => registry.status(id),
+    status: (id) => withHold(registry.status(id), hold?.(id)),
     probeDue(accounts) {
       return accounts.filter((a) => {
         if (a.status === "disabled") return false;
@@ -211,6 +231,15 @@ export function createRouter(deps: RouterDeps): Router {
     registry,
     options,
   };
+}
+
+/**
+ * An account's status with its hold over it. An authentication failure still shows as such: it needs a person,
+ * the spend cap only time.
+ */
+function withHold(status: AccountStatus, held: AccountHold | undefined): AccountStatus {
+  if (!held || status.state === "auth_failed") return status;
+  return { ...status, state: "spend_capped", until: held.until, reason: held.reason, detail: held.detail };
 }
 
 function notServed(

@@ -1,6 +1,6 @@
 import type { Config } from "../config/schema.ts";
 import { createActiveProber, type ActiveProber } from "../routing/active-probes.ts";
-import { createRouter, type Router } from "../routing/router.ts";
+import { createRouter, type Router, type RouterDeps } from "../routing/router.ts";
 import type { UpstreamDeps } from "../upstream/call-account.ts";
 import { createAccountProbe } from "./probe-account.ts";
 import { routingOptionsFromConfig } from "./routing-options-from-config.ts";
@@ -15,6 +15,8 @@ export interface RoutingRuntimeDeps {
   router?: Router;
   /** What the probes call accounts with (the proxy's own fetches and credentials). */
   upstream: UpstreamDeps;
+  /** Accounts held out of rotation besides their health (spend caps, spend-caps.ts); for the default router. */
+  hold?: RouterDeps["hold"];
 }
 
 export interface RoutingRuntime {
@@ -32,7 +34,7 @@ export interface RoutingRuntime {
 
 /** The server's routing parts: the router from the file's `routing` section, the active prober, reload upkeep. */
 export function createRoutingRuntime(deps: RoutingRuntimeDeps): RoutingRuntime {
-  const router = deps.router ?? createRouter({ clock: deps.clock, options: routingOptionsFromConfig(deps.initial.routing) });
+  const router = deps.router ?? createRouter({ clock: deps.clock, options: routingOptionsFromConfig(deps.initial.routing), hold: deps.hold });
   let known = routableById(deps.initial);
   const intervalMs = deps.initial.routing.probe_interval * 1000;
   const prober =
