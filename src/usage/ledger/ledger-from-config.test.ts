@@ -2,7 +2,7 @@ import { expect, test } from "bun:test";
 import { parseConfig } from "../../config/validate.ts";
 import { ledgerSettings, ledgerTarget } from "./ledger-from-config.ts";
 
-test("usage config: defaults give SQLite beside the config, 1 s / 500-row batches, 90 days of rows", () => {
+test("usage config: defaults give SQLite beside the config, 1 s / 2,000-row batches, 90 days of rows", () => {
   const r = parseConfig({});
   if (!r.ok) throw new Error(r.errors.join("\n"));
   expect(r.config.usage).toEqual({
@@ -12,12 +12,12 @@ test("usage config: defaults give SQLite beside the config, 1 s / 500-row batche
     retention_days: 90,
     rollup_retention_days: 800,
     flush_interval: 1,
-    batch_size: 500,
+    batch_size: 2000,
     buffer_size: 100000,
     prices: {},
   });
   expect(ledgerTarget(r.config.usage, "/etc/gw/config.yaml")).toEqual({ kind: "sqlite", path: "/etc/gw/usage.db" });
-  expect(ledgerSettings(r.config.usage)).toEqual({ flushIntervalMs: 1000, batchSize: 500, bufferCap: 100000, retentionDays: 90, rollupRetentionDays: 800 });
+  expect(ledgerSettings(r.config.usage)).toEqual({ flushIntervalMs: 1000, batchSize: 2000, bufferCap: 100000, retentionDays: 90, rollupRetentionDays: 800 });
 });
 
 test("usage config: a PostgreSQL URL, a relative SQLite path, prices", () => {

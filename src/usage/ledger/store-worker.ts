@@ -1,8 +1,8 @@
 /**
  * The ledger's database, on a thread of its own (worker-store.ts is the other end). SQLite runs its queries
  * synchronously in the thread that calls it, so here a slow disk, a busy lock or a month's query never stalls
- * the requests. Operations arrive as messages and answer with their id; batches arrive as one JSON text of row
- * arrays (rowsToArrays), the cheapest form to hand over.
+ * the requests. Operations arrive as messages and answer with their id; batches arrive packed (usage-row.ts
+ * packRows: two transferred typed arrays and the batch's distinct texts), the cheapest form to hand over.
  */
 import { createSqlLedgerStore, type SqlLedgerStore } from "./sql-store.ts";
 import type { WorkerRequest, WorkerReply } from "./worker-protocol.ts";
@@ -24,7 +24,7 @@ self.onmessage = async (event: MessageEvent<WorkerRequest>) => {
     } else if (msg.op === "ready") {
       await store.ready();
     } else if (msg.op === "insert") {
-      await store.insertArrays(JSON.parse(msg.json));
+      await store.insertPacked(msg.packed);
     } else if (msg.op === "query") {
       value = await store.query(msg.query, msg.options);
     } else if (msg.op === "prune") {
