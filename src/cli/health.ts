@@ -29,6 +29,7 @@ export class HealthCommand extends BaseCommand {
         ...(report.accounts.items ?? [])
           .filter((a) => a.state !== "healthy")
           .map((a) => `  ${names.get(a.id) ?? a.id}: ${a.state}${a.until ? ` until ${new Date(a.until).toISOString()}` : ""}`),
+        ...(report.usage_ledger?.state === "degraded" ? [`  usage ledger: degraded: ${report.usage_ledger.reason ?? "unknown"} (${report.usage_ledger.buffered} rows waiting)`] : []),
       ].join("\n"),
     );
     return healthExitCode(probe);

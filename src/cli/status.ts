@@ -4,6 +4,7 @@ import { keyState } from "./apikey/key-state.ts";
 import { formatTable } from "./format-table.ts";
 import { accountHealthView, authFailureNotice, fetchAccountHealth, healthLabel } from "./account-health-view.ts";
 import { healthExitCode } from "./probe-health.ts";
+import type { LedgerHealthSummary } from "../server/health-document.ts";
 
 export class StatusCommand extends BaseCommand {
   static override paths = [["status"]];
@@ -38,6 +39,7 @@ export class StatusCommand extends BaseCommand {
           up: true,
           url: probe.url,
           ...(report && { status: report.status, version: report.version, uptime_s: report.uptime_s }),
+          ...(report?.usage_ledger && { usage_ledger: report.usage_ledger }),
         }
       : { up: false, url: probe.url, error: probe.error };
     const doc = { config: this.configPath(), server, keys, accounts, routes: config.model_routes, ...(notices.length > 0 && { problems: notices }) };
@@ -49,6 +51,8 @@ export class StatusCommand extends BaseCommand {
         const bits = [report?.status, report?.version && `version ${report.version}`, report?.uptime_s !== undefined && `up ${report.uptime_s}s`];
         lines.push(`server    up at ${probe.url.replace(/\/health$/, "")}${bits.some(Boolean) ? ` (${bits.filter(Boolean).join(", ")})` : ""}`);
       }
+      // The ledger's state comes with the details (the CLI's token); a server answering with details but no ledger has it off.
+      if (report?.accounts.items) lines.push(`ledger    ${ledgerLine(report.usage_ledger)}`);
       lines.push(`keys      ${keys.total} (${keys.active} active)`);
       // Without the details (another master key than the server's) the server's own count still says something.
       const healthy = report && !report.accounts.items ? report.accounts.healthy : accounts.filter((a) => a.health === "healthy").length;
@@ -83,3 +87,10 @@ export class StatusCommand extends BaseCommand {
 }
 
 const indent = (text: string) => text.replace(/^/gm, "  ");
+
+function ledgerLine(l: LedgerHealthSummary | undefined): string {
+  if (!l) return "off (usage.enabled: false)";
+  const counts = `${l.written} rows written, ${l.buffered} waiting${l.dropped ? `, ${l.dropped} dropped` : ""}`;
+  if (l.state === "ok") return `ok (${counts})`;
+  return `DEGRADED since ${l.since ?? "?"}: ${l.reason ?? "unknown"} (${counts}); requests are still served`;
+}

@@ -14,7 +14,7 @@ import { readUntilFirstEvent, type StartedStream } from "./first-event.ts";
 import type { JsonBody } from "./read-json-body.ts";
 import { responsesEncodeContext, type ResponsesSession } from "./responses-conversation.ts";
 import { usageFromBody } from "../usage/usage-from-wire.ts";
-import type { UsageLabels, UsageMeter } from "../usage/usage-meter.ts";
+import type { RequestUsage } from "../usage/usage-recorder.ts";
 import { convertedStream, passthroughStream, type StreamEnd } from "./stream-bodies.ts";
 import { arrayStreamError, sseToJsonArrayStream } from "./json-array-stream.ts";
 
@@ -24,8 +24,6 @@ export type { RouterPort };
 export interface ProxyDeps extends UpstreamDeps {
   config(): Config;
   router: RouterPort;
-  /** Token accounting: told the upstream's reported usage once an answer is complete. */
-  usage?: Pick<UsageMeter, "tokens">;
   clock?: () => number;
 }
 
@@ -47,6 +45,12 @@ export interface ProxyInput {
   stream?: boolean;
   /** Gemini clients: `json-array` for `:streamGenerateContent` without `alt=sse`. */
   streamFraming?: "sse" | "json-array";
+  /**
+   * The request's usage row (usage-recorder.ts; the model asked and the stream flag are already in it): filled with
+   * the account, the model served, the upstream dialect, attempts and tokens; a stream's row is completed when the
+   * stream ends.
+   */
+  usage?: RequestUsage;
 }
 
 /** What one successful attempt hands back before anything is sent to the client. */
@@ -69,6 +73,7 @@ export async function proxyLlmRequest(deps: ProxyDeps, input: ProxyInput): Promi
   // Gemini bodies name no model (it is in the URL): a routed name changes the upstream URL, never the body.
   const modelInUrl = input.model !== undefined;
   input.logFields.model = clientModel;
+  const u = input.usage;
   const out: Outbound = { client: request, hops: nextHops(request.headers), timeouts: upstreamTimeouts(config.proxy), environment: config.environment };
 
   let canonical: CanonicalRequest | undefined;
@@ -104,6 +109,15 @@ export async function proxyLlmRequest(deps: ProxyDeps, input: ProxyInput): Promi
     const spec = providers[account.provider];
     // The routed model decides between an OpenAI-family account's Chat and Responses APIs (responses_models).
     const upstreamDialect = spec.dialectFor(clientDialect, account, targetModel);
+    if (u) {
+      // The last account tried is the one a failed request is recorded against.
+      const row = u.row;
+      row.accountId = account.id;
+      row.provider = account.provider;
+      row.modelServed = targetModel;
+      row.upstreamDialect = upstreamDialect;
+      row.attempts = ctx.attempt;
+    }
     let upstreamBody: string;
     if (upstreamDialect === clientDialect) {
       upstreamBody = targetModel === clientModel || modelInUrl ? body.text : JSON.stringify({ ...body.json, model: targetModel });
@@ -151,18 +165,16 @@ export async function proxyLlmRequest(deps: ProxyDeps, input: ProxyInput): Promi
 
   const result = await runWithFailover(deps.router, clock, failoverRequest(config, clientModel, body.json, request.headers), attempt);
   const prepared = result.value;
-  const { account, targetModel } = result;
-  const labels = { keyId: input.logFields.key_id as string | undefined, accountId: account.id, model: clientModel, requestId: input.logFields.request_id as string };
+  const { targetModel } = result;
   if (prepared.kind === "json") {
     result.release();
-    if (prepared.usage) deps.usage?.tokens(labels, prepared.usage);
+    if (u) u.tokens = prepared.usage;
     prepared.headers["content-type"] = "application/json";
     return new Response(prepared.text, { status: prepared.status, headers: prepared.headers });
   }
   return streamResponse(prepared, {
     result,
-    usage: deps.usage,
-    labels,
+    usage: u,
     clientDialect,
     clientModel,
     rewriteModel: targetModel === clientModel || modelInUrl ? undefined : { upstream: targetModel, client: clientModel },
@@ -182,8 +194,7 @@ function streamResponse(
   prepared: Extract<Prepared, { kind: "stream" }>,
   s: {
     result: Pick<FailoverResult<unknown>, "report" | "release">;
-    usage: ProxyDeps["usage"];
-    labels: UsageLabels;
+    usage: RequestUsage | undefined;
     clientDialect: DialectName;
     clientModel: string;
     rewriteModel?: { upstream: string; client: string };
@@ -193,17 +204,19 @@ function streamResponse(
     framing?: "sse" | "json-array";
   },
 ): Response {
-  const { result, usage, labels, clientDialect } = s;
+  const { result, usage, clientDialect } = s;
   const { upstreamDialect, headers } = prepared;
   const clientSide = dialects[clientDialect];
   const array = s.framing === "json-array";
+  // The row waits for the stream's end (onEnd may come before the response is returned: an answer that came whole).
+  if (usage) usage.recorder.streamStarted(usage);
   const common = {
     // Only before anything was written (directStream): in the array form, the error is the whole array.
     errorEvent: array ? (err: GatewayError) => arrayStreamError(err) : (err: GatewayError) => clientSide.encodeStreamError(err),
     onEnd: (end: StreamEnd) => {
       if (end.error) result.report(end.error.code === "timeout" ? { kind: "timeout" } : { kind: "network" });
       result.release();
-      if (end.usage) usage?.tokens(labels, end.usage);
+      if (usage) usage.recorder.streamEnded(usage, end.usage, end.error ? end.error.code : end.cancelled ? "cancelled" : undefined);
     },
   };
   const out =

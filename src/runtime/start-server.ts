@@ -17,6 +17,10 @@ import { runtimeConfig, watchConfig } from "./runtime-config.ts";
 import { openServerUsageReader } from "./usage-reader.ts";
 import { createUsageMeter } from "../usage/usage-meter.ts";
 import { createRequestFeed } from "../usage/request-feed.ts";
+import { openUsageLedger } from "../usage/ledger/ledger-from-config.ts";
+import { livePriceTable } from "../usage/prices/price-table.ts";
+import { createUsageRecorder } from "../usage/usage-recorder.ts";
+import { spendCapHold } from "./spend-caps.ts";
 
 export interface ServerOptions {
   store: ConfigStore;
@@ -47,12 +51,16 @@ export function startServer(opts: ServerOptions): RunningServer {
   const networkFetch = opts.fetch ?? createNetworkFetch();
   const initial = runtimeConfig(opts.store, opts.store.load());
   const log = createLogger({ level: initial.logging.level, format: initial.logging.format, sink: opts.logSink, clock });
+  // The usage ledger (usage.enabled; its database settings are read at start): it does not wait for its database,
+  // which is checked in the background (a failure shows in /health and is retried).
+  const ledger = openUsageLedger({ usage: initial.usage, configPath: opts.store.path, logger: log, clock });
   // Routing first: the reload callback forgets removed accounts (its lazy deps are read only later).
   const routing = createRoutingRuntime({
     initial,
     config: () => live.current(),
     clock,
     router: opts.router,
+    hold: spendCapHold({ config: () => live.current(), spendOf: (id, now) => recorder.spendOf("account", id, now), clock }),
     upstream: {
       fetch: networkFetch,
       mockFetch: mockFetch as FetchFn,
@@ -71,11 +79,17 @@ export function startServer(opts: ServerOptions): RunningServer {
   // The admin UI's live view: each request's summary, its tokens when the upstream reports them.
   const feed = createRequestFeed({ clock });
   const usage = createUsageMeter({ onTokens: (l, u) => feed.tokens(l.requestId, u) });
-  const usageReader = openServerUsageReader(initial, opts.store.path);
+  // Prices are the live config's: a reload that changes usage.prices applies from the next request.
+  const recorder = createUsageRecorder({ meter: usage, prices: livePriceTable(() => live.current().usage.prices), ledger, state, clock });
+  // GET /admin/api/usage: the ledger this process writes, when it writes one (its queries run on the ledger's worker
+  // and see the rows committed so far); otherwise the ledger read-only, which another gateway may write.
+  const usageReader = ledger ? undefined : openServerUsageReader(initial, opts.store.path);
   let token: string | undefined;
   const app = createApp({
     config: live.current,
     usage,
+    recorder,
+    ledgerHealth: () => ledger?.health(),
     accountGauges: () =>
       live.current().upstream_accounts.map((a) => {
         const st = router.status(a.id);
@@ -88,7 +102,7 @@ export function startServer(opts: ServerOptions): RunningServer {
     version: opts.version,
     startedAt: clock(),
     accountHealth: () => accountHealthList(router, live.current().upstream_accounts),
-    queryUsage: (q) => usageReader.query(q),
+    queryUsage: (q) => (ledger ? ledger.query(q) : usageReader!.query(q)),
     requestFeed: feed,
     admin: {
       store: opts.store,
@@ -111,7 +125,6 @@ export function startServer(opts: ServerOptions): RunningServer {
       mockFetch: mockFetch as FetchFn,
       credential: credentials.credential,
       refreshCredential: credentials.refreshCredential,
-      usage,
       clock,
     },
   });
@@ -155,7 +168,9 @@ export function startServer(opts: ServerOptions): RunningServer {
       clearTimeout(timer);
       if (forced) await server.stop(true);
       await credentials.stop();
-      await usageReader.close();
+      await usageReader?.close();
+      // Requests are over: every row is recorded; what is buffered is written (5 s at most), then the database closes.
+      await ledger?.close();
       await state.close();
       // forced: the grace period ran out and the remaining connections were closed.
       log.lifecycle("stopped", { forced });

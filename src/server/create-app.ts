@@ -28,16 +28,20 @@ import { corsHeaders } from "./cors.ts";
 import { errorDialectForPath, errorResponse, toGatewayError } from "./error-response.ts";
 import { fromGeminiClient, isGeminiMethod, modelSegment, parseGeminiCall } from "./gemini-path.ts";
 import { docsRoutes } from "./docs.ts";
-import { healthDocument, type AccountHealthSummary } from "./health-document.ts";
+import { healthDocument, type AccountHealthSummary, type LedgerHealthSummary } from "./health-document.ts";
 import type { Logger } from "./logger.ts";
 import { openapiDetails } from "./openapi-details.ts";
 import { OPERATOR_TOKEN_PREFIX } from "./operator-token.ts";
+import { enforceAllowedModel, enforceUsageLimits } from "./key-limits.ts";
 import { enforceRateLimit } from "./rate-limit.ts";
 import { requestIdOf } from "./request-id.ts";
 import { sniffCompletionsDialect } from "./sniff-completions-dialect.ts";
 import { renderPrometheus, type AccountGauge } from "../usage/prometheus.ts";
 import { createUsageMeter, type UsageMeter } from "../usage/usage-meter.ts";
 import { createRequestFeed, type RequestFeed } from "../usage/request-feed.ts";
+import { createUsageRecorder, type RequestUsage, type UsageRecorder } from "../usage/usage-recorder.ts";
+import { livePriceTable } from "../usage/prices/price-table.ts";
+import type { LedgerHealth } from "../usage/ledger/batch-writer.ts";
 
 export interface AppDeps {
   config(): Config;
@@ -49,6 +53,13 @@ export interface AppDeps {
   proxy: ProxyDeps;
   /** Request and token counters (/metrics). Default: a fresh meter. */
   usage?: UsageMeter;
+  /**
+   * Where each LLM request's usage row goes (cost, token counters, the ledger, spend for budgets). Default: one on
+   * `usage` without a ledger (spend counted in memory).
+   */
+  recorder?: UsageRecorder;
+  /** The usage ledger's health for /health; undefined when the ledger is off. */
+  ledgerHealth?(): LedgerHealth | undefined;
   /** Per-account state for /metrics gauges. */
   accountGauges?(): AccountGauge[];
   /** Health of each enabled account, for /health. */
@@ -69,6 +80,8 @@ interface Handled {
   key: GatewayKey;
   requestId: string;
   logFields: Record<string, unknown>;
+  /** The request's usage row, on the routes that are recorded (the LLM routes). */
+  usage?: RequestUsage;
   /**
    * The gateway's headers for this answer (rate-limit state, request id, CORS): every handler builds its Response
    * with them (one header object per answer, nothing set afterwards).
@@ -87,6 +100,9 @@ export function createApp(deps: AppDeps) {
   const feed = deps.requestFeed ?? createRequestFeed({ clock: deps.clock });
   const usage = deps.usage ?? createUsageMeter({ onTokens: (l, u) => feed.tokens(l.requestId, u) });
   const responseStore = deps.responseStore ?? createMemoryResponseStore();
+  const recorder =
+    deps.recorder ?? createUsageRecorder({ meter: usage, prices: livePriceTable(() => deps.config().usage.prices), state: deps.state, clock: deps.clock });
+  const spendOfKey = (id: string, now: number) => recorder.spendOf("key", id, now);
   /** The gateway's own headers, on every answer: the request id, and CORS when the origin is allowed. */
   const ownHeaders = (request: Request, requestId = requestIdOf(request.headers)): Record<string, string> => ({
     "x-request-id": requestId,
@@ -99,26 +115,42 @@ export function createApp(deps: AppDeps) {
     permission: Permission,
     errorDialect: DialectName,
     handler: (ctx: Handled) => Promise<Response> | Response,
-    /** Gemini routes: the key may come in `?key=` too (presentedKey). */
-    keyInQuery = false,
+    opts: {
+      /** Gemini routes: the key may come in `?key=` too (presentedKey). */
+      keyInQuery?: boolean;
+      /** A billable route: the dialect its usage row starts with (the handler may correct it); budgets apply. */
+      billable?: DialectName;
+    } = {},
   ): Promise<Response> {
     const started = performance.now();
     const config = deps.config();
+    const now = deps.clock();
     const requestId = requestIdOf(request.headers);
     const logFields: Record<string, unknown> = { request_id: requestId, method: request.method, route };
     // The admin UI's live view shows the API's requests (OpenAI, Anthropic, Gemini), not /metrics scrapes.
     const recent = route !== "/metrics" ? feed.begin(requestId, request.method, route) : undefined;
+    const u = opts.billable ? recorder.begin(now, started, requestId, opts.billable) : undefined;
     let response: Response;
     let rateHeaders: Record<string, string> | undefined;
     const own = ownHeaders(request, requestId);
     try {
-      const key = authenticate(request.headers, config.gateway_keys, permission, deps.clock(), keyInQuery ? request.url : undefined);
+      const key = authenticate(request.headers, config.gateway_keys, permission, now, opts.keyInQuery ? request.url : undefined);
       logFields.key_id = key.id;
-      rateHeaders = await enforceRateLimit(key, deps.state, deps.clock());
+      rateHeaders = await enforceRateLimit(key, deps.state, now);
+      if (u) {
+        u.row.keyId = key.id;
+        const tokenLimit = enforceUsageLimits(key, { spendOf: spendOfKey, state: deps.state }, now);
+        if (tokenLimit) {
+          const tokenHeaders = await tokenLimit;
+          u.countTokens = true;
+          rateHeaders = rateHeaders ? { ...rateHeaders, ...tokenHeaders } : tokenHeaders;
+        }
+      }
       // The upstream's rate-limit headers of the same names go over the gateway's (handlers add theirs after these).
-      response = await handler({ key, requestId, logFields, headers: rateHeaders ? { ...rateHeaders, ...own } : own });
+      response = await handler({ key, requestId, logFields, usage: u, headers: rateHeaders ? { ...rateHeaders, ...own } : own });
     } catch (e) {
       const err = toGatewayError(e);
+      if (u) u.row.errorType = err.code;
       if (err.status >= 500) logFields.error = err.message;
       if (recent) recent.errorType = err.code;
       if (err.code === "internal") deps.log.log("error", "unhandled error", { request_id: requestId, error: String((e as Error)?.stack ?? e) });
@@ -140,16 +172,40 @@ export function createApp(deps: AppDeps) {
       response.status,
       latency,
     );
+    if (u) recorder.responded(u, response.status);
     return response;
   }
 
+  /**
+   * What a handler knows once it has read the body: the client's dialect, the model asked and the stream flag go
+   * into the usage row (so a refused request is recorded with them), and the model must be on the key's list.
+   */
+  const admit = (key: GatewayKey, u: RequestUsage | undefined, clientDialect: DialectName, model: unknown, stream: boolean) => {
+    if (u) {
+      u.row.clientDialect = clientDialect;
+      if (typeof model === "string") u.row.modelRequested = model;
+      u.row.stream = stream;
+    }
+    if (key.allowed_models && typeof model === "string") enforceAllowedModel(key, model);
+  };
+
   const llm = (route: string, dialect: DialectName | "sniff") => {
     const errorDialect = errorDialectForPath(route);
-    return ({ request }: { request: Request }) => guarded(request, route, "write", errorDialect, async ({ logFields, headers }) => {
-      const body = await readJsonBody(request, deps.config().server.body_limit);
-      const clientDialect = dialect === "sniff" ? sniffCompletionsDialect(body.json) : dialect;
-      return proxyLlmRequest(deps.proxy, { request, clientDialect, body, logFields, headers });
-    });
+    const billable = dialect === "sniff" ? "openai-completions" : dialect;
+    return ({ request }: { request: Request }) =>
+      guarded(
+        request,
+        route,
+        "write",
+        errorDialect,
+        async ({ key, logFields, headers, usage: u }) => {
+          const body = await readJsonBody(request, deps.config().server.body_limit);
+          const clientDialect = dialect === "sniff" ? sniffCompletionsDialect(body.json) : dialect;
+          admit(key, u, clientDialect, body.json.model, body.json.stream === true);
+          return proxyLlmRequest(deps.proxy, { request, clientDialect, body, logFields, headers, usage: u });
+        },
+        { billable },
+      );
   };
 
   /**
@@ -162,14 +218,17 @@ export function createApp(deps: AppDeps) {
     const call = parseGeminiCall(url.pathname);
     const method = call && isGeminiMethod(call.method) ? call.method : undefined;
     const route = `/${version}/models/{model}:${method ?? "*"}`;
-    return guarded(request, route, method === "countTokens" ? "read" : "write", "gemini", async ({ logFields, headers }) => {
+    // Generating is billable (a usage row, budgets); counting is not (as /v1/messages/count_tokens).
+    const billable = method && method !== "countTokens" ? "gemini" : undefined;
+    return guarded(request, route, method === "countTokens" ? "read" : "write", "gemini", async ({ key, logFields, headers, usage: u }) => {
       if (!call || !method) throw new GatewayError(404, "not_found", `no Gemini method at ${url.pathname.slice(0, 200)}; expected {model}:generateContent, :streamGenerateContent or :countTokens`);
       const body = await readJsonBody(request, deps.config().server.body_limit);
+      const stream = method === "streamGenerateContent";
+      admit(key, u, "gemini", call.model, stream);
       const input = { request, clientDialect: "gemini" as const, body, logFields, headers, model: call.model };
       if (method === "countTokens") return countTokens(deps.proxy, input);
-      const stream = method === "streamGenerateContent";
-      return proxyLlmRequest(deps.proxy, { ...input, stream, streamFraming: stream && url.searchParams.get("alt") !== "sse" ? "json-array" : "sse" });
-    }, true);
+      return proxyLlmRequest(deps.proxy, { ...input, stream, usage: u, streamFraming: stream && url.searchParams.get("alt") !== "sse" ? "json-array" : "sse" });
+    }, { keyInQuery: true, billable });
   };
   /** Gemini's `GET …/models` and `…/models/{model}`, in Google's shapes. */
   const geminiModels = (version: "v1beta" | "v1") => ({ request }: { request: Request }) => {
@@ -183,7 +242,7 @@ export function createApp(deps: AppDeps) {
       const found = id ? findServedModel(config, id) : undefined;
       if (!found) throw new GatewayError(404, "not_found", `model ${id.slice(0, 200)} is not served by this gateway`);
       return Response.json(geminiModel(found), { headers });
-    }, true);
+    }, { keyInQuery: true });
   };
 
   /**
@@ -285,7 +344,7 @@ export function createApp(deps: AppDeps) {
         try {
           const details = healthDetailsAllowed(request);
           const uptimeS = Math.round((deps.clock() - deps.startedAt) / 1000);
-          const doc = healthDocument(deps.accountHealth(), details ? { version: deps.version, uptimeS } : undefined);
+          const doc = healthDocument(deps.accountHealth(), details ? { version: deps.version, uptimeS } : undefined, ledgerSummary(deps.ledgerHealth?.()));
           return Response.json(doc, { status: doc.status === "unhealthy" ? 503 : 200, headers });
         } catch (e) {
           return errorResponse(toGatewayError(e), "openai-chat", headers);
@@ -301,11 +360,19 @@ export function createApp(deps: AppDeps) {
     .post(
       "/v1/responses",
       ({ request }) =>
-        guarded(request, "/v1/responses", "write", "openai-responses", async ({ key, logFields, headers }) => {
-          const session = { store: responseStore, owner: key.id, clock: deps.clock };
-          const body = await resolveKeptConversation(session, await readJsonBody(request, deps.config().server.body_limit));
-          return proxyLlmRequest(deps.proxy, { request, clientDialect: "openai-responses", body, logFields, headers, responses: session });
-        }),
+        guarded(
+          request,
+          "/v1/responses",
+          "write",
+          "openai-responses",
+          async ({ key, logFields, headers, usage: u }) => {
+            const session = { store: responseStore, owner: key.id, clock: deps.clock };
+            const body = await resolveKeptConversation(session, await readJsonBody(request, deps.config().server.body_limit));
+            admit(key, u, "openai-responses", body.json.model, body.json.stream === true);
+            return proxyLlmRequest(deps.proxy, { request, clientDialect: "openai-responses", body, logFields, headers, responses: session, usage: u });
+          },
+          { billable: "openai-responses" },
+        ),
       { parse: "none", detail: openapiDetails.responses },
     )
     // Codex first asks for a WebSocket here; a 426 sends it to POST at once (an error status costs it retries).
@@ -341,8 +408,10 @@ export function createApp(deps: AppDeps) {
     .post(
       "/v1/messages/count_tokens",
       ({ request }) =>
-        guarded(request, "/v1/messages/count_tokens", "read", "anthropic-messages", async ({ logFields, headers }) => {
+        guarded(request, "/v1/messages/count_tokens", "read", "anthropic-messages", async ({ key, logFields, headers }) => {
           const body = await readJsonBody(request, deps.config().server.body_limit);
+          // Not billable (no row, no budget or token limit), but a model the key may not use is not counted either.
+          if (key.allowed_models && typeof body.json.model === "string") enforceAllowedModel(key, body.json.model);
           return countTokens(deps.proxy, { request, clientDialect: "anthropic-messages", body, logFields, headers });
         }),
       { parse: "none", detail: openapiDetails.countTokens },
@@ -382,3 +451,12 @@ export type App = ReturnType<typeof createApp>;
 
 const responseNotFound = (id: string) =>
   new GatewayError(404, "not_found", `Response with id '${id.slice(0, 200)}' not found (the gateway keeps the responses it answered for this key for a limited time)`, { param: "response_id" });
+
+/** The ledger's health as /health shows it (times as ISO text). */
+function ledgerSummary(h: LedgerHealth | undefined): LedgerHealthSummary | undefined {
+  if (!h) return undefined;
+  const out: LedgerHealthSummary = { state: h.state, buffered: h.buffered, dropped: h.dropped, written: h.written };
+  if (h.reason !== undefined) out.reason = h.reason;
+  if (h.since !== undefined) out.since = new Date(h.since).toISOString();
+  return out;
+}

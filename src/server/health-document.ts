@@ -6,15 +6,26 @@ import { Type as T, type Static } from "@sinclair/typebox";
  */
 export const AccountHealthItem = T.Object({
   id: T.String(),
-  state: T.String({ description: "healthy, cooling, circuit_open, half_open, auth_failed" }),
+  state: T.String({ description: "healthy, cooling, circuit_open, half_open, auth_failed, spend_capped" }),
   until: T.Optional(T.String({ description: "ISO time the account comes back by itself" })),
   /** Why it is not healthy. */
-  reason: T.Optional(T.String({ description: "rate_limited, overloaded, billing, auth_401, auth_403, failures" })),
+  reason: T.Optional(T.String({ description: "rate_limited, overloaded, billing, auth_401, auth_403, failures, spend_cap_daily, spend_cap_monthly" })),
   /** One plain sentence for people. */
   detail: T.Optional(T.String()),
   consecutive_failures: T.Optional(T.Integer()),
 });
 export type AccountHealthSummary = Static<typeof AccountHealthItem>;
+
+/** The usage ledger (docs/USAGE_LEDGER.md): whether rows reach its database, and the counts. */
+export const LedgerHealthItem = T.Object({
+  state: T.Union([T.Literal("ok"), T.Literal("degraded")]),
+  reason: T.Optional(T.String({ description: "Why rows are not being written: the database's failure in a few words" })),
+  since: T.Optional(T.String({ description: "ISO time it became degraded" })),
+  buffered: T.Integer({ description: "Rows recorded and not yet written" }),
+  dropped: T.Integer({ description: "Rows dropped since start (buffer full)" }),
+  written: T.Integer({ description: "Rows written since start" }),
+});
+export type LedgerHealthSummary = Static<typeof LedgerHealthItem>;
 
 export const HealthStatus = T.Union([T.Literal("ok"), T.Literal("degraded"), T.Literal("unhealthy")]);
 
@@ -28,20 +39,37 @@ export const HealthDocument = T.Object(
     }),
     version: T.Optional(T.String({ description: "With a read or admin key only" })),
     uptime_s: T.Optional(T.Integer({ description: "With a read or admin key only" })),
+    usage_ledger: T.Optional(LedgerHealthItem),
   },
   {
     description:
       "Without a key: status and account counts. With a gateway key that has read or admin permission: also the " +
-      "version, the uptime and each account's state (ids, reasons, failure details).",
+      "version, the uptime, each account's state (ids, reasons, failure details) and the usage ledger's state " +
+      "(absent when the ledger is off). A degraded ledger makes the status degraded.",
   },
 );
 export type HealthDocument = Static<typeof HealthDocument>;
 
-/** `ok` when every enabled account is healthy (or there are none), `unhealthy` when none is, else `degraded`. */
-export function healthDocument(items: AccountHealthSummary[], details?: { version: string; uptimeS: number }): HealthDocument {
+/**
+ * `ok` when every enabled account is healthy (or there are none) and the usage ledger (when on) writes, `unhealthy`
+ * when no account is healthy, else `degraded`: some accounts are out, or the ledger cannot write (requests are
+ * still served; its rows wait in memory).
+ */
+export function healthDocument(
+  items: AccountHealthSummary[],
+  details?: { version: string; uptimeS: number },
+  ledger?: LedgerHealthSummary,
+): HealthDocument {
   let healthy = 0;
   for (const a of items) if (a.state === "healthy") healthy++;
-  const status = items.length === 0 || healthy === items.length ? "ok" : healthy > 0 ? "degraded" : "unhealthy";
+  const accountsOk = items.length === 0 || healthy === items.length;
+  const status = accountsOk && ledger?.state !== "degraded" ? "ok" : accountsOk || healthy > 0 ? "degraded" : "unhealthy";
   if (!details) return { status, accounts: { healthy, total: items.length } };
-  return { status, version: details.version, uptime_s: details.uptimeS, accounts: { healthy, total: items.length, items } };
+  return {
+    status,
+    version: details.version,
+    uptime_s: details.uptimeS,
+    accounts: { healthy, total: items.length, items },
+    ...(ledger && { usage_ledger: ledger }),
+  };
 }

@@ -77,10 +77,10 @@ const errors = (schema: TSchema) =>
     [
       ["400", "Invalid request (the message names the field)"],
       ["401", "Missing, unknown, disabled or expired gateway key"],
-      ["403", "The key lacks the needed permission"],
+      ["403", "The key lacks the needed permission, or may not use the model (its allowed_models)"],
       ["404", "No account serves the model"],
       ["413", "Body larger than server.body_limit"],
-      ["429", "Rate limited (Retry-After set)"],
+      ["429", "Over the key's requests or tokens per minute or its spend budget, or every account is rate-limited or spend-capped (Retry-After set)"],
       ["502", "Upstream failure"],
       ["503", "No account available"],
       ["504", "Upstream timeout"],
@@ -221,7 +221,7 @@ export const openapiDetails = {
     responses: { "200": { description: "Input token count", content: json(CountTokensResponse) }, ...errors(AnthropicError) },
   } as Record<string, unknown>,
   metrics: {
-    summary: "Prometheus metrics: requests, tokens, latency histogram, account health and in-flight (admin key)",
+    summary: "Prometheus metrics: requests, tokens, cost in USD, latency histogram, account health and in-flight (admin key)",
     tags: ["system"],
     security,
     responses: { "200": { description: "Prometheus text format 0.0.4", content: { "text/plain": { schema: { type: "string" } } } }, ...errors(OpenAIError) },

@@ -22,11 +22,26 @@ export function renderPrometheus(meter: UsageMeter, accounts: AccountGauge[], up
     `Requests answered, by gateway key, upstream account, model and status class (the first ${MAX_MODELS} model names of at most ${MAX_MODEL_LABEL} characters; the rest as model="other").`,
   );
   for (const r of rows) out.push(`llm_gateway_requests_total${labels(r.labels)} ${r.totals.requests}`);
-  family("llm_gateway_tokens_total", "counter", "Tokens reported by upstreams, by direction (input includes cached).");
+  family(
+    "llm_gateway_tokens_total",
+    "counter",
+    "Tokens reported by upstreams, by direction: input (includes cached and cache_write), output (includes reasoning), cached (prompt cache reads), cache_write, reasoning.",
+  );
   for (const r of rows) {
     out.push(`llm_gateway_tokens_total${labels({ ...r.labels, direction: "input" })} ${r.totals.inputTokens}`);
     out.push(`llm_gateway_tokens_total${labels({ ...r.labels, direction: "output" })} ${r.totals.outputTokens}`);
     out.push(`llm_gateway_tokens_total${labels({ ...r.labels, direction: "cached" })} ${r.totals.cachedTokens}`);
+    out.push(`llm_gateway_tokens_total${labels({ ...r.labels, direction: "cache_write" })} ${r.totals.cacheWriteTokens}`);
+    out.push(`llm_gateway_tokens_total${labels({ ...r.labels, direction: "reasoning" })} ${r.totals.reasoningTokens}`);
+  }
+  family(
+    "llm_gateway_cost_usd_total",
+    "counter",
+    "USD spent, by gateway key, upstream account and model, at the usage ledger's prices (requests of models without a price add nothing).",
+  );
+  // Tokens and cost are kept in the 2xx row of their labels (usage-meter.ts), so the status label adds nothing here.
+  for (const r of rows) {
+    if (r.labels.status === "2xx") out.push(`llm_gateway_cost_usd_total${labels({ key: r.labels.key, account: r.labels.account, model: r.labels.model })} ${r.totals.costUsd}`);
   }
   const h = meter.latencyHistogram();
   family("llm_gateway_request_duration_ms", "histogram", "Time until the response headers were sent (ms).");

@@ -11,7 +11,7 @@ test("requests, errors, latency and tokens add up per key, account, model and st
   m.tokens(a, { inputTokens: 10, outputTokens: 5, cacheReadTokens: 2 });
   m.tokens(a, { inputTokens: 1, outputTokens: 1 });
   const rows = Object.fromEntries(m.snapshot().map((r) => [Object.values(r.labels).join("|"), r.totals]));
-  expect(rows["k1|up1|gpt-x|2xx"]).toEqual({ requests: 2, errors: 0, inputTokens: 11, outputTokens: 6, cachedTokens: 2, latencyMsSum: 15 });
+  expect(rows["k1|up1|gpt-x|2xx"]).toEqual({ requests: 2, errors: 0, inputTokens: 11, outputTokens: 6, cachedTokens: 2, cacheWriteTokens: 0, reasoningTokens: 0, costUsd: 0, latencyMsSum: 15 });
   expect(rows["k1|up1|gpt-x|5xx"]).toMatchObject({ requests: 1, errors: 1 });
   expect(rows["k1|-|-|4xx"]).toMatchObject({ requests: 1, errors: 1 });
   const h = m.latencyHistogram();

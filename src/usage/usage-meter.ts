@@ -10,11 +10,13 @@ export interface UsageLabels {
   requestId?: string;
 }
 
-/** Tokens as the canonical model counts them: input includes cached and cache-written tokens. */
+/** Tokens as the canonical model counts them: input includes cached and cache-written tokens, output reasoning. */
 export interface TokenCounts {
   inputTokens: number;
   outputTokens: number;
   cacheReadTokens?: number;
+  cacheWriteTokens?: number;
+  reasoningTokens?: number;
 }
 
 export interface UsageTotals {
@@ -23,14 +25,21 @@ export interface UsageTotals {
   inputTokens: number;
   outputTokens: number;
   cachedTokens: number;
+  cacheWriteTokens: number;
+  reasoningTokens: number;
+  /** USD of the requests whose cost is known (usage/prices). */
+  costUsd: number;
   latencyMsSum: number;
 }
 
 export interface UsageMeter {
   /** One answered request (status the client got; time until its response headers). */
   request(labels: UsageLabels, status: number, latencyMs: number): void;
-  /** Tokens an upstream reported, once its answer is complete (a stream's come at its end). */
-  tokens(labels: UsageLabels, usage: TokenCounts): void;
+  /**
+   * Tokens an upstream reported, once its answer is complete (a stream's come at its end), and the request's cost
+   * in USD when it is known.
+   */
+  tokens(labels: UsageLabels, usage: TokenCounts, costUsd?: number | null): void;
   /** Totals per (key, account, model, status class; tokens under status "2xx"). */
   snapshot(): { labels: { key: string; account: string; model: string; status: string }; totals: UsageTotals }[];
   /** Latency histogram over all requests: bucket upper bounds (ms) → cumulative counts. */
@@ -76,7 +85,7 @@ export function createUsageMeter(opts: { onTokens?: (labels: UsageLabels, usage:
     if (found) return found.totals;
     // Labels come partly from clients (model names): past a bound, new combinations share one row.
     if (rows.length >= MAX_ROWS && key !== "other") return row({ keyId: "other", accountId: "other", model: "other" }, status);
-    const r: Row = { labels: { key, account, model, status }, totals: { requests: 0, errors: 0, inputTokens: 0, outputTokens: 0, cachedTokens: 0, latencyMsSum: 0 } };
+    const r: Row = { labels: { key, account, model, status }, totals: { requests: 0, errors: 0, inputTokens: 0, outputTokens: 0, cachedTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costUsd: 0, latencyMsSum: 0 } };
     let byAccount = tree.get(key);
     if (!byAccount) tree.set(key, (byAccount = new Map()));
     let byModel = byAccount.get(account);
@@ -100,11 +109,14 @@ export function createUsageMeter(opts: { onTokens?: (labels: UsageLabels, usage:
       latencySum += latencyMs;
       latencyCount++;
     },
-    tokens(l, u) {
+    tokens(l, u, costUsd) {
       const t = row(l, "2xx");
       t.inputTokens += u.inputTokens;
       t.outputTokens += u.outputTokens;
       t.cachedTokens += u.cacheReadTokens ?? 0;
+      t.cacheWriteTokens += u.cacheWriteTokens ?? 0;
+      t.reasoningTokens += u.reasoningTokens ?? 0;
+      if (costUsd) t.costUsd += costUsd;
       onTokens?.(l, u);
     },
     snapshot: () => rows.map((r) => ({ labels: { ...r.labels }, totals: { ...r.totals } })),

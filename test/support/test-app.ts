@@ -100,7 +100,6 @@ export function testApp(
       mockFetch: mockFetch as FetchFn,
       credential: (a) => opts.credentials?.[a.id],
       refreshCredential: opts.refreshCredential,
-      usage,
     },
   };
   const app = createApp(deps);

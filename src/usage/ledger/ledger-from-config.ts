@@ -26,12 +26,12 @@ export function ledgerSettings(usage: UsageConfig): LedgerSettings {
 }
 
 /** The running gateway's ledger: the store on its own thread. Undefined when `usage.enabled` is false. */
-export function openUsageLedger(opts: { usage: UsageConfig; configPath: string; logger: Logger }): UsageLedger | undefined {
+export function openUsageLedger(opts: { usage: UsageConfig; configPath: string; logger: Logger; clock?: () => number }): UsageLedger | undefined {
   if (!opts.usage.enabled) return undefined;
   const store = createWorkerLedgerStore(ledgerTarget(opts.usage, opts.configPath), {
     onNotice: (message) => opts.logger.log("warn", `usage ledger: ${message}`),
   });
-  return createUsageLedger({ store, settings: ledgerSettings(opts.usage), logger: opts.logger });
+  return createUsageLedger({ store, settings: ledgerSettings(opts.usage), logger: opts.logger, clock: opts.clock });
 }
 
 /** A ledger read by a process that does not write it: the `usage` command, or the server while no ledger writes. */

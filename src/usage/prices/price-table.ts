@@ -81,3 +81,20 @@ function withoutDate(name: string): string {
 }
 
 const isDigit = (c: string) => c >= "0" && c <= "9";
+
+/**
+ * The price table of the configuration in force: built again when a reload brought another `usage.prices`
+ * (a reload makes a new config object), otherwise the same table and its memo. One comparison per request.
+ */
+export function livePriceTable(prices: () => Record<string, ModelPrice>): () => PriceTable {
+  let source: Record<string, ModelPrice> | undefined;
+  let table: PriceTable | undefined;
+  return () => {
+    const current = prices();
+    if (current !== source || !table) {
+      source = current;
+      table = createPriceTable(current);
+    }
+    return table;
+  };
+}
