@@ -57,6 +57,36 @@ describe("status", () => {
     expect(human).toContain("cooling until 2030-01-01T00:00:00.000Z");
   });
 
+  test("the usage ledger's state and spend-capped accounts, from /health's details", async () => {
+    const { up1, up2 } = await seed();
+    const doc = (ledger: object | undefined) => ({
+      status: "degraded",
+      version: "0.1.0",
+      uptime_s: 1,
+      accounts: {
+        healthy: 1,
+        total: 2,
+        items: [
+          { id: up1.id, state: "healthy" },
+          { id: up2.id, state: "spend_capped", until: "2030-01-02T00:00:00.000Z", reason: "spend_cap_daily", detail: "over its daily spend cap of $5.00 (spent $5.12)" },
+        ],
+      },
+      ...(ledger && { usage_ledger: ledger }),
+    });
+    let ledger: object | undefined = { state: "degraded", reason: "database locked (SQLITE_BUSY)", since: "2030-01-01T10:00:00.000Z", buffered: 12, dropped: 0, written: 40 };
+    const fetch: FetchLike = async () => Response.json(doc(ledger));
+    const human = (await sb.run(["status"], { fetch })).stdout;
+    expect(human).toContain("ledger    DEGRADED since 2030-01-01T10:00:00.000Z: database locked (SQLITE_BUSY) (40 rows written, 12 waiting); requests are still served");
+    expect(human).toContain("spend_capped until 2030-01-02T00:00:00.000Z (spend_cap_daily)");
+    const json = (await sb.run(["status", "--json"], { fetch })).json();
+    expect(json.server.usage_ledger).toMatchObject({ state: "degraded", buffered: 12 });
+    expect((await sb.run(["health"], { fetch })).stdout).toContain("usage ledger: degraded: database locked (SQLITE_BUSY) (12 rows waiting)");
+    ledger = { state: "ok", buffered: 0, dropped: 0, written: 52 };
+    expect((await sb.run(["status"], { fetch })).stdout).toContain("ledger    ok (52 rows written, 0 waiting)");
+    ledger = undefined;
+    expect((await sb.run(["status"], { fetch })).stdout).toContain("ledger    off (usage.enabled: false)");
+  });
+
   test("the CLI sends its operator token; a server with another master key refuses it and still gives counts", async () => {
     await seed();
     const sent: (string | null)[] = [];

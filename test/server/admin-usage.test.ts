@@ -154,11 +154,14 @@ describe("GET /admin/api/usage", () => {
   });
 });
 
-test("a started server answers it from the ledger beside its config, read-only on its worker thread", async () => {
+test("a started server that writes no ledger (usage.enabled: false) answers from the one beside its config, read-only on its worker thread", async () => {
   const serverDir = mkdtempSync(join(tmpdir(), "admin-usage-server-"));
   try {
     const store = new ConfigStore(join(serverDir, "config.yaml"), { LLM_GATEWAY_MASTER_KEY: "c".repeat(64) });
-    store.update((c) => void c.gateway_keys.push(admin.key));
+    store.update((c) => {
+      c.gateway_keys.push(admin.key);
+      c.usage.enabled = false;
+    });
     const server = startServer({ store, host: "127.0.0.1", port: 0, version: "test", logSink: { write() {} } });
     try {
       const ask = async () => body(fetch(`${server.url}/admin/api/usage?since=1d`, { headers: { authorization: `Bearer ${admin.raw}` } }));
@@ -169,6 +172,37 @@ test("a started server answers it from the ledger beside its config, read-only o
       await writer.insertBatch([usageRow({ time: Date.now() - 60_000, keyId: admin.key.id, costUsd: 0.125 })]);
       expect(await ask()).toMatchObject({ recorded: true, totals: { requests: 1, costUsd: 0.125 } });
       await writer.close();
+    } finally {
+      await server.shutdown(1000);
+    }
+  } finally {
+    rmSync(serverDir, { recursive: true, force: true });
+  }
+});
+
+test("a started server that writes the ledger answers from it: the requests it served, once written", async () => {
+  const serverDir = mkdtempSync(join(tmpdir(), "admin-usage-writer-"));
+  try {
+    const store = new ConfigStore(join(serverDir, "config.yaml"), { LLM_GATEWAY_MASTER_KEY: "c".repeat(64) });
+    const user = testKey();
+    store.update((c) => {
+      c.gateway_keys.push(admin.key, user.key);
+      c.upstream_accounts.push(testAccount({ provider: "mock" }));
+      c.usage.flush_interval = 0.01;
+    });
+    const server = startServer({ store, host: "127.0.0.1", port: 0, version: "test", logSink: { write() {} } });
+    try {
+      const ask = async () => body(fetch(`${server.url}/admin/api/usage?since=1d&by=key`, { headers: { authorization: `Bearer ${admin.raw}` } }));
+      const chat = await fetch(`${server.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${user.raw}`, "content-type": "application/json" },
+        body: JSON.stringify({ model: "mock-1", messages: [{ role: "user", content: "hi" }] }),
+      });
+      expect(chat.status).toBe(200);
+      let report = await ask();
+      for (let i = 0; i < 10_000 && report.totals?.requests !== 1; i++) report = await ask();
+      expect(report).toMatchObject({ recorded: true, totals: { requests: 1 } });
+      expect(report.rows.map((r: { group: string }) => r.group)).toEqual([user.key.id]);
     } finally {
       await server.shutdown(1000);
     }

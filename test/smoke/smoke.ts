@@ -25,8 +25,8 @@ export interface SmokeOptions {
  * /v1/chat/completions, /v1/responses and a Gemini stream (`?key=`, JSON array) called, usage read by `usage` and by an admin key from /admin/api/usage, `status` asked (exit 0 while up), `health` (it lists the account), then SIGTERM, a check of the exit code, that every
  * line the server wrote is a JSON line, and `status` again (exit 1 once down). The start-time settings are left
  * unset, so `server start` relaunches itself (src/process/relaunch.ts): the process that answers must be the one
- * started, with the settings in its environment, and SIGTERM must reach it. When the server keeps a usage ledger
- * (`health --json` shows its state), the request's row must be in its SQLite file once the server stopped: the
+ * started, with the settings in its environment, and SIGTERM must reach it. The usage ledger (on by default;
+ * `health --json` shows its state) must hold a row for each request in its SQLite file once the server stopped: the
  * ledger writes on a worker thread, a second entrypoint of the binary (build.ts).
  */
 export async function smoke(command: string[], log: (line: string) => void = () => {}, opts: SmokeOptions = {}): Promise<void> {
@@ -152,17 +152,20 @@ export async function smoke(command: string[], log: (line: string) => void = () 
     for (const m of ["stopping: finishing requests in flight", "stopped"]) if (!msgs.includes(m)) throw new Error(`no "${m}" line in the log`);
     const downCode = status();
     if (downCode !== 1) throw new Error(`status exited ${downCode} with the server down`);
-    if (healthReport.usage_ledger) {
-      // Written by the ledger's worker thread, flushed at the latest when the server stopped.
-      const db = new Database(join(dir, "usage.db"), { readonly: true });
-      try {
-        const { n } = db.query("SELECT count(*) AS n FROM usage_requests").get() as { n: number };
-        if (n < 1) throw new Error(`the usage ledger holds ${n} rows after a request (state ${healthReport.usage_ledger.state})`);
-        log(`usage ledger: ${n} row written by its worker thread`);
-      } finally {
-        db.close();
+    if (!healthReport.usage_ledger) throw new Error("`health --json` shows no usage ledger (it is on by default)");
+    // Written by the ledger's worker thread, flushed at the latest when the server stopped: one row per request
+    // (chat, responses, the Gemini stream).
+    const db = new Database(join(dir, "usage.db"), { readonly: true });
+    try {
+      const rows = db.query("SELECT client_dialect, model_requested, status FROM usage_requests ORDER BY id").all() as { client_dialect: string; model_requested: string; status: number }[];
+      const seen = rows.map((r) => `${r.client_dialect} ${r.model_requested} ${r.status}`).join(", ");
+      for (const d of ["openai-chat", "openai-responses", "gemini"]) {
+        if (!rows.some((r) => r.client_dialect === d && r.status === 200)) throw new Error(`the usage ledger has no ${d} row after its request (${seen || "no rows"}; state ${healthReport.usage_ledger.state})`);
       }
-    } else log("the server writes no usage ledger in this build (/health shows none): no row to check");
+      log(`usage ledger: ${rows.length} rows written by its worker thread`);
+    } finally {
+      db.close();
+    }
     log("server stopped cleanly");
   } finally {
     if (server && server.exitCode === null) server.kill("SIGKILL");
