@@ -1,9 +1,10 @@
 /**
  * A gateway configured for the bench, driven only through its CLI (the public contract), with every feature on:
  * a temp config with the access log at `info` (one JSON line per request; `BENCH_LOG_LEVEL=warn` turns it off for
- * an A/B), one gateway key with a rate limit, an OpenAI-compatible account serving `gpt-*`, an Anthropic account
- * serving `claude-*`, a Gemini account serving `gemini-*` and an OpenAI-compatible account serving `resp-*` through
- * the Responses API, all pointing at the fake upstream.
+ * an A/B), the usage ledger on (SQLite in the temp folder; `ledger: false` turns it off), one gateway key with a
+ * rate limit, an OpenAI-compatible account serving `gpt-*`, an Anthropic account serving `claude-*`, a Gemini
+ * account serving `gemini-*` and an OpenAI-compatible account serving `resp-*` through the Responses API, all
+ * pointing at the fake upstream.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -38,6 +39,8 @@ export function setupGateway(opts: {
   upstreamUrl: string;
   prefer?: "binary" | "source" | "auto";
   extraEnv?: Record<string, string>;
+  /** The usage ledger (SQLite beside the config, the default: on); false for the ledger A/B's other gateway. */
+  ledger?: boolean;
 }): GatewaySetup {
   const { command, kind } = gatewayCommand(opts.prefer);
   const dir = mkdtempSync(join(tmpdir(), "lgw-bench-"));
@@ -56,6 +59,7 @@ export function setupGateway(opts: {
     const key = (JSON.parse(cli("apikey", "add", "--name", "bench", "--rpm", "1000000000", "--json")) as { key: string }).key;
     const doc = YAML.parse(readFileSync(configPath, "utf8")) as Record<string, unknown>;
     doc.logging = { ...(doc.logging as object | undefined), level: process.env.BENCH_LOG_LEVEL ?? "info", format: "json" };
+    if (opts.ledger === false) doc.usage = { ...(doc.usage as object | undefined), enabled: false };
     writeFileSync(configPath, YAML.stringify(doc));
     const up = opts.upstreamUrl.replace(/\/$/, "");
     cli("upstream", "add", "--type", "api-key", "--provider", "openai-compatible", "--name", "oa",

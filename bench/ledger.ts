@@ -13,7 +13,7 @@
  * Burst run: the same number of rows recorded as fast as they can be made.
  * - throughput: rows/s from record() to committed in the file (rows, hourly and daily totals), store on its worker.
  *
- *   bun bench/ledger.ts [--rows 100000] [--rate 20000] [--batch 500] [--json]
+ *   bun bench/ledger.ts [--rows 100000] [--rate 20000] [--batch 2000] [--json]
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -95,7 +95,7 @@ export async function runLedgerBench(
   opts: { rows?: number; batchSize?: number; rate?: number; pace?: () => Promise<void> } = {},
 ): Promise<LedgerBenchResult> {
   const count = opts.rows ?? 100_000;
-  const batchSize = opts.batchSize ?? 500;
+  const batchSize = opts.batchSize ?? 2000;
   const rate = opts.rate ?? 20_000;
   const pace = opts.pace ?? (() => Bun.sleep(50));
   const dir = mkdtempSync(join(tmpdir(), "ledger-bench-"));
@@ -184,7 +184,7 @@ if (import.meta.main) {
     const i = process.argv.indexOf(`--${name}`);
     return i >= 0 ? process.argv[i + 1] : undefined;
   };
-  const r = await runLedgerBench({ rows: Number(arg("rows") ?? 100_000), batchSize: Number(arg("batch") ?? 500), rate: Number(arg("rate") ?? 20_000) });
+  const r = await runLedgerBench({ rows: Number(arg("rows") ?? 100_000), batchSize: Number(arg("batch") ?? 2000), rate: Number(arg("rate") ?? 20_000) });
   if (process.argv.includes("--json")) console.log(JSON.stringify(r));
   else {
     const us = (v: number | null) => (v === null ? "n/a (no /proc)" : `${v} µs/row`);

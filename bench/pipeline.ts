@@ -7,7 +7,10 @@
  *
  *   bun bench/pipeline.ts [--duration-ms 1500] [--only conversion] [--stream|--no-stream]
  *
- * PIPE_NO_LOG=1 (access log at warn) and PIPE_NO_RPM=1 (a key without a rate limit) measure without those features.
+ * PIPE_NO_LOG=1 (access log at warn) and PIPE_NO_RPM=1 (a key without a rate limit) measure without those features;
+ * PIPE_LEDGER=1 with the usage ledger on (SQLite in a temp folder, its store on its worker thread: what the
+ * gateway's thread pays for it shows here, the worker's CPU does not). Without it the rows go to the in-memory
+ * spend figures only, as with `usage.enabled: false`.
  * `pipelineApp()` is the same app for other experiments (behind a real Bun.serve, say).
  */
 import { Value } from "@sinclair/typebox/value";
@@ -21,6 +24,13 @@ import { routingOptionsFromConfig } from "../src/runtime/routing-options-from-co
 import { createMemoryStore } from "../src/state/memory-store.ts";
 import type { FetchFn } from "../src/transport/upstream-fetch.ts";
 import { createUsageMeter } from "../src/usage/usage-meter.ts";
+import { openUsageLedger } from "../src/usage/ledger/ledger-from-config.ts";
+import { livePriceTable } from "../src/usage/prices/price-table.ts";
+import { createUsageRecorder } from "../src/usage/usage-recorder.ts";
+import { silentLogger } from "../src/server/logger.ts";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { endpointPath, requestBody, responseJson, streamEvents, type BenchDialect } from "./fixtures.ts";
 
 export interface PipelineCase {
@@ -89,23 +99,32 @@ export function pipelineApp() {
   const usage = createUsageMeter();
   const router = createRouter({ clock, options: routingOptionsFromConfig(config.routing) });
   let logged = 0;
+  const dir = process.env.PIPE_LEDGER ? mkdtempSync(join(tmpdir(), "pipeline-ledger-")) : undefined;
+  const ledger = dir ? openUsageLedger({ usage: config.usage, configPath: join(dir, "config.yaml"), logger: silentLogger }) : undefined;
+  const state = createMemoryStore(clock);
+  const recorder = createUsageRecorder({ meter: usage, prices: livePriceTable(() => config.usage.prices), ledger, state, clock });
   const app = createApp({
     config: () => config,
-    state: createMemoryStore(clock),
+    state,
+    recorder,
     log: createLogger({ level: process.env.PIPE_NO_LOG ? "warn" : "info", format: "json", sink: { write: (s) => void (logged += s.length) }, clock }),
     clock,
     version: "bench",
     startedAt: clock(),
     usage,
     accountHealth: () => [],
-    proxy: { config: () => config, router, fetch: cannedFetch(), mockFetch: mockFetch as FetchFn, credential: () => "dummy", usage, clock },
+    proxy: { config: () => config, router, fetch: cannedFetch(), mockFetch: mockFetch as FetchFn, credential: () => "dummy", clock },
   });
-  return { app, raw, logged: () => logged };
+  const close = async () => {
+    await ledger?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  };
+  return { app, raw, logged: () => logged, close };
 }
 
 export async function runPipeline(opts: { durationMs?: number; only?: string; streams?: boolean[] } = {}): Promise<PipelineCase[]> {
   const durationMs = opts.durationMs ?? 1500;
-  const { app, raw, logged } = pipelineApp();
+  const { app, raw, logged, close } = pipelineApp();
 
   const runs: { name: string; one: () => Promise<number>; samples: number[] }[] = [];
   for (const stream of opts.streams ?? [false, true]) {
@@ -147,6 +166,7 @@ export async function runPipeline(opts: { durationMs?: number; only?: string; st
   const rounds = 7;
   for (let i = 0; i < rounds; i++) for (const r of runs) r.samples.push(await loop(r.one, durationMs / rounds));
   const out: PipelineCase[] = runs.map((r) => ({ name: r.name, usPerRequest: Math.round(Math.min(...r.samples) * 100) / 100 }));
+  await close();
   if (logged() === 0 && !process.env.PIPE_NO_LOG) throw new Error("the access log wrote nothing: the bench must measure it");
   return out;
 }

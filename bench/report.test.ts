@@ -83,3 +83,14 @@ test("the scenario table has one row per measurement", () => {
   expect(t[0]).toContain("req/s@64");
   expect(t.find((l) => l.startsWith("conversion"))).toContain("20%");
 });
+
+test("the usage ledger's on/off ratio against its target and CI floor", () => {
+  const ab = (ratio: number, stream: boolean) => ({ scenario: "passthrough openai→openai", stream, onRps: [1], offRps: [1], ratio, onCpuUs: 40, offCpuUs: 38 });
+  const checks = checkTargets([], undefined, undefined, [ab(0.98, false), ab(0.9, true), ab(0.6, true)]);
+  expect(checks.map((c) => [c.name, c.pass, c.floorPass])).toEqual([
+    ["passthrough openai→openai: ledger on / off", true, true],
+    ["passthrough openai→openai stream: ledger on / off", false, true],
+    ["passthrough openai→openai stream: ledger on / off", false, false],
+  ]);
+  expect(FLOORS.ledgerOnOff).toBeLessThan(TARGETS.ledgerOnOff);
+});

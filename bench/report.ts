@@ -9,6 +9,7 @@ import type { Measured } from "./scenarios.ts";
 import type { MicroResult } from "./micro.ts";
 import type { MemoryResult } from "./memory.ts";
 import type { ColdStartResult } from "./cold-start.ts";
+import type { LedgerAbResult } from "./ledger-ab.ts";
 import { benchDir, repoDir } from "./processes.ts";
 
 export interface Ratio {
@@ -84,15 +85,29 @@ export const TARGETS = {
   rss1000StreamsMB: 100,
   rssGrowth: 0.1,
   coldStartMs: 100,
+  /** Throughput with the usage ledger on ÷ off (SQLite), ledger-ab.ts. */
+  ledgerOnOff: 0.97,
 };
-export const FLOORS = { passthroughVsLimit: 0.35, conversionVsLimit: 0.25 };
+export const FLOORS = { passthroughVsLimit: 0.35, conversionVsLimit: 0.25, ledgerOnOff: 0.7 };
 
 export function checkTargets(
   ratios: Ratio[],
   memory?: MemoryResult,
   coldStart?: ColdStartResult,
+  ledger?: LedgerAbResult[],
 ): TargetCheck[] {
   const out: TargetCheck[] = [];
+  for (const l of ledger ?? []) {
+    out.push({
+      name: `${l.scenario}${l.stream ? " stream" : ""}: ledger on / off`,
+      target: `>= ${TARGETS.ledgerOnOff} x off`,
+      value: l.ratio,
+      unit: "x off",
+      pass: l.ratio >= TARGETS.ledgerOnOff,
+      floor: FLOORS.ledgerOnOff,
+      floorPass: l.ratio >= FLOORS.ledgerOnOff,
+    });
+  }
   for (const r of ratios) {
     if (r.kind !== "passthrough" && r.kind !== "conversion") continue;
     const label = `${r.scenario}${r.stream ? " stream" : ""}`;

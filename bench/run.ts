@@ -1,8 +1,8 @@
 /**
  * The full bench: `bun run bench` (or `bun bench/run.ts [--no-build] [--source] [--skip-memory] [--skip-cold-start]
  * [--throughput-ms N] [--latency-ms N]`). Builds the binary, runs the converter microbench, every scenario (direct,
- * limit proxy, gateway passthrough and conversion; stream and not), the memory scenarios and the cold start; prints
- * the tables and writes bench/results/<timestamp>.json.
+ * limit proxy, gateway passthrough and conversion; stream and not), the usage ledger's on/off A/B, the memory
+ * scenarios and the cold start; prints the tables and writes bench/results/<timestamp>.json.
  */
 import { existsSync } from "node:fs";
 import { runMicroInChild, type MicroResult } from "./micro.ts";
@@ -21,6 +21,7 @@ import {
   type TargetCheck,
 } from "./report.ts";
 import { BINARY } from "./gateway-setup.ts";
+import { measureLedgerAb, type LedgerAbRun } from "./ledger-ab.ts";
 import { bunPath, repoDir } from "./processes.ts";
 
 export interface BenchOptions {
@@ -79,6 +80,7 @@ export async function runBench(o: BenchOptions): Promise<BenchRun> {
 
   log(`starting fake upstream, limit proxy, gateway (${gatewayPref})…`);
   let measured: Measured[] = [];
+  let ledgerAb: LedgerAbRun | undefined;
   let memory: MemoryResult | undefined;
   let coldStart: ColdStartResult | undefined;
   let gatewayError: string | undefined;
@@ -89,6 +91,11 @@ export async function runBench(o: BenchOptions): Promise<BenchRun> {
   });
   try {
     measured = await runSuite(svc.endpoints, o.settings, log);
+    if (svc.gateway) {
+      log("usage ledger on / off (two gateways, interleaved rounds)…");
+      ledgerAb = await measureLedgerAb({ group: svc.group, upstreamUrl: svc.upstream.url, prefer: gatewayPref, settings: o.settings, log: (l) => log(`  ${l}`) });
+      if (ledgerAb.ledger) log(`  ledger at the end: ${ledgerAb.ledger.written} rows written, ${ledgerAb.ledger.buffered} waiting, ${ledgerAb.ledger.dropped} dropped (${ledgerAb.ledger.state})`);
+    }
     if (o.memory && svc.gateway) {
       log(`${o.streamsConcurrent} concurrent slow streams (fresh gateway)…`);
       await restartGateway(svc);
@@ -113,7 +120,7 @@ export async function runBench(o: BenchOptions): Promise<BenchRun> {
   }
 
   const ratios = computeRatios(measured);
-  const checks = checkTargets(ratios, memory, coldStart);
+  const checks = checkTargets(ratios, memory, coldStart, ledgerAb?.results);
   log("");
   log(formatScenarioTable(measured, ratios, o.settings.connections));
   if (memory?.streams) log("");
@@ -145,6 +152,7 @@ export async function runBench(o: BenchOptions): Promise<BenchRun> {
     settings: o.settings,
     scenarios: measured,
     ratios,
+    ledgerAb,
     memory,
     coldStart,
     micro,
