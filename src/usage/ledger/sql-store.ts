@@ -199,15 +199,22 @@ export function createSqlLedgerStore(target: LedgerTarget, opts: SqlStoreOptions
       opts.onNotice?.(`usage database file ${target.path} was missing: a new one is created`);
     }
     if (sql && checked) return sql;
-    try {
-      sql ??= await connect();
-      if (readOnly) await checkSchema(sql, dialect);
-      else await migrate(sql, dialect);
-      checked = true;
-      return sql;
-    } catch (err) {
-      await failed();
-      throw err;
+    // Two gateways opening one fresh SQLite file at once: switching it to WAL takes an exclusive lock for which SQLite
+    // does not always call its busy handler, so the loser gets SQLITE_BUSY at once. It waits its turn here instead,
+    // within the same busy timeout.
+    const giveUpAt = Date.now() + busyTimeout;
+    for (;;) {
+      try {
+        sql ??= await connect();
+        if (readOnly) await checkSchema(sql, dialect);
+        else await migrate(sql, dialect);
+        checked = true;
+        return sql;
+      } catch (err) {
+        await failed();
+        if (dialect !== "sqlite" || (err as { code?: unknown })?.code !== "SQLITE_BUSY" || Date.now() >= giveUpAt) throw err;
+        await Bun.sleep(10 + Math.random() * 40);
+      }
     }
   };
 
