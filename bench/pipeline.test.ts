@@ -15,6 +15,7 @@ test("the in-process pipeline bench answers every route, stream and not, through
     "passthrough gemini→gemini",
     "conversion gemini→anthropic",
     "passthrough openai→openai stream",
+    "passthrough openai→openai stream, usage not asked",
     "passthrough anthropic→anthropic stream",
     "conversion openai→anthropic stream",
     "conversion anthropic→openai stream",

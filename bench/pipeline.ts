@@ -40,8 +40,10 @@ export interface PipelineCase {
 }
 
 const MODEL: Record<BenchDialect, string> = { openai: "gpt-bench", anthropic: "claude-bench", gemini: "gemini-bench", responses: "resp-bench" };
-const CASES: { name: string; client: BenchDialect; upstream: BenchDialect }[] = [
+/** `noUsage`: streams only, the client asks for no `stream_options.include_usage` (the gateway asks on its behalf). */
+const CASES: { name: string; client: BenchDialect; upstream: BenchDialect; noUsage?: true }[] = [
   { name: "passthrough openai→openai", client: "openai", upstream: "openai" },
+  { name: "passthrough openai→openai", client: "openai", upstream: "openai", noUsage: true },
   { name: "passthrough anthropic→anthropic", client: "anthropic", upstream: "anthropic" },
   { name: "conversion openai→anthropic", client: "openai", upstream: "anthropic" },
   { name: "conversion anthropic→openai", client: "anthropic", upstream: "openai" },
@@ -64,6 +66,8 @@ function cannedFetch(): FetchFn {
     bodies.set(`${d}:false`, enc.encode(JSON.stringify(responseJson(d, MODEL[d]))));
     bodies.set(`${d}:true`, enc.encode(streamEvents(d, MODEL[d]).join("")));
   }
+  // As OpenAI does: the usage chunk only when the request asked for it.
+  bodies.set("openai:true:no-usage", enc.encode(streamEvents("openai", MODEL.openai).filter((e) => !e.includes('"choices":[]')).join("")));
   const json = { "content-type": "application/json" };
   const sse = { "content-type": "text/event-stream" };
   return (async (input: Request | string, init?: RequestInit) => {
@@ -72,7 +76,9 @@ function cannedFetch(): FetchFn {
     const gemini = url.includes(":generateContent") || url.includes(":streamGenerateContent");
     const dialect: BenchDialect = gemini ? "gemini" : url.endsWith("/messages") ? "anthropic" : url.endsWith("/responses") ? "responses" : "openai";
     const stream = gemini ? url.includes(":streamGenerateContent") : String(init?.body).includes('"stream":true');
-    const body = bodies.get(`${dialect}:${stream}`)!;
+    const text = String(init?.body);
+    const noUsage = dialect === "openai" && stream && !text.includes('"include_usage":true');
+    const body = bodies.get(`${dialect}:${stream}${noUsage ? ":no-usage" : ""}`)!;
     // As a server sends them: a JSON answer with its length, a stream without.
     return new Response(body, { headers: stream ? sse : { ...json, "content-length": String(body.length) } });
   }) as FetchFn;
@@ -130,8 +136,11 @@ export async function runPipeline(opts: { durationMs?: number; only?: string; st
   for (const stream of opts.streams ?? [false, true]) {
     for (const c of CASES) {
       if (opts.only && !c.name.includes(opts.only)) continue;
-      const name = `${c.name}${stream ? " stream" : ""}`;
-      const body = JSON.stringify(requestBody(c.client, MODEL[c.upstream], stream));
+      if (c.noUsage && !stream) continue;
+      const name = `${c.name}${stream ? " stream" : ""}${c.noUsage ? ", usage not asked" : ""}`;
+      const request = requestBody(c.client, MODEL[c.upstream], stream);
+      if (c.noUsage) delete request.stream_options;
+      const body = JSON.stringify(request);
       const headers: Record<string, string> = c.client === "openai" || c.client === "responses"
         ? { authorization: `Bearer ${raw}`, "content-type": "application/json" }
         : c.client === "gemini"
