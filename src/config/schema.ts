@@ -140,6 +140,12 @@ export const UpstreamAccount = T.Object({
   /** false: the account's models do not reason, so converted requests to it carry no reasoning_effort. */
   reasoning: T.Optional(T.Boolean()),
   /**
+   * OpenAI-dialect accounts: false for a server that rejects `stream_options` (some old vLLM and Ollama builds). The
+   * gateway then never asks its streams for usage (by default it does, for every stream, so that each has a cost):
+   * their tokens and cost stay unknown, and budgets and token limits cannot count them.
+   */
+  stream_usage: T.Optional(T.Boolean()),
+  /**
    * Gemini: `native` (generateContent, the default) or `openai-compatible` (Google's OpenAI-compatible endpoint).
    * Absent: `openai-compatible` when base_url ends in `/openai`, else native.
    */

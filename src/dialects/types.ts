@@ -57,6 +57,9 @@ export interface EncodeRequestOptions {
   /** The account's `reasoning`: false drops reasoning_effort towards an OpenAI-dialect upstream, whose models
    * without reasoning reject it (Claude Code always sends an effort). Default true. */
   reasoning?: boolean;
+  /** The account's `stream_usage`: false sends no `stream_options` to an OpenAI-dialect server that rejects it, so
+   * its streams report no usage. Default true. */
+  streamUsage?: boolean;
   /** Called for every field deliberately dropped or changed while encoding (for a log line). */
   onAdjust?: (field: string, reason: string) => void;
 }
@@ -102,7 +105,7 @@ export interface Dialect {
   name: DialectName;
   /** Client body -> canonical; throws GatewayError 400 naming the field (param) on bad input. `ctx`: Gemini only. */
   decodeRequest(body: unknown, ctx?: DecodeRequestContext): CanonicalRequest;
-  /** Canonical request of another dialect -> upstream body (stream flag; OpenAI: stream_options.include_usage always true when streaming). */
+  /** Canonical request of another dialect -> upstream body (stream flag; OpenAI: stream_options.include_usage true when streaming, unless the account opts out). */
   encodeRequest(req: CanonicalRequest, opts: EncodeRequestOptions): Record<string, unknown>;
   /** Upstream JSON -> canonical. */
   decodeResponse(body: unknown): CanonicalResponse;

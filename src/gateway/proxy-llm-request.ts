@@ -17,6 +17,7 @@ import { usageFromBody } from "../usage/usage-from-wire.ts";
 import type { RequestUsage } from "../usage/usage-recorder.ts";
 import { convertedStream, passthroughStream, type StreamEnd } from "./stream-bodies.ts";
 import { arrayStreamError, sseToJsonArrayStream } from "./json-array-stream.ts";
+import { asksUsageFor, clientAsksUsage, withUsageAsked } from "./stream-usage.ts";
 
 export type { RouterPort };
 
@@ -56,7 +57,15 @@ export interface ProxyInput {
 /** What one successful attempt hands back before anything is sent to the client. */
 type Prepared =
   | { kind: "json"; upstreamDialect: DialectName; status: number; headers: Record<string, string>; text: string; usage?: Usage }
-  | { kind: "stream"; upstreamDialect: DialectName; headers: Record<string, string>; started: StartedStream; exchange: UpstreamExchange };
+  | {
+      kind: "stream";
+      upstreamDialect: DialectName;
+      headers: Record<string, string>;
+      started: StartedStream;
+      exchange: UpstreamExchange;
+      /** The gateway asked for the usage chunk the client did not (src/gateway/stream-usage.ts): it is kept from the client. */
+      usageAsked: boolean;
+    };
 
 /**
  * The request path from a decoded client body to the client's response: route → pick account → encode for its
@@ -119,8 +128,13 @@ export async function proxyLlmRequest(deps: ProxyDeps, input: ProxyInput): Promi
       row.attempts = ctx.attempt;
     }
     let upstreamBody: string;
+    let usageAsked = false;
     if (upstreamDialect === clientDialect) {
-      upstreamBody = targetModel === clientModel || modelInUrl ? body.text : JSON.stringify({ ...body.json, model: targetModel });
+      const renamed = !(targetModel === clientModel || modelInUrl);
+      // An OpenAI stream reports usage only when asked: asked here for a client that did not (stream-usage.ts).
+      usageAsked = stream && asksUsageFor(clientDialect, account, body.json);
+      if (usageAsked) upstreamBody = withUsageAsked(body.text, body.json, renamed ? targetModel : undefined);
+      else upstreamBody = renamed ? JSON.stringify({ ...body.json, model: targetModel }) : body.text;
       // Tool-call ids carrying a Gemini signature (a conversation that began on a Gemini account) lose it towards
       // any other upstream: OpenAI refuses ids over 40 characters.
       if (upstreamDialect !== "gemini" && upstreamBody.includes('"gsig')) upstreamBody = idsWithoutSignatureInJson(upstreamBody);
@@ -133,6 +147,7 @@ export async function proxyLlmRequest(deps: ProxyDeps, input: ProxyInput): Promi
           maxTokensField: spec.maxTokensField,
           maxOutputTokens: account.max_output_tokens,
           reasoning: account.reasoning,
+          streamUsage: account.stream_usage,
           onAdjust: (field, reason) => ((input.logFields.adjusted ??= []) as string[]).push(`${field}: ${reason}`),
         }),
       );
@@ -156,7 +171,7 @@ export async function proxyLlmRequest(deps: ProxyDeps, input: ProxyInput): Promi
     try {
       const started = await readUntilFirstEvent(exchange);
       ctx.report({ kind: "success", ttfbMs: exchange.ttfbMs });
-      return { kind: "stream", upstreamDialect, headers, started, exchange };
+      return { kind: "stream", upstreamDialect, headers, started, exchange, usageAsked };
     } catch (e) {
       exchange.close(e);
       throw e;
@@ -178,7 +193,7 @@ export async function proxyLlmRequest(deps: ProxyDeps, input: ProxyInput): Promi
     clientDialect,
     clientModel,
     rewriteModel: targetModel === clientModel || modelInUrl ? undefined : { upstream: targetModel, client: clientModel },
-    includeUsage: includeUsage(body.json),
+    includeUsage: clientAsksUsage(body.json),
     context: prepared.upstreamDialect === clientDialect ? undefined : clientContext(),
     framing: input.streamFraming,
   });
@@ -223,7 +238,7 @@ function streamResponse(
     upstreamDialect === clientDialect
       ? array
         ? sseToJsonArrayStream(prepared.started, common)
-        : passthroughStream(prepared.started, { ...common, dialect: clientDialect, rewriteModel: s.rewriteModel })
+        : passthroughStream(prepared.started, { ...common, dialect: clientDialect, rewriteModel: s.rewriteModel, dropUsageChunk: prepared.usageAsked })
       : convertedStream(prepared.started, {
           ...common,
           decoder: dialects[upstreamDialect].streamDecoder(),
@@ -237,6 +252,3 @@ function streamResponse(
 
 /** The whole body, within the exchange's total deadline. */
 const readText = (exchange: UpstreamExchange) => exchange.text();
-
-const includeUsage = (json: Record<string, unknown>) =>
-  (json.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;

@@ -5,6 +5,7 @@ import { createSseParser } from "../transport/sse-parser.ts";
 import { usageFromEvents } from "../usage/usage-from-wire.ts";
 import type { StartedStream } from "./first-event.ts";
 import { createStreamConverter } from "./stream-converter.ts";
+import { createUsageChunkDropper, isUsageOnlyChunk } from "./stream-usage.ts";
 
 export interface StreamEnd {
   /** The upstream's terminator arrived (or the converted stream finished cleanly). */
@@ -204,11 +205,13 @@ const keeperFor = (dialect: DialectName) => (dialect === "openai-responses" ? la
  * parsed on the way; when the upstream ends, the kept tail says whether its terminator came (a stream cut short
  * ends with an error event instead of looking complete) and gives the final events for usage accounting. When a
  * route renamed the model, events are parsed and re-serialised with the client's model name (the one case that
- * needs it).
+ * needs it). `dropUsageChunk`: the gateway asked an OpenAI upstream for the usage chunk the client did not ask for
+ * (src/gateway/stream-usage.ts); that one event is left out of the client's bytes, and still read for usage (the
+ * tail keeps the upstream's bytes, not the client's).
  */
 export function passthroughStream(
   started: StartedStream,
-  opts: Common & { dialect: DialectName; rewriteModel?: { upstream: string; client: string } },
+  opts: Common & { dialect: DialectName; rewriteModel?: { upstream: string; client: string }; dropUsageChunk?: boolean },
 ): ReadableStream<Uint8Array> | Uint8Array {
   const { exchange } = started;
   const rewrite = opts.rewriteModel;
@@ -219,12 +222,18 @@ export function passthroughStream(
   const early = headTail.events();
   if (endsComplete(opts.dialect, early)) {
     drainThenEnd(started, opts, { completed: true, usage: usageFromEvents(opts.dialect, started.events, early) });
-    return started.head.length === 1 ? started.head[0]! : Buffer.concat(started.head);
+    const whole = started.head.length === 1 ? started.head[0]! : Buffer.concat(started.head);
+    if (!opts.dropUsageChunk) return whole;
+    const dropper = createUsageChunkDropper();
+    const sent = dropper.push(whole);
+    const rest = dropper.end();
+    return rest ? Buffer.concat([sent, rest]) : sent;
   }
+  const dropper = opts.dropUsageChunk ? createUsageChunkDropper() : undefined;
   return directStream(started, opts, async (out) => {
     const tail = keeperFor(opts.dialect);
     for (const c of started.head) {
-      out.write(c);
+      write(out, dropper, c);
       tail.keep(c);
     }
     out.flush();
@@ -232,9 +241,11 @@ export function passthroughStream(
       const chunk = await exchange.read();
       if (!chunk) break;
       tail.keep(chunk);
-      out.write(chunk);
+      write(out, dropper, chunk);
       out.flush();
     }
+    const held = dropper?.end();
+    if (held) out.write(held);
     // A cut-off fragment at the start of the kept bytes parses as nothing useful, never as a terminator;
     // the last event decides.
     const seen = tail.events();
@@ -246,15 +257,31 @@ export function passthroughStream(
   });
 }
 
+/** The upstream's bytes, less the usage chunk when the gateway asked for it (an empty remainder is not written). */
+function write(out: DirectController, dropper: ReturnType<typeof createUsageChunkDropper> | undefined, chunk: Uint8Array): void {
+  if (!dropper) {
+    out.write(chunk);
+    return;
+  }
+  const bytes = dropper.push(chunk);
+  if (bytes.length) out.write(bytes);
+}
+
+/** Events kept for usage at a re-serialised stream's end: its usage may come a read or two before its terminator. */
+const LAST_EVENTS = 4;
+
 function rewritingStream(
   started: StartedStream,
-  opts: Common & { dialect: DialectName; rewriteModel: { upstream: string; client: string } },
+  opts: Common & { dialect: DialectName; rewriteModel: { upstream: string; client: string }; dropUsageChunk?: boolean },
 ): ReadableStream<Uint8Array> {
   const { exchange, parser } = started;
   const needle = `"model":${JSON.stringify(opts.rewriteModel.upstream)}`;
   const replacement = `"model":${JSON.stringify(opts.rewriteModel.client)}`;
+  const drop = opts.dropUsageChunk;
   const render = (events: SseEvent[]) =>
-    events.map((ev) => `${ev.event ? `event: ${ev.event}\n` : ""}data: ${ev.data.replaceAll(needle, replacement)}\n\n`).join("");
+    events
+      .map((ev) => (drop && isUsageOnlyChunk(ev.data) ? "" : `${ev.event ? `event: ${ev.event}\n` : ""}data: ${ev.data.replaceAll(needle, replacement)}\n\n`))
+      .join("");
   return directStream(started, opts, async (out) => {
     const first = [...started.events, ...parser.push(started.rest)];
     let completed = first.some((ev) => isTerminator(opts.dialect, ev));
@@ -265,10 +292,13 @@ function rewritingStream(
       const chunk = await exchange.read();
       const events = chunk ? parser.push(chunk) : parser.end();
       if (events.length) {
-        last = events;
+        last = events.length >= LAST_EVENTS ? events : [...last, ...events].slice(-LAST_EVENTS);
         if (!completed) completed = events.some((ev) => isTerminator(opts.dialect, ev));
-        out.write(render(events));
-        await out.flush();
+        const text = render(events);
+        if (text) {
+          out.write(text);
+          await out.flush();
+        }
       }
       if (!chunk) break;
     }

@@ -116,7 +116,10 @@ describe("usage ledger in the running gateway", () => {
     expect((await send("f-failover", "/v1/chat/completions", chat("gpt-priced"))).status).toBe(200);
     up.fail.clear();
     expect((await send("g-passthrough-stream", "/v1/messages", messages("claude-priced", { stream: true }))).text).toContain("message_stop");
-    expect((await send("h-stream-no-usage", "/v1/chat/completions", chat("gpt-priced", { stream: true }))).text).toContain("[DONE]");
+    // The client asks for no usage: the gateway asks for it, counts it, and keeps the usage chunk from the client.
+    const h = await send("h-stream-no-usage", "/v1/chat/completions", chat("gpt-priced", { stream: true }));
+    expect(h.text).toContain("[DONE]");
+    expect(h.text).not.toContain('"usage"');
     expect((await send("i-no-key", "/v1/chat/completions", chat("gpt-priced"), false)).status).toBe(401);
     expect((await send("j-bad-json", "/v1/messages", { max_tokens: 5 })).status).toBe(400);
     expect((await send("k-not-allowed", "/v1/chat/completions", chat("forbidden-model", { stream: true }))).status).toBe(403);
@@ -168,8 +171,8 @@ describe("usage ledger in the running gateway", () => {
     expect(r.get("f-failover")).toMatchObject({ ...common, account_id: accounts.oa2.id, attempts: 2, ...tokens(RECORDED.openai) });
     expect(r.get("g-passthrough-stream")).toMatchObject({ ...common, client_dialect: "anthropic-messages", upstream_dialect: "anthropic-messages", stream: 1, ...tokens(RECORDED.anthropic) });
     expect(r.get("g-passthrough-stream")!.cost_usd as number).toBeCloseTo(ANTHROPIC_COST, 12);
-    // Answered, but the upstream said nothing about tokens (the client did not ask OpenAI for usage): unknown.
-    expect(r.get("h-stream-no-usage")).toMatchObject({ ...common, stream: 1, cost_usd: null, ...noTokens });
+    expect(r.get("h-stream-no-usage")).toMatchObject({ ...common, stream: 1, upstream_dialect: "openai-chat", ...tokens(RECORDED.openai) });
+    expect(r.get("h-stream-no-usage")!.cost_usd as number).toBeCloseTo(OPENAI_COST, 12);
     expect(r.get("i-no-key")).toMatchObject({ key_id: null, status: 401, error_type: "authentication", attempts: 0, cost_usd: 0, model_requested: null });
     expect(r.get("j-bad-json")).toMatchObject({ key_id: key.key.id, status: 400, error_type: "invalid_request", client_dialect: "anthropic-messages", cost_usd: 0 });
     expect(r.get("k-not-allowed")).toMatchObject({ status: 403, error_type: "permission", model_requested: "forbidden-model", stream: 1, attempts: 0, cost_usd: 0 });
@@ -191,7 +194,7 @@ describe("usage ledger in the running gateway", () => {
     const daily = db.query("SELECT SUM(requests) AS n, SUM(cost_usd) AS usd FROM usage_daily").get() as { n: number; usd: number };
     db.close();
     expect(daily.n).toBe(15);
-    expect(daily.usd).toBeCloseTo(7 * OPENAI_COST + 3 * ANTHROPIC_COST, 12);
+    expect(daily.usd).toBeCloseTo(8 * OPENAI_COST + 3 * ANTHROPIC_COST, 12);
   });
 
   test("a reload that changes usage.prices prices the next request anew; recorded rows keep their cost", async () => {

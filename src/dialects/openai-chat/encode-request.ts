@@ -182,8 +182,8 @@ export function encodeOpenAIChatRequest(req: CanonicalRequest, opts: EncodeReque
     out.stream = true;
     // Usage is always asked of the upstream, or an Anthropic client would see zero tokens; whether the client sees
     // the usage chunk is decided by the stream encoder from the client's own include_usage. (stream_options is
-    // only allowed with stream:true: OpenAI answers 400 otherwise.)
-    out.stream_options = { include_usage: true };
+    // only allowed with stream:true: OpenAI answers 400 otherwise. An account whose server rejects it opts out.)
+    if (opts.streamUsage !== false) out.stream_options = { include_usage: true };
   }
   reportDroppedExtra(req.extra, `a field of ${req.origin} with no OpenAI equivalent`, adjust);
   return out;

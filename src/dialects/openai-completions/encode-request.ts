@@ -61,7 +61,7 @@ export function encodeCompletionsRequest(req: CanonicalRequest, opts: EncodeRequ
   if (req.topK !== undefined) adjust?.("top_k", "OpenAI has no top_k");
   if (req.stream) {
     out.stream = true;
-    out.stream_options = { include_usage: true };
+    if (opts.streamUsage !== false) out.stream_options = { include_usage: true };
   }
   reportDroppedExtra(req.extra, `a field of ${req.origin} with no completions equivalent`, adjust);
   return out;
