@@ -139,23 +139,26 @@ function drainThenEnd(started: StartedStream, opts: Common, end: StreamEnd): voi
 }
 
 /**
- * Keeps the last bytes of a stream: enough to parse its final events (terminator, usage) once it has ended.
- * Only those bytes are ever decoded.
+ * Keeps the last bytes of a stream: enough to parse its final events (terminator, usage) once it has ended,
+ * however the upstream's reads cut them (the usage chunk and the terminator may come in many small reads). Only
+ * those bytes are ever decoded.
  */
 const TAIL_BYTES = 1024;
 const tailDecoder = new TextDecoder();
 function tailKeeper() {
-  let last: Uint8Array | undefined;
-  let before: Uint8Array | undefined;
+  const kept: Uint8Array[] = [];
+  let size = 0;
   return {
     keep(chunk: Uint8Array) {
-      before = last;
-      last = chunk;
+      kept.push(chunk);
+      size += chunk.length;
+      // The oldest read goes once the newer ones hold TAIL_BYTES without it.
+      while (kept.length > 1 && size - kept[0]!.length >= TAIL_BYTES) size -= kept.shift()!.length;
     },
     /** The events in the kept bytes; the first may be the cut-off end of an earlier one (its start is gone). */
     events(): SseEvent[] {
-      if (!last) return [];
-      let bytes = last.length >= TAIL_BYTES || !before ? last : Buffer.concat([before, last]);
+      if (!kept.length) return [];
+      let bytes = kept.length === 1 ? kept[0]! : Buffer.concat(kept);
       if (bytes.length > TAIL_BYTES) bytes = bytes.subarray(bytes.length - TAIL_BYTES);
       // Decoded as one piece: a UTF-8 sequence cut at the start belongs to the cut-off event anyway.
       const p = createSseParser();

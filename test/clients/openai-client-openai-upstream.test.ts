@@ -183,6 +183,31 @@ describe("OpenAI client -> OpenAI upstream (passthrough)", () => {
     expect(await raw.text()).toBe(sseEvents(sse).join(""));
   });
 
+  test("streaming without include_usage: the gateway asks for usage, the SDK gets the stream without the usage chunk", async () => {
+    const sse = fixtureText("openai-chat/text-stream.sse");
+    const events = sseEvents(sse);
+    const withoutUsage = events.filter((e) => !e.includes('"choices":[]')).join("");
+    expect(withoutUsage.length).toBeLessThan(events.join("").length);
+
+    // The upstream answers as OpenAI does when asked: with the usage chunk before [DONE].
+    h.upstream.enqueue({ sse });
+    const stream = openai.chat.completions.stream({ model: "gpt-4o", messages: [{ role: "user", content: "Golden Gate?" }] });
+    const chunks: OpenAI.ChatCompletionChunk[] = [];
+    stream.on("chunk", (c) => void chunks.push(c));
+    const final = await stream.finalChatCompletion();
+    const clientBody = h.clientSent[h.clientSent.length - 1]!;
+    expect(JSON.parse(clientBody).stream_options).toBeUndefined();
+    // The client's bytes with the one field spliced in after the opening brace.
+    expect(h.upstream.last().text).toBe(`{"stream_options":{"include_usage":true},${clientBody.slice(1)}`);
+    expect(final.choices[0]!.message.content).toBe("San Francisco");
+    expect(final.usage).toBeUndefined();
+    expect(chunks.every((c) => c.choices.length === 1 && !c.usage)).toBe(true);
+
+    h.upstream.enqueue({ sse });
+    const raw = await openai.chat.completions.create({ model: "gpt-4o", messages: [{ role: "user", content: "Golden Gate?" }], stream: true }).asResponse();
+    expect(await raw.text()).toBe(withoutUsage);
+  });
+
   test("model route: upstream sees the routed model, the client gets its own name back (JSON and stream)", async () => {
     h.setRewrite((m) => (m === "fast" ? "gpt-4o-mini-2024-07-18" : m));
     h.upstream.enqueue({ json: openaiCompletion({ model: "gpt-4o-mini-2024-07-18", message: { content: "ok" } }) });

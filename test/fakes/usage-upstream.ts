@@ -3,10 +3,11 @@ import type { FetchFn } from "../../src/transport/upstream-fetch.ts";
 /**
  * An in-process fake of OpenAI- and Anthropic-shaped upstreams that report known token counts, for usage and
  * budget tests: a FetchFn handed to startServer/testApp (no sockets). The host picks nothing: the path does
- * (`…/chat/completions` OpenAI, `…/messages` Anthropic), JSON or SSE by the body's `stream` (a model ending in
- * `-chunked` streams one event per read). A host can be made to
- * answer 500 (`fail`) to force a failover. Every answer reports USAGE in its own dialect (OpenAI streams only when
- * the request asked with stream_options.include_usage, as OpenAI does).
+ * (`…/chat/completions` OpenAI Chat, `…/completions` OpenAI's legacy Completions, `…/messages` Anthropic), JSON or
+ * SSE by the body's `stream` (a model ending in `-chunked` streams one event per read). A host can be made to
+ * answer 500 (`fail`) to force a failover, or to refuse any `stream_options` with a 400 (`rejectsStreamOptions`,
+ * as some old OpenAI-compatible servers do). Every answer reports USAGE in its own dialect (OpenAI streams only
+ * when the request asked with stream_options.include_usage, as OpenAI does). Every request is recorded.
  */
 export const USAGE = { input: 100, output: 20, cacheRead: 30, cacheWrite: 10, reasoning: 5 } as const;
 
@@ -21,8 +22,12 @@ export interface UsageUpstream {
   fetch: FetchFn;
   /** Hosts (`oa1.test`) that answer 500 until allowed again. */
   fail: Set<string>;
+  /** Hosts that answer 400 to a body with `stream_options`. */
+  rejectsStreamOptions: Set<string>;
   /** Requests seen, by host. */
   seen: string[];
+  /** Every request's path and body text, in order. */
+  requests: { host: string; path: string; body: string }[];
 }
 
 /** SSE in one piece, or (a model ending in `-chunked`) one event per read, so the gateway streams it as it comes. */
@@ -42,23 +47,31 @@ const sse = (lines: string[], chunked = false) => {
 
 export function usageUpstream(): UsageUpstream {
   const fail = new Set<string>();
+  const rejectsStreamOptions = new Set<string>();
   const seen: string[] = [];
+  const requests: UsageUpstream["requests"] = [];
   const fetch = (async (input: Request | string | URL, init?: RequestInit) => {
     const url = new URL(typeof input === "string" || input instanceof URL ? input : input.url);
     seen.push(url.host);
     if (fail.has(url.host)) {
       return Response.json({ error: { message: "upstream broke", type: "server_error" } }, { status: 500 });
     }
-    const body = JSON.parse(String(init?.body)) as { model: string; stream?: boolean; stream_options?: { include_usage?: boolean } };
+    const text = String(init?.body);
+    requests.push({ host: url.host, path: url.pathname, body: text });
+    const body = JSON.parse(text) as { model: string; stream?: boolean; stream_options?: { include_usage?: boolean } };
     const model = body.model;
+    if (rejectsStreamOptions.has(url.host) && "stream_options" in body) {
+      return Response.json({ error: { message: "stream_options: extra fields not permitted", type: "invalid_request_error" } }, { status: 400 });
+    }
+    const openaiUsage = {
+      prompt_tokens: USAGE.input,
+      completion_tokens: USAGE.output,
+      total_tokens: USAGE.input + USAGE.output,
+      prompt_tokens_details: { cached_tokens: USAGE.cacheRead },
+      completion_tokens_details: { reasoning_tokens: USAGE.reasoning },
+    };
     if (url.pathname.endsWith("/chat/completions")) {
-      const usage = {
-        prompt_tokens: USAGE.input,
-        completion_tokens: USAGE.output,
-        total_tokens: USAGE.input + USAGE.output,
-        prompt_tokens_details: { cached_tokens: USAGE.cacheRead },
-        completion_tokens_details: { reasoning_tokens: USAGE.reasoning },
-      };
+      const usage = openaiUsage;
       const base = { id: "chatcmpl-1", created: 1, model };
       if (!body.stream) {
         return Response.json({
@@ -75,6 +88,18 @@ export function usageUpstream(): UsageUpstream {
         chunk({ choices: [{ index: 0, delta: {}, finish_reason: "stop" }] }),
       ];
       if (body.stream_options?.include_usage) lines.push(chunk({ choices: [], usage }));
+      lines.push("data: [DONE]\n\n");
+      return sse(lines, model.endsWith("-chunked"));
+    }
+    if (url.pathname.endsWith("/completions")) {
+      const base = { id: "cmpl-1", object: "text_completion", created: 1, model };
+      if (!body.stream) return Response.json({ ...base, choices: [{ index: 0, text: "hello", logprobs: null, finish_reason: "stop" }], usage: openaiUsage });
+      const chunk = (o: object) => `data: ${JSON.stringify({ ...base, ...o })}\n\n`;
+      const lines = [
+        chunk({ choices: [{ index: 0, text: "hel", logprobs: null, finish_reason: null }] }),
+        chunk({ choices: [{ index: 0, text: "lo", logprobs: null, finish_reason: "stop" }] }),
+      ];
+      if (body.stream_options?.include_usage) lines.push(chunk({ choices: [], usage: openaiUsage }));
       lines.push("data: [DONE]\n\n");
       return sse(lines, model.endsWith("-chunked"));
     }
@@ -99,5 +124,5 @@ export function usageUpstream(): UsageUpstream {
     }
     return Response.json({ error: { message: `no such path ${url.pathname}` } }, { status: 404 });
   }) as FetchFn;
-  return { fetch, fail, seen };
+  return { fetch, fail, rejectsStreamOptions, seen, requests };
 }

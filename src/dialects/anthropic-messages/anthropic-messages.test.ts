@@ -30,6 +30,8 @@ describe("anthropic-messages requests", () => {
     expect(out.model).toBe("gpt-5");
     expect(out.stream).toBe(true);
     expect(out.stream_options).toEqual({ include_usage: true });
+    // An account whose server rejects stream_options (stream_usage: false) gets none.
+    expect((O.encodeRequest(A.decodeRequest(body), { model: "gpt-5", defaultMaxTokens: 4096, streamUsage: false }) as any).stream_options).toBeUndefined();
     expect(out.reasoning_effort).toBe("medium");
     expect(out.user).toBe(body.metadata.user_id);
     expect(out.max_tokens).toBe(32000);

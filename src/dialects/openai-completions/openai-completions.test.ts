@@ -30,6 +30,10 @@ describe("openai-completions", () => {
     const chat = O.encodeRequest(req, { model: "gpt", defaultMaxTokens: 1, onAdjust: (f) => adjusted.push(f) });
     expect(chat).toEqual({ model: "gpt", messages: [{ role: "user", content: "Say this is a test" }], max_tokens: 7, temperature: 0, stop: ["\n"], logprobs: true, top_logprobs: 2, user: "u1", stream: true, stream_options: { include_usage: true } });
     expect(adjusted).toEqual(["echo", "suffix"]);
+    expect(O.encodeRequest(req, { model: "gpt", defaultMaxTokens: 1, streamUsage: false }).stream_options).toBeUndefined();
+    const streamed = O.decodeRequest({ model: "x", messages: [{ role: "user", content: "hi" }], stream: true });
+    expect(C.encodeRequest(streamed, { model: "i", defaultMaxTokens: 5 }).stream_options).toEqual({ include_usage: true });
+    expect(C.encodeRequest(streamed, { model: "i", defaultMaxTokens: 5, streamUsage: false }).stream_options).toBeUndefined();
     const anth = A.encodeRequest(req, { model: "claude", defaultMaxTokens: 1 }) as any;
     expect(anth).toMatchObject({ max_tokens: 7, messages: [{ role: "user", content: [{ type: "text", text: "Say this is a test" }] }], stop_sequences: ["\n"], metadata: { user_id: "u1" } });
     const multi = C.decodeRequest({ model: "m", prompt: ["a", "b"] });
