@@ -5,7 +5,7 @@ import { createSseParser } from "../transport/sse-parser.ts";
 import { usageFromEvents } from "../usage/usage-from-wire.ts";
 import type { StartedStream } from "./first-event.ts";
 import { createStreamConverter } from "./stream-converter.ts";
-import { createUsageChunkDropper, isUsageOnlyChunk } from "./stream-usage.ts";
+import { createUsageChunkDropper, isUsageOnlyChunk, withoutUsageChunk } from "./stream-usage.ts";
 
 export interface StreamEnd {
   /** The upstream's terminator arrived (or the converted stream finished cleanly). */
@@ -226,17 +226,16 @@ export function passthroughStream(
   if (endsComplete(opts.dialect, early)) {
     drainThenEnd(started, opts, { completed: true, usage: usageFromEvents(opts.dialect, started.events, early) });
     const whole = started.head.length === 1 ? started.head[0]! : Buffer.concat(started.head);
-    if (!opts.dropUsageChunk) return whole;
-    const dropper = createUsageChunkDropper();
-    const sent = dropper.push(whole);
-    const rest = dropper.end();
-    return rest ? Buffer.concat([sent, rest]) : sent;
+    return opts.dropUsageChunk ? withoutUsageChunk(whole) : whole;
   }
-  const dropper = opts.dropUsageChunk ? createUsageChunkDropper() : undefined;
+  const dropUsage = opts.dropUsageChunk;
   return directStream(started, opts, async (out) => {
     const tail = keeperFor(opts.dialect);
+    const dropper = dropUsage ? createUsageChunkDropper() : undefined;
+    const write = (bytes: Uint8Array) => void out.write(bytes);
     for (const c of started.head) {
-      write(out, dropper, c);
+      if (dropper) dropper.push(c, write);
+      else out.write(c);
       tail.keep(c);
     }
     out.flush();
@@ -244,7 +243,8 @@ export function passthroughStream(
       const chunk = await exchange.read();
       if (!chunk) break;
       tail.keep(chunk);
-      write(out, dropper, chunk);
+      if (dropper) dropper.push(chunk, write);
+      else out.write(chunk);
       out.flush();
     }
     const held = dropper?.end();
@@ -258,16 +258,6 @@ export function passthroughStream(
     out.write(opts.errorEvent(err));
     return { completed: false, error: err, usage };
   });
-}
-
-/** The upstream's bytes, less the usage chunk when the gateway asked for it (an empty remainder is not written). */
-function write(out: DirectController, dropper: ReturnType<typeof createUsageChunkDropper> | undefined, chunk: Uint8Array): void {
-  if (!dropper) {
-    out.write(chunk);
-    return;
-  }
-  const bytes = dropper.push(chunk);
-  if (bytes.length) out.write(bytes);
 }
 
 /** Events kept for usage at a re-serialised stream's end: its usage may come a read or two before its terminator. */

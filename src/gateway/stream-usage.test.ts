@@ -3,7 +3,7 @@ import { rng, type Rng } from "../../test/support/rng.ts";
 import type { StreamEnd } from "./stream-bodies.ts";
 import { passthroughStream } from "./stream-bodies.ts";
 import { readUntilFirstEvent } from "./first-event.ts";
-import { asksUsageFor, clientAsksUsage, createUsageChunkDropper, isUsageOnlyChunk, withUsageAsked } from "./stream-usage.ts";
+import { asksUsageFor, clientAsksUsage, createUsageChunkDropper, isUsageOnlyChunk, withoutUsageChunk, withUsageAsked } from "./stream-usage.ts";
 
 describe("asking the upstream for usage", () => {
   const body = (json: Record<string, unknown>) => ({ text: JSON.stringify(json), json });
@@ -120,26 +120,37 @@ describe("dropping the usage chunk from a passthrough stream's bytes", () => {
       const expected = framed(events.filter((_, i) => i !== usageAt).join(""), crlf);
       const dropper = createUsageChunkDropper();
       const out: Uint8Array[] = [];
-      for (const c of randomSplits(r, input)) out.push(dropper.push(c));
+      const reads = randomSplits(r, input);
+      const copies = reads.map((c) => c.slice());
+      for (const c of reads) dropper.push(c, (b) => out.push(b));
       const rest = dropper.end();
       if (rest) out.push(rest);
       const got = Buffer.concat(out);
       if (!got.equals(Buffer.from(expected))) throw new Error(`seed ${seed}: ${JSON.stringify(got.toString())} != ${JSON.stringify(Buffer.from(expected).toString())}`);
+      expect(out.every((b) => b.length > 0)).toBe(true);
+      // The reads themselves are left as they came: the stream's tail reads its usage from them.
+      expect(reads).toEqual(copies);
+      // The same stream in one piece, cut in place.
+      const whole = withoutUsageChunk(input.slice());
+      if (!Buffer.from(whole).equals(Buffer.from(expected))) throw new Error(`seed ${seed} whole: ${JSON.stringify(Buffer.from(whole).toString())}`);
     }
   });
 
   test("a stream cut inside an event: the kept-back bytes come out at the end as they came", () => {
     const text = 'data: {"choices":[{"delta":{"content":"a"}}]}\n\ndata: {"choices":[],"usa';
     const dropper = createUsageChunkDropper();
-    const first = Buffer.from(dropper.push(enc.encode(text)));
-    expect(first.toString()).toBe('data: {"choices":[{"delta":{"content":"a"}}]}\n\n');
+    const out: Uint8Array[] = [];
+    dropper.push(enc.encode(text), (b) => out.push(b));
+    expect(Buffer.concat(out).toString()).toBe('data: {"choices":[{"delta":{"content":"a"}}]}\n\n');
     expect(Buffer.from(dropper.end()!).toString()).toBe('data: {"choices":[],"usa');
   });
 
   test("an unfinished event longer than any usage chunk is not kept back", () => {
     const dropper = createUsageChunkDropper();
     const long = `data: {"choices":[{"delta":{"content":"${"x".repeat(20_000)}`;
-    expect(dropper.push(enc.encode(`data: {"choices":[]}\n\n${long}`)).length).toBe(long.length + 22);
+    const out: Uint8Array[] = [];
+    dropper.push(enc.encode(`data: {"choices":[]}\n\n${long}`), (b) => out.push(b));
+    expect(Buffer.concat(out).length).toBe(long.length + 22);
     expect(dropper.end()).toBeUndefined();
   });
 });

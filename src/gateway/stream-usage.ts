@@ -70,107 +70,121 @@ const CHOICES = Buffer.from('"choices"');
 const LF_SEP = Buffer.from("\n\n");
 const CRLF_SEP = Buffer.from("\r\n\r\n");
 const CR_SEP = Buffer.from("\r\r");
+const EMPTY = new Uint8Array(0);
 const decoder = new TextDecoder();
+// Buffer's native byte-sequence searches, called on the reads' plain Uint8Arrays: no Buffer view made per read.
+const indexOf = Buffer.prototype.indexOf as (this: Uint8Array, value: Uint8Array, byteOffset?: number) => number;
+const lastIndexOf = Buffer.prototype.lastIndexOf as (this: Uint8Array, value: Uint8Array, byteOffset?: number) => number;
+
+/** The blank line that ends an event, judged from the first line ending (undefined: none seen yet). */
+function framing(b: Uint8Array): Buffer | undefined {
+  const nl = b.indexOf(10);
+  if (nl < 0) {
+    // A CR at the very end may be the first half of a CRLF.
+    const cr = b.indexOf(13);
+    return cr < 0 || cr === b.length - 1 ? undefined : CR_SEP;
+  }
+  return nl > 0 && b[nl - 1] === 13 ? CRLF_SEP : LF_SEP;
+}
+
+/** Index just past the last blank line of `b`, or 0. Reads usually end where an event does: checked first. */
+function lastEventEnd(b: Uint8Array, sep: Buffer): number {
+  let i = 1;
+  while (i <= sep.length && b[b.length - i] === sep[sep.length - i]) i++;
+  if (i > sep.length) return b.length;
+  const at = lastIndexOf.call(b, sep);
+  return at < 0 ? 0 : at + sep.length;
+}
+
+/** After `"choices"` at `at`: optional whitespace, `:`, `[`, `]`. */
+function emptyChoicesAt(b: Uint8Array, at: number): boolean {
+  let i = at + CHOICES.length;
+  while (b[i] === 32 || b[i] === 9 || b[i] === 10 || b[i] === 13) i++;
+  if (b[i++] !== 58) return false;
+  while (b[i] === 32 || b[i] === 9 || b[i] === 10 || b[i] === 13) i++;
+  if (b[i++] !== 91) return false;
+  while (b[i] === 32 || b[i] === 9 || b[i] === 10 || b[i] === 13) i++;
+  return b[i] === 93;
+}
+
+/**
+ * Where the usage-only event is among the whole events of `b[0, cut)`: its bytes from the blank line before it to
+ * its own, or undefined. OpenAI sends it after every chunk with choices (only `[DONE]` follows), so only the last
+ * `"choices"` of the bytes is looked at: one backwards search. Only an event whose choices are an empty array is
+ * decoded and parsed (Azure's first chunk has empty choices too, with no usage: it stays).
+ */
+function findUsageEvent(b: Uint8Array, cut: number, sep: Buffer): [number, number] | undefined {
+  if (cut < CHOICES.length) return undefined;
+  const hit = lastIndexOf.call(b, CHOICES, cut - CHOICES.length);
+  if (hit < 0 || !emptyChoicesAt(b, hit)) return undefined;
+  const after = indexOf.call(b, sep, hit);
+  const end = after < 0 || after + sep.length > cut ? cut : after + sep.length;
+  const before = lastIndexOf.call(b, sep, hit);
+  const start = before < 0 ? 0 : before + sep.length;
+  const events = createSseParser().push(decoder.decode(b.subarray(start, end)));
+  return events.length === 1 && isUsageOnlyChunk(events[0]!.data) ? [start, end] : undefined;
+}
+
+/**
+ * A whole stream that came in one read, the usage-only chunk cut out in place (the bytes after it moved down over
+ * it: only `[DONE]`): nothing else holds these bytes once the stream's end and usage were read from them.
+ */
+export function withoutUsageChunk(body: Uint8Array): Uint8Array {
+  const sep = framing(body);
+  const found = sep && findUsageEvent(body, body.length, sep);
+  if (!found) return body;
+  const [start, end] = found;
+  body.copyWithin(start, end);
+  return body.subarray(0, body.length - (end - start));
+}
 
 export interface UsageChunkDropper {
-  /** The bytes to forward now for the next upstream chunk: the usage chunk left out, an unfinished event kept back. */
-  push(chunk: Uint8Array): Uint8Array;
+  /** Writes the next upstream read: the usage chunk left out (the bytes around it in two writes, not copied), an
+   * unfinished event kept back. */
+  push(chunk: Uint8Array, write: (bytes: Uint8Array) => void): void;
   /** What was kept back when the upstream ends (an event cut short: forwarded as it came). */
   end(): Uint8Array | undefined;
 }
 
 /**
- * Takes the usage-only chunk out of a passthrough OpenAI stream's bytes; everything else is forwarded byte for byte,
- * however the upstream's reads cut the events. Per chunk: the blank line at its end is checked (reads usually end
- * where an event does), and `"choices"` is searched for; only an event whose choices are an empty array is decoded
- * and parsed. The event's bytes are dropped from the blank line before it to its own. An event not finished at the
- * end of a read is kept back until its end arrives (it may be the usage chunk). Once the chunk is dropped, the rest
- * is forwarded without a look. The framing (LF, CRLF, or CR) is judged once, from the stream's first line ending.
+ * Takes the usage-only chunk out of a passthrough OpenAI stream's bytes as they are read; everything else is
+ * forwarded byte for byte, however the upstream's reads cut the events. Per read: whether it ends with a blank
+ * line, and one backwards search (findUsageEvent). An event not finished at the end of a read is kept back until
+ * its end arrives (it may be the usage chunk). Once the chunk is dropped the rest is forwarded without a look. The
+ * framing (LF, CRLF, or CR) is judged once, from the stream's first line ending. The reads are never written to:
+ * the stream's tail keeps them for its usage.
  */
 export function createUsageChunkDropper(): UsageChunkDropper {
   let held: Uint8Array | undefined;
   let sep: Buffer | undefined;
   let dropped = false;
-
-  const view = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
-  const framing = (b: Buffer): Buffer | undefined => {
-    const nl = b.indexOf(10);
-    if (nl < 0) {
-      // A CR at the very end may be the first half of a CRLF.
-      const cr = b.indexOf(13);
-      return cr < 0 || cr === b.length - 1 ? undefined : CR_SEP;
-    }
-    return nl > 0 && b[nl - 1] === 13 ? CRLF_SEP : LF_SEP;
-  };
-  const endsWith = (b: Buffer, s: Buffer) => {
-    if (b.length < s.length) return false;
-    for (let i = 1; i <= s.length; i++) if (b[b.length - i] !== s[s.length - i]) return false;
-    return true;
-  };
-  /** Index just past the last blank line of `b`, or 0. */
-  const lastEventEnd = (b: Buffer, s: Buffer) => {
-    if (endsWith(b, s)) return b.length;
-    const at = b.lastIndexOf(s);
-    return at < 0 ? 0 : at + s.length;
-  };
-  /** After `"choices"` at `at`: optional spaces, `:`, `[`, `]`. */
-  const emptyChoicesAt = (b: Buffer, at: number) => {
-    let i = at + CHOICES.length;
-    const skip = () => {
-      while (b[i] === 32 || b[i] === 9 || b[i] === 10 || b[i] === 13) i++;
-    };
-    skip();
-    if (b[i++] !== 58) return false;
-    skip();
-    if (b[i++] !== 91) return false;
-    skip();
-    return b[i] === 93;
-  };
-  const isUsageEvent = (bytes: Buffer) => {
-    const events = createSseParser().push(decoder.decode(bytes));
-    return events.length === 1 && isUsageOnlyChunk(events[0]!.data);
-  };
-
-  /** `b` holds whole events only: the usage chunk among them left out. */
-  const drop = (b: Buffer, s: Buffer): Uint8Array => {
-    for (let from = 0; ; ) {
-      const hit = b.indexOf(CHOICES, from);
-      if (hit < 0) return b;
-      from = hit + CHOICES.length;
-      if (!emptyChoicesAt(b, hit)) continue;
-      const after = b.indexOf(s, hit);
-      const end = after < 0 ? b.length : after + s.length;
-      const before = b.lastIndexOf(s, hit);
-      const start = before < 0 ? 0 : before + s.length;
-      if (isUsageEvent(b.subarray(start, end))) {
-        dropped = true;
-        if (start === 0) return b.subarray(end);
-        if (end === b.length) return b.subarray(0, start);
-        return Buffer.concat([b.subarray(0, start), b.subarray(end)]);
-      }
-      from = end;
-    }
-  };
-
   return {
-    push(chunk) {
-      let bytes: Uint8Array = chunk;
+    push(chunk, write) {
+      let b = chunk;
       if (held) {
-        bytes = Buffer.concat([held, chunk]);
+        b = Buffer.concat([held, chunk]);
         held = undefined;
       }
-      if (dropped || !bytes.length) return bytes;
-      const b = view(bytes);
-      sep ??= framing(b);
-      if (!sep) {
-        // No line ending yet: nothing can be judged.
-        if (b.length <= HOLD_LIMIT) held = bytes;
-        return held ? EMPTY : bytes;
+      if (dropped || !b.length) {
+        if (b.length) write(b);
+        return;
       }
-      const cut = lastEventEnd(b, sep);
-      if (cut < b.length && b.length - cut <= HOLD_LIMIT) held = b.subarray(cut);
-      const whole = held ? b.subarray(0, cut) : b;
-      return whole.length ? drop(whole, sep) : EMPTY;
+      sep ??= framing(b);
+      // No line ending yet: nothing can be judged.
+      let cut = sep ? lastEventEnd(b, sep) : 0;
+      if (cut < b.length) {
+        if (b.length - cut <= HOLD_LIMIT) held = b.subarray(cut);
+        else cut = b.length;
+      }
+      const found = sep && findUsageEvent(b, cut, sep);
+      if (!found) {
+        if (cut) write(cut === b.length ? b : b.subarray(0, cut));
+        return;
+      }
+      dropped = true;
+      const [start, end] = found;
+      if (start) write(b.subarray(0, start));
+      if (cut > end) write(b.subarray(end, cut));
     },
     end() {
       const rest = held;
@@ -179,5 +193,3 @@ export function createUsageChunkDropper(): UsageChunkDropper {
     },
   };
 }
-
-const EMPTY = new Uint8Array(0);
