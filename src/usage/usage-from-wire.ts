@@ -3,8 +3,9 @@ import { usageFromAnthropic, usageFromGemini, usageFromOpenAI, usageFromResponse
 import type { DialectName, SseEvent } from "../dialects/types.ts";
 
 /**
- * Token usage read off an upstream's own wire format, for accounting. It reads only what is there: a passthrough
- * stream whose client did not ask OpenAI for usage simply has none to report.
+ * Token usage read off an upstream's own wire format, for accounting. It reads only what is there: an OpenAI stream
+ * has usage only when asked (the gateway asks, src/gateway/stream-usage.ts, except of an account with
+ * `stream_usage: false`).
  */
 export function usageFromBody(dialect: DialectName, body: Record<string, unknown>): Usage | undefined {
   if (dialect === "gemini") return body.usageMetadata && typeof body.usageMetadata === "object" ? usageFromGemini(body.usageMetadata) : undefined;
