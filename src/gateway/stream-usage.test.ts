@@ -136,6 +136,17 @@ describe("dropping the usage chunk from a passthrough stream's bytes", () => {
     }
   });
 
+  test("a usage event in another shape (a comment line in it, its data over two lines) is found through the SSE parser", () => {
+    const content = 'data: {"choices":[{"index":0,"delta":{"content":"a"}}]}\n\n';
+    for (const usage of [': ping\ndata: {"choices":[],"usage":{"prompt_tokens":1}}\n\n', 'data: {"choices":[],\ndata: "usage":{"prompt_tokens":1}}\n\n']) {
+      for (const crlf of [false, true]) {
+        const out: Uint8Array[] = [];
+        createUsageChunkDropper().push(framed(content + usage + "data: [DONE]\n\n", crlf), (b) => out.push(b));
+        expect(Buffer.concat(out).toString()).toBe(Buffer.from(framed(content + "data: [DONE]\n\n", crlf)).toString());
+      }
+    }
+  });
+
   test("a stream cut inside an event: the kept-back bytes come out at the end as they came", () => {
     const text = 'data: {"choices":[{"delta":{"content":"a"}}]}\n\ndata: {"choices":[],"usa';
     const dropper = createUsageChunkDropper();

@@ -50,15 +50,7 @@ export function withUsageAsked(text: string, json: Record<string, unknown>, mode
  * Whether an event's data is the usage-only chunk: `"choices": []` with a `usage` object. The text test comes
  * first (most events fail it without a parse).
  */
-export function isUsageOnlyChunk(data: string): boolean {
-  if (!EMPTY_CHOICES.test(data)) return false;
-  try {
-    const o = JSON.parse(data) as unknown;
-    return isObject(o) && Array.isArray(o.choices) && o.choices.length === 0 && isObject(o.usage);
-  } catch {
-    return false;
-  }
-}
+export const isUsageOnlyChunk = (data: string): boolean => EMPTY_CHOICES.test(data) && usageOnly(data);
 const EMPTY_CHOICES = /"choices"\s*:\s*\[\s*\]/;
 
 /**
@@ -121,8 +113,34 @@ function findUsageEvent(b: Uint8Array, cut: number, sep: Buffer): [number, numbe
   const end = after < 0 || after + sep.length > cut ? cut : after + sep.length;
   const before = lastIndexOf.call(b, sep, hit);
   const start = before < 0 ? 0 : before + sep.length;
+  return isUsageEvent(b, start, end, sep) ? [start, end] : undefined;
+}
+
+/**
+ * Whether the event `b[start, end)` is the usage-only chunk. Its usual shape, one `data:` line, is parsed as it
+ * is; anything else (a comment or `event:` line, data over several lines) goes through the SSE parser.
+ */
+function isUsageEvent(b: Uint8Array, start: number, end: number, sep: Buffer): boolean {
+  const stop = end - sep.length >= start && b[end - 1] === sep[sep.length - 1] ? end - sep.length : end;
+  let from = start + 5;
+  if (b[start] === 100 && b[start + 1] === 97 && b[start + 2] === 116 && b[start + 3] === 97 && b[start + 4] === 58) {
+    if (b[from] === 32) from++;
+    const lf = b.indexOf(10, from);
+    const cr = b.indexOf(13, from);
+    if ((lf < 0 || lf >= stop) && (cr < 0 || cr >= stop)) return usageOnly(decoder.decode(b.subarray(from, stop)));
+  }
   const events = createSseParser().push(decoder.decode(b.subarray(start, end)));
-  return events.length === 1 && isUsageOnlyChunk(events[0]!.data) ? [start, end] : undefined;
+  return events.length === 1 && usageOnly(events[0]!.data);
+}
+
+/** The data is a chunk whose choices are an empty array and whose usage is an object. */
+function usageOnly(data: string): boolean {
+  try {
+    const o = JSON.parse(data) as unknown;
+    return isObject(o) && Array.isArray(o.choices) && o.choices.length === 0 && isObject(o.usage);
+  } catch {
+    return false;
+  }
 }
 
 /**
