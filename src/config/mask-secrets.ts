@@ -85,5 +85,6 @@ export function configView(config: Config, cipher: Cipher): Record<string, unkno
       https_proxy: urlView(config.environment.https_proxy, "environment.https_proxy", () => cipher),
     },
     usage: { ...config.usage, database_url: urlView(config.usage.database_url, "usage.database_url", () => cipher) },
+    state: { ...config.state, redis_url: urlView(config.state.redis_url, "state.redis_url", () => cipher) },
   };
 }

@@ -287,6 +287,31 @@ export const UsageConfig = T.Object(
 );
 export type UsageConfig = Static<typeof UsageConfig>;
 
+/**
+ * Where the state that several gateway processes must agree on lives (docs/ARCHITECTURE.md "Several instances"):
+ * request and token windows, spend, account health, sticky sessions, OAuth refresh locks, admin sessions, kept
+ * Responses answers and, across machines, the configuration itself. Read at start. Durations are seconds.
+ */
+export const StateConfig = T.Object(
+  {
+    /**
+     * `redis://[user:pass@]host:port/db` (or `rediss://` for TLS): cluster mode through Redis. Empty: this process's
+     * memory (one instance; `server start --workers N` shares through its supervisor). LLM_GATEWAY_REDIS_URL wins
+     * over it. A URL with a user or password is stored sealed (`enc:v1:…`) by the next write through the CLI.
+     */
+    redis_url: T.String({ default: "", pattern: "^(redis|rediss|redis\\+tls|redis\\+unix|redis\\+tls\\+unix|valkey|valkeys)://|^enc:v\\d+:|^$" }),
+    /** Every key and channel of this gateway in Redis starts with this (several gateways may share one Redis). */
+    key_prefix: T.String({ default: "llm-gateway", minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_.:-]+$" }),
+    /**
+     * Longest wait for one Redis operation (seconds). Past it, the operation falls back to this process's state, the
+     * shared state is marked degraded, and the connection is made again in the background.
+     */
+    timeout: T.Number({ exclusiveMinimum: 0, maximum: 5, default: 0.25 }),
+  },
+  { default: {} },
+);
+export type StateConfig = Static<typeof StateConfig>;
+
 export const Config = T.Object(
   {
     server: ServerConfig,
@@ -298,6 +323,7 @@ export const Config = T.Object(
     logging: LoggingConfig,
     environment: EnvironmentConfig,
     usage: UsageConfig,
+    state: StateConfig,
   },
   { additionalProperties: false },
 );

@@ -2,8 +2,9 @@ import type { Config } from "./schema.ts";
 import { isSealed, type Cipher } from "./secrets.ts";
 
 /**
- * URLs in the config that may carry credentials: the proxies (`http://user:pass@proxy:3128`) and the usage
- * ledger's PostgreSQL URL (`postgres://gw:secret@db/usage`). Such a URL is stored sealed as a whole, like an
+ * URLs in the config that may carry credentials: the proxies (`http://user:pass@proxy:3128`), the usage
+ * ledger's PostgreSQL URL (`postgres://gw:secret@db/usage`) and the shared state's Redis URL
+ * (`redis://:secret@redis:6379/0`). Such a URL is stored sealed as a whole, like an
  * upstream key; one without credentials stays readable in the file. The running server opens them once per
  * configuration version (src/runtime/runtime-config.ts), so requests see plain URLs and decrypt nothing; the CLI
  * opens them only to mask them (`config show`) or to read the ledger (`usage`).
@@ -12,6 +13,7 @@ export const SEALED_URL_FIELDS = [
   { section: "environment", field: "http_proxy" },
   { section: "environment", field: "https_proxy" },
   { section: "usage", field: "database_url" },
+  { section: "state", field: "redis_url" },
 ] as const;
 export type SealedUrlField = (typeof SEALED_URL_FIELDS)[number];
 
