@@ -14,5 +14,10 @@ export function resolveConfigPath(flag: string | undefined, env: Record<string, 
 /** The generated master key sits beside the config file, mode 0600. */
 export const masterKeyPath = (configPath: string) => join(dirname(configPath), "master.key");
 export const lockPath = (configPath: string) => `${configPath}.lock`;
+/**
+ * Cluster mode: the version of the configuration this machine last agreed on with the shared store (beside the
+ * file, mode 0600, sealed values only as in the file), so a restart can tell its own offline edits from others'.
+ */
+export const sharedBasePath = (configPath: string) => `${configPath}.shared.json`;
 /** The usage ledger's SQLite file when `usage.path` names none. */
 export const usageDbPath = (configPath: string) => join(dirname(configPath), "usage.db");

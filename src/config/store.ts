@@ -35,24 +35,26 @@ export class ConfigStore {
   }
 
   read(): Config {
-    let text: string;
+    return parseText(this.readText(), this.path);
+  }
+
+  /** The file's text as it is on disk (what cluster mode shares: sealed values stay sealed). */
+  readText(): string {
     try {
-      text = readFileSync(this.path, "utf8");
+      return readFileSync(this.path, "utf8");
     } catch (e) {
       throw new ConfigError(`cannot read ${this.path}: ${(e as Error).message}`);
     }
-    let raw: unknown;
-    try {
-      raw = YAML.parse(text);
-    } catch (e) {
-      throw new ConfigError(`${this.path} is not valid YAML`, [(e as Error).message.split("\n")[0]!]);
-    }
-    // An emptied file (`echo > config.yaml`, a write cut short) would otherwise load as the defaults: no keys,
-    // no accounts. Only a missing file means "start from the defaults".
-    if (raw === null || raw === undefined) {
-      throw new ConfigError(`${this.path} is empty (no settings at all); restore it, or delete it to start from the defaults`);
-    }
-    return parseOrThrow(raw, this.path);
+  }
+
+  /**
+   * Replaces the file with `text` as it is (a version another gateway instance shared), under the lock and
+   * atomically; the text is checked like a read first, so an invalid one never reaches the file.
+   */
+  replaceText(text: string): Config {
+    const config = parseText(text, this.path);
+    this.withLock(() => this.writeText(text));
+    return config;
   }
 
   /** Read-modify-write under the lock. The mutator gets a fresh copy; its result is validated before writing. */
@@ -126,15 +128,19 @@ export class ConfigStore {
   }
 
   private write(config: Config) {
-    const dir = dirname(this.path);
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const tmp = `${this.path}.${process.pid}.${Date.now()}.tmp`;
     // A URL with credentials (a proxy, the usage database) is sealed on every write, so one stored in the clear (by
     // hand or by an older version) is encrypted by the next change.
     const sealed = sealUrlCredentials(config, () => this.cipher);
+    this.writeText(YAML.stringify(sealed, { lineWidth: 0 }));
+  }
+
+  private writeText(text: string) {
+    const dir = dirname(this.path);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const tmp = `${this.path}.${process.pid}.${Date.now()}.tmp`;
     const fd = openSync(tmp, "w", 0o600);
     try {
-      writeSync(fd, YAML.stringify(sealed, { lineWidth: 0 }));
+      writeSync(fd, text);
       fsyncSync(fd);
     } finally {
       closeSync(fd);
@@ -197,6 +203,26 @@ function isStale(file: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** A configuration file's text read and checked as `read` does (`where` names it in errors). */
+export function parseConfigText(text: string, where: string): Config {
+  return parseText(text, where);
+}
+
+function parseText(text: string, path: string): Config {
+  let raw: unknown;
+  try {
+    raw = YAML.parse(text);
+  } catch (e) {
+    throw new ConfigError(`${path} is not valid YAML`, [(e as Error).message.split("\n")[0]!]);
+  }
+  // An emptied file (`echo > config.yaml`, a write cut short) would otherwise load as the defaults: no keys,
+  // no accounts. Only a missing file means "start from the defaults".
+  if (raw === null || raw === undefined) {
+    throw new ConfigError(`${path} is empty (no settings at all); restore it, or delete it to start from the defaults`);
+  }
+  return parseOrThrow(raw, path);
 }
 
 function parseOrThrow(raw: unknown, path: string): Config {

@@ -114,6 +114,26 @@ export function breakerFailure(b: BreakerState, now: number, s: BreakerSettings)
   if (ok + fail >= s.minRequestsInWindow && fail / (ok + fail) >= s.errorRateThreshold) open(b, now, s);
 }
 
+/**
+ * Another gateway process opened its breaker for this account until `until` (src/cluster/health-sharing.ts): open
+ * here too, at least as long. The open periods' doubling stays each process's own.
+ */
+export function breakerOpenUntil(b: BreakerState, until: number): void {
+  if (b.phase === "open" && b.openUntil >= until) return;
+  b.phase = "open";
+  b.openUntil = until;
+  b.probeLeaseUntil = 0;
+}
+
+/** Another gateway process saw the account work again after failures: closed, as after a passed probe. */
+export function breakerClose(b: BreakerState): void {
+  b.phase = "closed";
+  b.consecutiveFailures = 0;
+  b.reopenCount = 0;
+  b.probeLeaseUntil = 0;
+  b.buckets = [];
+}
+
 /** Successes and failures within the window ending now. */
 export function windowCounts(b: BreakerState, now: number, s: Pick<BreakerSettings, "windowMs">): { ok: number; fail: number } {
   let ok = 0;

@@ -44,7 +44,7 @@ export interface FailoverResult<T> {
 }
 
 /** The part of the router the failover loop uses (tests may stand in a simpler one). */
-export type RouterPort = Pick<Router, "plan" | "begin" | "end" | "report">;
+export type RouterPort = Pick<Router, "plan" | "begin" | "end" | "report"> & Partial<Pick<Router, "prepare">>;
 
 const PANIC = { panic: true } as const;
 
@@ -67,6 +67,9 @@ export async function runWithFailover<T>(
   attempt: (ctx: AttemptContext) => Promise<T>,
 ): Promise<FailoverResult<T>> {
   const planOpts: PlanOptions = { sessionKey: request.sessionKey, provider: request.provider, panic: request.panic };
+  // A conversation another gateway process bound: its binding is looked up first (shared sessions only).
+  const prepared = router.prepare?.(request.config, request.model, planOpts);
+  if (prepared) await prepared;
   const plan = router.plan(request.config, request.model, planOpts);
   const deadlineAt = request.deadlineMs === undefined ? undefined : clock() + request.deadlineMs;
   const failures: FailoverResult<T>["failures"] = [];

@@ -3,7 +3,9 @@ import {
   type BreakerState,
   breakerAcquire,
   breakerAllows,
+  breakerClose,
   breakerFailure,
+  breakerOpenUntil,
   breakerPanicAcquire,
   breakerPhase,
   breakerRelease,
@@ -55,6 +57,17 @@ interface AccountHealth {
   seenFingerprint?: string;
 }
 
+/**
+ * A change of an account's health that the other gateway processes should apply too (src/cluster/health-sharing.ts):
+ * a cooldown (rate limit, overload, billing), an authentication failure, a breaker that opened, or the account
+ * working again after an auth failure or an open breaker. Plain data, sent as JSON.
+ */
+export type SharedHealthEvent =
+  | { kind: "cooldown"; until: number; reason: CooldownReason }
+  | { kind: "auth"; status: number; fingerprint?: string }
+  | { kind: "open"; until: number }
+  | { kind: "recovered" };
+
 /** What a routing strategy weighs for an eligible account (see strategies.ts). */
 export interface CandidateHealth {
   /** Half-open with no probe out: the next request sent to it is the probe. */
@@ -101,10 +114,19 @@ export interface HealthRegistry {
   reset(accountId: string): void;
   /** Drops an account entirely (removed from config). */
   forget(accountId: string): void;
+  /** Applies a change another gateway process saw (never passed to `onShared`: no echo). */
+  applyShared(accountId: string, event: SharedHealthEvent): void;
+  /** The events that carry the account's current shared health (for a process that starts or reconnects later). */
+  sharedState(accountId: string): SharedHealthEvent[];
 }
 
-export function createHealthRegistry(deps: { clock: () => number; options: RoutingOptions }): HealthRegistry {
-  const { clock, options } = deps;
+export function createHealthRegistry(deps: {
+  clock: () => number;
+  options: RoutingOptions;
+  /** Told of each change of health this process saw itself, for the other processes (off the request path). */
+  onShared?: (accountId: string, event: SharedHealthEvent) => void;
+}): HealthRegistry {
+  const { clock, options, onShared } = deps;
   const accounts = new Map<string, AccountHealth>();
   const breakerSettings: BreakerSettings = options;
 
@@ -120,8 +142,18 @@ export function createHealthRegistry(deps: { clock: () => number; options: Routi
     if (h.cooldown && h.cooldown.until <= now) h.cooldown = undefined;
     return h.cooldown;
   };
-  const coolDown = (h: AccountHealth, until: number, reason: CooldownReason) => {
-    if (!h.cooldown || h.cooldown.until < until) h.cooldown = { until, reason };
+  /** True when the cooldown was set or lengthened. */
+  const coolDown = (h: AccountHealth, until: number, reason: CooldownReason): boolean => {
+    if (h.cooldown && h.cooldown.until >= until) return false;
+    h.cooldown = { until, reason };
+    return true;
+  };
+  const share = (accountId: string, event: SharedHealthEvent) => {
+    try {
+      onShared?.(accountId, event);
+    } catch {
+      // Sharing is best effort: it never breaks the request that reported.
+    }
   };
 
   function report(accountId: string, outcome: UpstreamOutcome): void {
@@ -132,10 +164,12 @@ export function createHealthRegistry(deps: { clock: () => number; options: Routi
     const h = get(accountId);
     const what = describeOutcome(outcome);
     switch (cls) {
-      case "success":
+      case "success": {
+        const troubled = onShared !== undefined && (h.auth !== undefined || breakerPhase(h.breaker, now) !== "closed");
         breakerSuccess(h.breaker, now, breakerSettings);
         // A success is the probe passing: a credential that works again is no longer failing auth.
         h.auth = undefined;
+        if (troubled) share(accountId, { kind: "recovered" });
         h.lastSuccessAt = now;
         if (outcome.kind === "success" && outcome.ttfbMs !== undefined && Number.isFinite(outcome.ttfbMs)) {
           h.ewmaTtfbMs =
@@ -144,9 +178,11 @@ export function createHealthRegistry(deps: { clock: () => number; options: Routi
               : options.latencyAlpha * outcome.ttfbMs + (1 - options.latencyAlpha) * h.ewmaTtfbMs;
         }
         break;
+      }
       case "auth":
         h.auth = { status: (outcome as { status: number }).status, since: now, fingerprint: h.seenFingerprint };
         h.lastFailure = { at: now, what };
+        share(accountId, { kind: "auth", status: h.auth.status, fingerprint: h.auth.fingerprint });
         break;
       case "rate_limited":
       case "overloaded": {
@@ -158,25 +194,29 @@ export function createHealthRegistry(deps: { clock: () => number; options: Routi
           minMs: options.minCooldownMs,
           maxMs: options.maxCooldownMs,
         });
-        coolDown(h, c.until, cls);
+        if (coolDown(h, c.until, cls)) share(accountId, { kind: "cooldown", until: c.until, reason: cls });
         h.lastFailure = { at: now, what };
         break;
       }
       case "billing":
-        coolDown(h, now + options.billingCooldownMs, "billing");
+        if (coolDown(h, now + options.billingCooldownMs, "billing")) share(accountId, { kind: "cooldown", until: now + options.billingCooldownMs, reason: "billing" });
         h.lastFailure = { at: now, what };
         break;
-      case "server_error":
+      case "server_error": {
+        const openBefore = h.breaker.phase === "open" ? h.breaker.openUntil : undefined;
         breakerFailure(h.breaker, now, breakerSettings);
+        if (h.breaker.phase === "open" && h.breaker.openUntil !== openBefore) share(accountId, { kind: "open", until: h.breaker.openUntil });
         // A 503 that says when to come back is an overload notice as well as a failure.
         if (outcome.kind === "http" && outcome.status === 503) {
           const ms = retryAfterMs(outcome.headers, now);
           if (ms !== undefined) {
-            coolDown(h, now + Math.min(options.maxCooldownMs, Math.max(options.minCooldownMs, ms)), "overloaded");
+            const until = now + Math.min(options.maxCooldownMs, Math.max(options.minCooldownMs, ms));
+            if (coolDown(h, until, "overloaded")) share(accountId, { kind: "cooldown", until, reason: "overloaded" });
           }
         }
         h.lastFailure = { at: now, what };
         break;
+      }
     }
   }
 
@@ -326,6 +366,38 @@ export function createHealthRegistry(deps: { clock: () => number; options: Routi
     },
     forget(accountId) {
       accounts.delete(accountId);
+    },
+    applyShared(accountId, event) {
+      const now = clock();
+      const h = get(accountId);
+      switch (event.kind) {
+        case "cooldown":
+          if (event.until > now) coolDown(h, event.until, event.reason);
+          break;
+        case "auth":
+          // The other process's credential fingerprint: when ours differs (a newer key here), eligible() clears it.
+          h.auth = { status: event.status, since: now, fingerprint: event.fingerprint ?? h.seenFingerprint };
+          h.lastFailure = { at: now, what: `HTTP ${event.status} (seen by another gateway instance)` };
+          break;
+        case "open":
+          if (event.until > now) breakerOpenUntil(h.breaker, event.until);
+          break;
+        case "recovered":
+          h.auth = undefined;
+          if (h.breaker.phase !== "closed") breakerClose(h.breaker);
+          break;
+      }
+    },
+    sharedState(accountId) {
+      const h = accounts.get(accountId);
+      if (!h) return [];
+      const now = clock();
+      const out: SharedHealthEvent[] = [];
+      const cooldown = activeCooldown(h, now);
+      if (cooldown) out.push({ kind: "cooldown", until: cooldown.until, reason: cooldown.reason });
+      if (h.auth) out.push({ kind: "auth", status: h.auth.status, fingerprint: h.auth.fingerprint });
+      if (breakerPhase(h.breaker, now) === "open") out.push({ kind: "open", until: h.breaker.openUntil });
+      return out;
     },
   };
 }

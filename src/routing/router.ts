@@ -2,7 +2,7 @@ import type { Provider, UpstreamAccount } from "../config/schema.ts";
 import { GatewayError } from "../errors.ts";
 import { accountFingerprint } from "./account-fingerprint.ts";
 import type { UpstreamOutcome } from "./classify-outcome.ts";
-import { type AccountStatus, createHealthRegistry, type HealthRegistry } from "./health-registry.ts";
+import { type AccountStatus, createHealthRegistry, type HealthRegistry, type SharedHealthEvent } from "./health-registry.ts";
 import { resolveRoute, type ResolvedRoute, type RouteRule } from "./resolve-route.ts";
 import { resolveRoutingOptions, type RoutingOptions, type RoutingStrategy } from "./routing-options.ts";
 import { describeServedModels, servesModel } from "./serves-model.ts";
@@ -56,6 +56,13 @@ export interface Router {
    * panic plan instead of the 503 (see RoutePlan.panic).
    */
   plan(config: RoutingTable, model: string, opts?: PlanOptions): RoutePlan;
+  /**
+   * Before plan(), when sessions are shared between gateway processes: a promise to await while the session's binding
+   * is looked up (a conversation this process has not seen yet); undefined when there is nothing to wait for.
+   */
+  prepare(config: RoutingTable, model: string, opts?: PlanOptions): Promise<void> | undefined;
+  /** Binds a session as another gateway process did (RouterSharing.sticky's key), without telling anyone. */
+  applySticky(key: string, accountId: string): void;
   /** Claims a request slot on the account (see HealthRegistry.begin); skip the account when false. */
   begin(accountId: string, opts?: { probe?: boolean; panic?: boolean }): boolean;
   /** Releases the slot taken by begin(); call exactly once per successful begin(). */
@@ -79,6 +86,19 @@ export interface AccountHold {
   detail: string;
 }
 
+/**
+ * How a router shares with the other gateway processes (src/cluster/): it tells of what it saw, and asks for
+ * bindings it does not know. Everything it tells runs on the request path: the callee must only queue the news.
+ */
+export interface RouterSharing {
+  /** A change of an account's health this process saw (HealthRegistry's onShared). */
+  health?(accountId: string, event: SharedHealthEvent): void;
+  /** A conversation bound to an account: `changed` when it was unbound or bound elsewhere (else a refresh). */
+  sticky?(key: string, accountId: string, changed: boolean): void;
+  /** The account another process bound this conversation to, if any. */
+  lookupSticky?(key: string): Promise<string | undefined> | undefined;
+}
+
 export interface RouterDeps {
   /** Epoch milliseconds (reset headers are absolute times). */
   clock: () => number;
@@ -88,6 +108,8 @@ export interface RouterDeps {
    * it ends, and shows in status() as `spend_capped`. Runs on every request: keep it a lookup.
    */
   hold?: (accountId: string) => AccountHold | undefined;
+  /** Sharing with other gateway processes; absent: everything stays in this process. */
+  sharing?: RouterSharing;
 }
 
 interface Served {
@@ -100,10 +122,14 @@ interface Served {
 const SERVED_CACHE_SIZE = 1024;
 
 export function createRouter(deps: RouterDeps): Router {
-  const { clock, hold } = deps;
+  const { clock, hold, sharing } = deps;
   const options = resolveRoutingOptions(deps.options);
   // One per process (the router is built once; a reload passes new account lists, not a new router).
-  const registry = createHealthRegistry({ clock, options });
+  const registry = createHealthRegistry({ clock, options, onShared: sharing?.health });
+  // Shared bindings are keyed by a digest: a session key may be a user's id, and it travels to the other processes.
+  const stickyKeyOf = sharing?.sticky
+    ? (sessionKey: string, targetModel: string) => new Bun.CryptoHasher("sha256").update(`${sessionKey}\u0000${targetModel}`).digest("base64url").slice(0, 32)
+    : (sessionKey: string, targetModel: string) => `${sessionKey}\u0000${targetModel}`;
   const rotation = createRotationState();
   const sticky = createStickySessions({ clock, ttlMs: options.stickyTtlMs, maxEntries: options.stickyMaxEntries });
 
@@ -149,7 +175,7 @@ export function createRouter(deps: RouterDeps): Router {
       }
     }
     const strategy = route.strategy ?? config.strategy ?? options.strategy ?? "health-first";
-    const stickyKey = opts.sessionKey ? `${opts.sessionKey}\u0000${route.targetModel}` : undefined;
+    const stickyKey = opts.sessionKey ? stickyKeyOf(opts.sessionKey, route.targetModel) : undefined;
     if (views.length === 0) {
       const panic = (opts.panic ?? options.panicMode) ? panicCandidates(excluded) : [];
       if (panic.length === 0) throw unavailable(excluded, route.targetModel);
@@ -210,13 +236,35 @@ export function createRouter(deps: RouterDeps): Router {
       : new GatewayError(503, "unavailable", message, { retryable: true, retryAfter });
   }
 
+  function prepare(config: RoutingTable, model: string, opts: PlanOptions = {}): Promise<void> | undefined {
+    const lookup = sharing?.lookupSticky;
+    if (!lookup || !opts.sessionKey) return undefined;
+    const { route, serving } = served(config, model, opts.provider);
+    if (serving.length < 2) return undefined;
+    const key = stickyKeyOf(opts.sessionKey, route.targetModel);
+    if (sticky.get(key) !== undefined) return undefined;
+    return lookup(key)?.then(
+      (accountId) => {
+        if (accountId !== undefined && sticky.get(key) === undefined) sticky.set(key, accountId);
+      },
+      () => undefined,
+    );
+  }
+
   return {
     plan,
+    prepare,
+    applySticky(key, accountId) {
+      sticky.set(key, accountId);
+    },
     begin: (id, o) => registry.begin(id, o),
     end: (id) => registry.end(id),
     report(accountId, outcome, stickyKey) {
       registry.report(accountId, outcome);
-      if (stickyKey && outcome.kind === "success") sticky.set(stickyKey, accountId);
+      if (stickyKey && outcome.kind === "success") {
+        const changed = sticky.set(stickyKey, accountId);
+        sharing?.sticky?.(stickyKey, accountId, changed);
+      }
     },
     status: (id) => withHold(registry.status(id), hold?.(id)),
     probeDue(accounts) {

@@ -5,7 +5,8 @@
  */
 export interface StickySessions {
   get(key: string): string | undefined;
-  set(key: string, accountId: string): void;
+  /** Binds (or refreshes) the session; true when it was unbound or bound to another account before. */
+  set(key: string, accountId: string): boolean;
   /** Drops every binding to an account (removed or failing). */
   dropAccount(accountId: string): void;
   readonly size: number;
@@ -24,10 +25,14 @@ export function createStickySessions(deps: { clock: () => number; ttlMs: number;
       return e.accountId;
     },
     set(key, accountId) {
-      if (deps.maxEntries <= 0 || deps.ttlMs <= 0) return;
+      if (deps.maxEntries <= 0 || deps.ttlMs <= 0) return false;
+      const now = deps.clock();
+      const before = entries.get(key);
+      const changed = before === undefined || before.accountId !== accountId || before.expiresAt <= now;
       entries.delete(key);
-      entries.set(key, { accountId, expiresAt: deps.clock() + deps.ttlMs });
+      entries.set(key, { accountId, expiresAt: now + deps.ttlMs });
       while (entries.size > deps.maxEntries) entries.delete(entries.keys().next().value as string);
+      return changed;
     },
     dropAccount(accountId) {
       for (const [k, e] of entries) if (e.accountId === accountId) entries.delete(k);

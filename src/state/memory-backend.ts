@@ -99,6 +99,10 @@ export function createMemoryBackend(opts: { clock?: () => number } = {}): Shared
       const d = liveDoc(key, clock());
       return d ? { epoch: d.epoch, version: d.version, hash: d.hash, text: d.text } : null;
     },
+    async readDocHead(key) {
+      const d = liveDoc(key, clock());
+      return d ? { epoch: d.epoch, version: d.version, hash: d.hash } : null;
+    },
     async writeDoc(key, expected: DocVersion | null, text, hash, ttlMs) {
       const now = clock();
       const d = liveDoc(key, now);

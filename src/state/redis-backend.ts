@@ -291,6 +291,11 @@ export function createRedisBackend(opts: RedisBackendOptions): SharedBackend & {
         if (!epoch || !version || hash === null || text === null) return null;
         return { epoch, version: Number(version), hash: hash ?? "", text } satisfies SharedDoc;
       }),
+    readDocHead: (key) =>
+      run(async (c) => {
+        const [epoch, version, hash] = (await c.send("HMGET", [prefix + key, "epoch", "version", "hash"])) as (string | null)[];
+        return epoch && version ? { epoch, version: Number(version), hash: hash ?? "" } : null;
+      }),
     writeDoc: (key, expected: DocVersion | null, text, hash, ttlMs) =>
       run(async (c) => {
         const r = (await evalScript(

@@ -90,6 +90,7 @@ function contract(name: string, make: () => Promise<SharedBackend>, done: (b: Sh
       const stale = await b.writeDoc(k, first.head!, "a: 3\n", "h3", 60_000);
       expect(stale).toEqual({ written: false, head: second.head });
       expect(await b.readDoc(k)).toEqual({ ...second.head!, text: "a: 2\n" });
+      expect(await b.readDocHead(k)).toEqual(second.head);
     });
 
     test("publish reaches every listener", async () => {

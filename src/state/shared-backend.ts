@@ -32,6 +32,8 @@ export interface SharedBackend {
   addFloats(adds: readonly FloatAdd[]): Promise<number[]>;
   /** A versioned document (the configuration in cluster mode); null when there is none. */
   readDoc(key: string): Promise<SharedDoc | null>;
+  /** The document's version and hash without its text (a cheap poll). */
+  readDocHead(key: string): Promise<SharedDocHead | null>;
   /**
    * Writes the document when it is still at `expected` (null: only when there is none), as the next version; its
    * time to live restarts. `written` false: someone else wrote first, `head` is what is there now (null: nothing).
