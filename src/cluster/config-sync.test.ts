@@ -36,13 +36,13 @@ function instance(backend: SharedBackend, opts: { verify?: (c: Config) => void; 
     backend,
     bus: createEventBus(backend),
     store,
-    apply: () => void applied++,
     verify: opts.verify ?? (() => {}),
     ready: async () => true,
     log: opts.log ?? silentLogger,
     watchMs: 10,
     pollMs: 20,
   });
+  sync.onApplied(() => void applied++);
   cleanup.push(() => {
     sync.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -111,7 +111,6 @@ test("a restart with edits made while it was down shares them (its base says wha
     backend,
     bus: createEventBus(backend),
     store: b.store,
-    apply: () => {},
     verify: () => {},
     ready: async () => true,
     log: silentLogger,

@@ -25,6 +25,8 @@ export interface ConfigSync {
    * away). The OAuth refresh calls it under its lock: after saving rotated tokens, and before reading them.
    */
   sync(): Promise<void>;
+  /** Called each time a version from elsewhere (or a merge) was written to the file: apply it (LiveConfig.reload). */
+  onApplied(listener: () => void): void;
   stop(): void;
 }
 
@@ -59,8 +61,6 @@ export function createConfigSync(deps: {
   backend: SharedBackend;
   bus: EventBus;
   store: Pick<ConfigStore, "path" | "readText" | "replaceText" | "fingerprint">;
-  /** Applies the file to the running configuration now (LiveConfig.reload). */
-  apply(): void;
   /** Throws when this process cannot run a configuration (its sealed values do not open with this master key). */
   verify(config: Config): void;
   /** Resolves once the store answers, or after `ms` (false). */
@@ -76,6 +76,10 @@ export function createConfigSync(deps: {
   let touchedAt = 0;
   const refused = new Set<string>();
   const timers: ReturnType<typeof setInterval>[] = [];
+  const appliedListeners: (() => void)[] = [];
+  const applied = () => {
+    for (const l of appliedListeners) l();
+  };
 
   const setBase = (doc: SharedDoc) => {
     base = doc;
@@ -100,7 +104,7 @@ export function createConfigSync(deps: {
     if (alsoToFile) {
       store.replaceText(text);
       fingerprint = store.fingerprint();
-      deps.apply();
+      applied();
     }
     setBase({ ...r.head, text });
     touchedAt = Date.now();
@@ -128,7 +132,7 @@ export function createConfigSync(deps: {
     store.replaceText(remote.text);
     fingerprint = store.fingerprint();
     setBase(remote);
-    deps.apply();
+    applied();
     log.log("info", "configuration changed by another instance applied", { version: remote.version });
   };
 
@@ -218,6 +222,9 @@ export function createConfigSync(deps: {
     },
     check: watch,
     sync,
+    onApplied(listener) {
+      appliedListeners.push(listener);
+    },
     stop() {
       for (const t of timers.splice(0)) clearInterval(t);
     },

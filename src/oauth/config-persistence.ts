@@ -14,6 +14,12 @@ export interface ConfigTokenPersistenceOptions {
    * which is right for one-shot CLI commands. A live config may lag behind the file; see `load`.
    */
   config?: () => Config;
+  /**
+   * Brings this process's view of the configuration in line with the other gateway processes' now (cluster mode:
+   * the shared configuration synced both ways; workers: the shared file applied). Awaited after tokens are saved
+   * (the refresh lock is released only once the others can read them) and before tokens are read under the lock.
+   */
+  share?: () => Promise<void>;
 }
 
 interface Decrypted {
@@ -79,17 +85,25 @@ export function createConfigTokenPersistence(opts: ConfigTokenPersistenceOptions
     return tokens;
   }
 
+  const load = async (accountId: string): Promise<OAuthTokens | undefined> => {
+    const account = findAccount(config(), accountId);
+    const own = ownWrites.get(accountId);
+    const sealed = account.oauth?.access_token;
+    if (own && sealed !== undefined && own.replaced.has(sealed)) return { ...own.tokens };
+    // The config caught up with our write (or someone wrote newer tokens): the override has done its job.
+    if (own && sealed !== undefined) ownWrites.delete(accountId);
+    const tokens = decryptAccount(account);
+    return tokens && { ...tokens };
+  };
+
   return {
-    async load(accountId) {
-      const account = findAccount(config(), accountId);
-      const own = ownWrites.get(accountId);
-      const sealed = account.oauth?.access_token;
-      if (own && sealed !== undefined && own.replaced.has(sealed)) return { ...own.tokens };
-      // The config caught up with our write (or someone wrote newer tokens): the override has done its job.
-      if (own && sealed !== undefined) ownWrites.delete(accountId);
-      const tokens = decryptAccount(account);
-      return tokens && { ...tokens };
+    load,
+
+    async loadLatest(accountId) {
+      await opts.share?.();
+      return load(accountId);
     },
+
 
     async save(accountId, tokens) {
       const sealedAccess = store.cipher.encrypt(tokens.accessToken);
@@ -114,6 +128,8 @@ export function createConfigTokenPersistence(opts: ConfigTokenPersistenceOptions
       if (previous !== undefined) replaced.add(previous);
       if (own) replaced.add(own.sealedAccess);
       ownWrites.set(accountId, { sealedAccess, tokens: { ...tokens }, replaced });
+      // The other processes can read them before the caller releases the refresh lock.
+      await opts.share?.();
     },
 
     async markNeedsReauth(accountId, _reason) {
@@ -121,6 +137,7 @@ export function createConfigTokenPersistence(opts: ConfigTokenPersistenceOptions
         const account = findAccount(c, accountId);
         account.oauth = { ...account.oauth, needs_reauth: true };
       });
+      await opts.share?.();
     },
   };
 }

@@ -12,6 +12,12 @@ import type { FetchFn } from "../transport/upstream-fetch.ts";
  */
 export interface TokenPersistence {
   load(accountId: string): Promise<OAuthTokens | undefined>;
+  /**
+   * The tokens as the latest writer left them, whichever gateway process it was (several processes share the
+   * tokens: see config-persistence.ts). Read under the refresh lock and while waiting for another holder of it.
+   * Default: load.
+   */
+  loadLatest?(accountId: string): Promise<OAuthTokens | undefined>;
   /** Must be durable (atomic write) when it resolves: the old refresh token is already spent. */
   save(accountId: string, tokens: OAuthTokens): Promise<void>;
   /** Sets `needs_reauth`; keeps the account, its tokens and its history. */
@@ -123,6 +129,8 @@ export function createTokenManager(opts: TokenManagerOptions): TokenManager {
     return t;
   }
 
+  const loadLatest = (id: string) => (persistence.loadLatest ? persistence.loadLatest(id) : persistence.load(id));
+
   async function needsReauth(a: OAuthAccountRef, reason: string, cause?: unknown): Promise<never> {
     await persistence.markNeedsReauth(a.id, reason);
     emit({ type: "needs_reauth", accountId: a.id, reason });
@@ -152,7 +160,7 @@ export function createTokenManager(opts: TokenManagerOptions): TokenManager {
     } catch (e) {
       if (e instanceof OAuthError && e.oauthError === "invalid_grant") {
         // A writer outside the lock (a CLI login, an instance on another store) may have rotated it meanwhile.
-        const latest = await persistence.load(a.id);
+        const latest = await loadLatest(a.id);
         if (latest?.refreshToken && latest.refreshToken !== used) return latest;
         deadRefreshTokens.set(a.id, used);
         return needsReauth(a, "refresh token rejected (invalid_grant)", e);
@@ -180,7 +188,9 @@ export function createTokenManager(opts: TokenManagerOptions): TokenManager {
       const release = await store.tryLock(key, lockTtlMs);
       if (release) {
         try {
-          const current = await loadOrThrow(a);
+          // The latest tokens, whoever wrote them: another process may have refreshed just before our lock.
+          const current = await loadLatest(a.id);
+          if (!current) throw noTokens(a);
           if (!stale(current)) return current;
           return await refreshWith(a, current);
         } finally {
@@ -195,7 +205,7 @@ export function createTokenManager(opts: TokenManagerOptions): TokenManager {
         });
       }
       await sleep(lockPollMs);
-      const current = await persistence.load(a.id);
+      const current = await loadLatest(a.id);
       if (current && !stale(current)) return current;
     }
   }

@@ -19,6 +19,15 @@ export const RELAUNCH_DEFAULTS: Readonly<Record<string, string>> = {
   BUN_JSC_forceRAMSize: String(Math.min(totalmem(), 1024 ** 3)),
 };
 
+/**
+ * How this program starts itself: the binary, or run from source Bun and the entry script (a compiled binary's main
+ * module lives in Bun's virtual /$bunfs). The relaunch uses it, and the supervisor of `server start --workers` to
+ * start its workers (which inherit the relaunched environment, so they are not relaunched again).
+ */
+export function selfCommand(): string[] {
+  return Bun.main.startsWith("/$bunfs/") ? [process.execPath] : [process.execPath, Bun.main];
+}
+
 export function needsRelaunch(argv: string[], env: Record<string, string | undefined>): boolean {
   if (argv[0] !== "server" || argv[1] !== "start" || argv.includes("--help") || argv.includes("-h")) return false;
   return Object.keys(RELAUNCH_DEFAULTS).some((k) => !env[k]);
@@ -38,8 +47,7 @@ export function serverProcessEnv(env: Record<string, string | undefined>): Recor
  * after one warning line, rather than exiting with nothing said.
  */
 export async function relaunchServer(argv: string[], processEnv: Record<string, string | undefined>): Promise<number | undefined> {
-  // A compiled binary's main module lives in Bun's virtual /$bunfs; run from source, the script path is needed.
-  const self = Bun.main.startsWith("/$bunfs/") ? [process.execPath] : [process.execPath, Bun.main];
+  const self = selfCommand();
   const env = serverProcessEnv(processEnv);
   replaceProcess([...self, ...argv], env); // returns only when it could not
   const cannotStart = (why: string) => {

@@ -31,6 +31,8 @@ export function createUpstreamCredentials(deps: {
   clock: () => number;
   fetch: FetchFn;
   log: Logger;
+  /** Brings the shared tokens in line with other gateway processes (createConfigTokenPersistence's `share`). */
+  share?: () => Promise<void>;
 }): UpstreamCredentials {
   const apiKey = createCredentialCache((sealed, where) => deps.store.cipher.decrypt(sealed, where));
   const serviceAccounts = createServiceAccountTokens({ fetch: deps.fetch, clock: deps.clock, open: (sealed, where) => deps.store.cipher.decrypt(sealed, where) });
@@ -38,7 +40,7 @@ export function createUpstreamCredentials(deps: {
     fetch: deps.fetch,
     clock: deps.clock,
     store: deps.state,
-    persistence: createConfigTokenPersistence({ store: deps.store, config: deps.config }),
+    persistence: createConfigTokenPersistence({ store: deps.store, config: deps.config, share: deps.share }),
     onEvent: (e) => {
       if (e.type === "refreshed") {
         deps.log.log("info", "oauth token refreshed", { account: e.accountId, rotated: e.rotated, expires_at: new Date(e.expiresAt).toISOString() });

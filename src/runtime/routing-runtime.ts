@@ -17,6 +17,8 @@ export interface RoutingRuntimeDeps {
   upstream: UpstreamDeps;
   /** Accounts held out of rotation besides their health (spend caps, spend-caps.ts); for the default router. */
   hold?: RouterDeps["hold"];
+  /** Sharing with other gateway processes (src/cluster/); for the default router. */
+  sharing?: RouterDeps["sharing"];
 }
 
 export interface RoutingRuntime {
@@ -34,7 +36,7 @@ export interface RoutingRuntime {
 
 /** The server's routing parts: the router from the file's `routing` section, the active prober, reload upkeep. */
 export function createRoutingRuntime(deps: RoutingRuntimeDeps): RoutingRuntime {
-  const router = deps.router ?? createRouter({ clock: deps.clock, options: routingOptionsFromConfig(deps.initial.routing), hold: deps.hold });
+  const router = deps.router ?? createRouter({ clock: deps.clock, options: routingOptionsFromConfig(deps.initial.routing), hold: deps.hold, sharing: deps.sharing });
   let known = routableById(deps.initial);
   const intervalMs = deps.initial.routing.probe_interval * 1000;
   const prober =

@@ -19,6 +19,18 @@ export interface LiveConfig {
 /** A configuration as the running server uses it: sealed URLs (proxies, the usage database) opened. Throws ConfigError when they cannot be. */
 export const runtimeConfig = (store: ConfigStore, config: Config): Config => openUrlCredentials(config, () => store.cipher);
 
+/**
+ * Throws ConfigError when this process's master key cannot open the configuration's secrets (sealed URLs, upstream
+ * keys): at start, and before a version shared by another instance is applied (every instance needs the same key).
+ */
+export function assertSecretsOpen(store: ConfigStore, config: Config): void {
+  runtimeConfig(store, config);
+  for (const a of config.upstream_accounts) {
+    if (a.api_key) store.cipher.decrypt(a.api_key, `upstream_accounts[${a.name}].api_key`);
+    if (a.oauth?.access_token) store.cipher.decrypt(a.oauth.access_token, `upstream_accounts[${a.name}].oauth.access_token`);
+  }
+}
+
 export function watchConfig(store: ConfigStore, initial: Config, log: Logger, onChange?: (c: Config) => void): LiveConfig {
   let current = initial;
   // The same rejection is logged once, however often the file is touched while it stays broken.

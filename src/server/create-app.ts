@@ -18,6 +18,7 @@ import { readJsonBody } from "../gateway/read-json-body.ts";
 import { resolveKeptConversation } from "../gateway/responses-conversation.ts";
 import { createMemoryResponseStore } from "../state/memory-response-store.ts";
 import type { ResponseStore } from "../state/response-store.ts";
+import type { SharedStatus } from "../state/shared-backend.ts";
 import type { StateStore } from "../state/types.ts";
 import { hashesEqual, hashKey } from "../config/secrets.ts";
 import type { QueryUsage } from "./admin-usage.ts";
@@ -28,7 +29,7 @@ import { corsHeaders } from "./cors.ts";
 import { errorDialectForPath, errorResponse, toGatewayError } from "./error-response.ts";
 import { fromGeminiClient, isGeminiMethod, modelSegment, parseGeminiCall } from "./gemini-path.ts";
 import { docsRoutes } from "./docs.ts";
-import { healthDocument, type AccountHealthSummary, type LedgerHealthSummary } from "./health-document.ts";
+import { healthDocument, type AccountHealthSummary, type LedgerHealthSummary, type StateStoreHealthSummary } from "./health-document.ts";
 import type { Logger } from "./logger.ts";
 import { openapiDetails } from "./openapi-details.ts";
 import { OPERATOR_TOKEN_PREFIX } from "./operator-token.ts";
@@ -60,6 +61,10 @@ export interface AppDeps {
   recorder?: UsageRecorder;
   /** The usage ledger's health for /health; undefined when the ledger is off. */
   ledgerHealth?(): LedgerHealth | undefined;
+  /** The shared state's (cluster mode, workers) for /health; undefined in one process alone. */
+  sharedState?(): SharedStatus | undefined;
+  /** This process's index among the workers of `server start --workers` (in /health's details). */
+  workerIndex?: number;
   /** Per-account state for /metrics gauges. */
   accountGauges?(): AccountGauge[];
   /** Health of each enabled account, for /health. */
@@ -344,7 +349,12 @@ export function createApp(deps: AppDeps) {
         try {
           const details = healthDetailsAllowed(request);
           const uptimeS = Math.round((deps.clock() - deps.startedAt) / 1000);
-          const doc = healthDocument(deps.accountHealth(), details ? { version: deps.version, uptimeS } : undefined, ledgerSummary(deps.ledgerHealth?.()));
+          const doc = healthDocument(
+            deps.accountHealth(),
+            details ? { version: deps.version, uptimeS, worker: deps.workerIndex } : undefined,
+            ledgerSummary(deps.ledgerHealth?.()),
+            stateSummary(deps.sharedState?.()),
+          );
           return Response.json(doc, { status: doc.status === "unhealthy" ? 503 : 200, headers });
         } catch (e) {
           return errorResponse(toGatewayError(e), "openai-chat", headers);
@@ -451,6 +461,12 @@ export type App = ReturnType<typeof createApp>;
 
 const responseNotFound = (id: string) =>
   new GatewayError(404, "not_found", `Response with id '${id.slice(0, 200)}' not found (the gateway keeps the responses it answered for this key for a limited time)`, { param: "response_id" });
+
+/** The shared state's health as /health shows it. */
+function stateSummary(s: SharedStatus | undefined): StateStoreHealthSummary | undefined {
+  if (!s) return undefined;
+  return { backend: s.backend, state: s.state, ...(s.reason && { reason: s.reason }), ...(s.since && { since: new Date(s.since).toISOString() }) };
+}
 
 /** The ledger's health as /health shows it (times as ISO text). */
 function ledgerSummary(h: LedgerHealth | undefined): LedgerHealthSummary | undefined {

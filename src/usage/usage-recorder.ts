@@ -54,6 +54,14 @@ export interface UsageRecorderDeps {
   ledger?: Pick<UsageLedger, "record" | "spendOf">;
   state: StateStore;
   clock: () => number;
+  /**
+   * Spend shared with the other gateway processes (src/cluster/shared-spend.ts): each row is added to it, and the
+   * spend figures are the larger of its and this process's own. Absent: this process's own figures.
+   */
+  sharedSpend?: {
+    add(row: UsageRow): void;
+    spendOf(subject: SpendSubject, id: string, now: number, local: Spend): Spend;
+  };
   /** Monotonic milliseconds (default performance.now). */
   now?: () => number;
 }
@@ -68,7 +76,15 @@ const round2 = (ms: number) => Math.round(ms * 100) / 100;
 export function createUsageRecorder(deps: UsageRecorderDeps): UsageRecorder {
   const now = deps.now ?? (() => performance.now());
   const tracker = deps.ledger ? undefined : createSpendTracker(deps.clock);
-  const record = deps.ledger ? (row: UsageRow) => deps.ledger!.record(row) : (row: UsageRow) => tracker!.add(row);
+  const recordHere = deps.ledger ? (row: UsageRow) => deps.ledger!.record(row) : (row: UsageRow) => tracker!.add(row);
+  const shared = deps.sharedSpend;
+  const record = shared
+    ? (row: UsageRow) => {
+        recordHere(row);
+        shared.add(row);
+      }
+    : recordHere;
+  const spendHere = (subject: SpendSubject, id: string, at?: number) => (deps.ledger ?? tracker!).spendOf(subject, id, at);
 
   const finish = (u: RequestUsage) => {
     const row = u.row;
@@ -148,7 +164,9 @@ export function createUsageRecorder(deps: UsageRecorderDeps): UsageRecorder {
       if (errorType) u.row.errorType = errorType;
       done(u);
     },
-    spendOf: (subject, id, at) => (deps.ledger ?? tracker!).spendOf(subject, id, at),
+    spendOf: shared
+      ? (subject, id, at = deps.clock()) => shared.spendOf(subject, id, at, spendHere(subject, id, at))
+      : spendHere,
   };
   return recorder;
 }

@@ -142,13 +142,13 @@ export function adminApi(deps: AdminDeps) {
       answer: S.SessionAnswer,
       open: true,
       errors: { "401": "Unknown, disabled or expired key", "403": "The key lacks the admin permission", "404": "The admin UI is off (server.admin_ui: false)", "429": "Too many sign-in attempts (Retry-After)" },
-      handle({ request, body, headers }: Ctx<S.LoginBody>) {
+      async handle({ request, body, headers }: Ctx<S.LoginBody>) {
         if (!sessionsEnabled()) throw new GatewayError(404, "not_found", "the admin UI is off (server.admin_ui: false); scripts can use the admin API with an admin key as a bearer");
         const client = clientAddress(request, deps.peerAddress?.(request), deps.config().server.trusted_proxies);
-        const wait = limiter.attempt(client.ip);
+        const wait = await limiter.attempt(client.ip);
         if (wait !== undefined) throw new GatewayError(429, "rate_limited", "too many sign-in attempts; wait and try again", { retryAfter: wait });
-        const caller = auth(new Request(request.url, { headers: { authorization: `Bearer ${body.key.trim()}` } }), false);
-        const { id, session } = sessions.create(caller.key.id);
+        const caller = await auth(new Request(request.url, { headers: { authorization: `Bearer ${body.key.trim()}` } }), false);
+        const { id, session } = await sessions.create(caller.key.id);
         headers["set-cookie"] = sessionCookieHeader(id, Math.round(SESSION_LIFETIME_MS / 1000), client.tls);
         return { key: { id: caller.key.id, name: caller.key.name }, csrf_token: session.csrfToken, expires_at: new Date(session.expiresAt).toISOString() };
       },
@@ -168,8 +168,8 @@ export function adminApi(deps: AdminDeps) {
       path: "/admin/api/session",
       summary: "Sign out: the session ends and its cookie is cleared",
       answer: T.Object({ signed_out: T.Boolean() }),
-      handle({ request, caller, headers }) {
-        if (caller.sessionId) sessions.delete(caller.sessionId);
+      async handle({ request, caller, headers }) {
+        if (caller.sessionId) await sessions.delete(caller.sessionId);
         headers["set-cookie"] = clearedSessionCookie(secureCookie(request));
         return { signed_out: caller.via === "session" };
       },
@@ -462,7 +462,7 @@ export function adminApi(deps: AdminDeps) {
     try {
       let caller: AdminCaller | undefined;
       if (!def.open) {
-        caller = auth(request, def.method !== "GET");
+        caller = await auth(request, def.method !== "GET");
         logFields.key_id = caller.key.id;
         if (caller.via === "bearer") {
           const rate = await enforceRateLimit(caller.key, deps.state, deps.clock());

@@ -41,7 +41,7 @@ export const clearedSessionCookie = (secure: boolean) => sessionCookieHeader("",
  */
 export function createAdminAuth(deps: { config(): Config; clock(): number; sessions: AdminSessions; sessionsEnabled(): boolean }) {
   const authenticate = createAuthenticator();
-  return (request: Request, change: boolean): AdminCaller => {
+  return async (request: Request, change: boolean): Promise<AdminCaller> => {
     const config = deps.config();
     const now = deps.clock();
     if (presentedKey(request.headers) !== undefined) {
@@ -51,12 +51,12 @@ export function createAdminAuth(deps: { config(): Config; clock(): number; sessi
     if (!id || !deps.sessionsEnabled()) {
       throw new GatewayError(401, "authentication", "not signed in: sign in at /admin, or send an admin key as `Authorization: Bearer <key>`");
     }
-    const session = deps.sessions.get(id);
+    const session = await deps.sessions.get(id);
     if (!session) throw new GatewayError(401, "authentication", "the session has ended (signed out, expired or idle too long); sign in again");
     const key = config.gateway_keys.find((k) => k.id === session.keyId);
     const usable = key && key.status === "active" && !(key.expires_at && Date.parse(key.expires_at) <= now) && key.permissions.includes("admin");
     if (!usable) {
-      deps.sessions.delete(id);
+      await deps.sessions.delete(id);
       throw new GatewayError(401, "authentication", "the session's key was disabled, removed, expired or lost the admin permission; sign in again");
     }
     if (change && !csrfMatches(session, request.headers.get("x-csrf-token"))) {
