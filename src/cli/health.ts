@@ -30,6 +30,7 @@ export class HealthCommand extends BaseCommand {
           .filter((a) => a.state !== "healthy")
           .map((a) => `  ${names.get(a.id) ?? a.id}: ${a.state}${a.until ? ` until ${new Date(a.until).toISOString()}` : ""}`),
         ...(report.usage_ledger?.state === "degraded" ? [`  usage ledger: degraded: ${report.usage_ledger.reason ?? "unknown"} (${report.usage_ledger.buffered} rows waiting)`] : []),
+        ...(report.state_store?.state === "degraded" ? [`  shared state (${report.state_store.backend}): degraded: ${report.state_store.reason ?? "unknown"}`] : []),
       ].join("\n"),
     );
     return healthExitCode(probe);

@@ -4,7 +4,7 @@ import { keyState } from "./apikey/key-state.ts";
 import { formatTable } from "./format-table.ts";
 import { accountHealthView, authFailureNotice, fetchAccountHealth, healthLabel } from "./account-health-view.ts";
 import { healthExitCode } from "./probe-health.ts";
-import type { LedgerHealthSummary } from "../server/health-document.ts";
+import type { LedgerHealthSummary, StateStoreHealthSummary } from "../server/health-document.ts";
 
 export class StatusCommand extends BaseCommand {
   static override paths = [["status"]];
@@ -40,6 +40,7 @@ export class StatusCommand extends BaseCommand {
           url: probe.url,
           ...(report && { status: report.status, version: report.version, uptime_s: report.uptime_s }),
           ...(report?.usage_ledger && { usage_ledger: report.usage_ledger }),
+          ...(report?.state_store && { state_store: report.state_store }),
         }
       : { up: false, url: probe.url, error: probe.error };
     const doc = { config: this.configPath(), server, keys, accounts, routes: config.model_routes, ...(notices.length > 0 && { problems: notices }) };
@@ -53,6 +54,7 @@ export class StatusCommand extends BaseCommand {
       }
       // The ledger's state comes with the details (the CLI's token); a server answering with details but no ledger has it off.
       if (report?.accounts.items) lines.push(`ledger    ${ledgerLine(report.usage_ledger)}`);
+      if (report?.accounts.items) lines.push(`state     ${stateLine(report.state_store)}`);
       lines.push(`keys      ${keys.total} (${keys.active} active)`);
       // Without the details (another master key than the server's) the server's own count still says something.
       const healthy = report && !report.accounts.items ? report.accounts.healthy : accounts.filter((a) => a.health === "healthy").length;
@@ -87,6 +89,13 @@ export class StatusCommand extends BaseCommand {
 }
 
 const indent = (text: string) => text.replace(/^/gm, "  ");
+
+function stateLine(s: StateStoreHealthSummary | undefined): string {
+  if (!s) return "this process only (no Redis, no workers)";
+  const where = s.backend === "redis" ? "shared in Redis" : "shared by the workers";
+  if (s.state === "ok") return `${where}: ok`;
+  return `${where}: DEGRADED since ${s.since ?? "?"}: ${s.reason ?? "unknown"}; requests are served with each process's own state (limits count per process)`;
+}
 
 function ledgerLine(l: LedgerHealthSummary | undefined): string {
   if (!l) return "off (usage.enabled: false)";

@@ -82,6 +82,8 @@ export class ServerStartCommand extends BaseCommand {
 
     const signal = await stopRequest(workerIndex !== undefined);
     await server.shutdown(graceSeconds(store, config.server.shutdown_grace) * 1000, signal);
+    // The IPC channel would keep a worker's process alive after its server stopped.
+    if (workerIndex !== undefined && process.connected) process.disconnect?.();
     return 0;
   }
 
