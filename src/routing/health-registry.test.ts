@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { createHealthRegistry } from "./health-registry.ts";
+import { createHealthRegistry, type SharedHealthEvent } from "./health-registry.ts";
 import { resolveRoutingOptions } from "./routing-options.ts";
 
 const T0 = Date.parse("2026-03-01T12:00:00Z");
@@ -221,5 +221,63 @@ describe("health registry", () => {
     reg.report("p2", http(500));
     reg.end("p2");
     expect(reg.status("p2")).toMatchObject({ state: "circuit_open", until: now() + 20_000 });
+  });
+});
+
+describe("health shared between processes", () => {
+  function pair() {
+    let now = T0;
+    const clock = () => now;
+    const options = resolveRoutingOptions({ failureThreshold: 2, baseOpenMs: 10_000 });
+    const told: { id: string; event: SharedHealthEvent }[] = [];
+    const here = createHealthRegistry({ clock, options, onShared: (id, event) => void told.push({ id, event }) });
+    const there = createHealthRegistry({ clock, options });
+    const pass = () => {
+      for (const t of told.splice(0)) there.applyShared(t.id, t.event);
+    };
+    return { here, there, told, pass, advance: (ms: number) => (now += ms) };
+  }
+
+  test("a cooldown from a 429's Retry-After is told once, with its end; the other process keeps off until then", () => {
+    const { here, there, told, pass, advance } = pair();
+    here.report("a", http(429, { "retry-after": "30" }));
+    expect(told).toEqual([{ id: "a", event: { kind: "cooldown", until: T0 + 30_000, reason: "rate_limited" } }]);
+    // The same cooldown again lengthens nothing: nothing to tell.
+    here.report("a", http(429, { "retry-after": "30" }));
+    expect(told.length).toBe(1);
+    pass();
+    expect(there.eligible("a")).toBe(false);
+    expect(there.status("a")).toMatchObject({ state: "cooling", until: T0 + 30_000 });
+    advance(30_001);
+    expect(there.eligible("a")).toBe(true);
+  });
+
+  test("a breaker that opens, an auth failure, and the account working again are told; applying them tells nothing back", () => {
+    const { here, there, told, pass } = pair();
+    here.report("a", { kind: "network" });
+    expect(told).toEqual([]);
+    here.report("a", { kind: "network" });
+    expect(told).toEqual([{ id: "a", event: { kind: "open", until: T0 + 10_000 } }]);
+    here.report("b", http(401));
+    expect(told.at(-1)).toEqual({ id: "b", event: { kind: "auth", status: 401, fingerprint: undefined } });
+    pass();
+    expect(there.status("a").state).toBe("circuit_open");
+    expect(there.status("b").state).toBe("auth_failed");
+    expect(there.sharedState("a")).toEqual([{ kind: "open", until: T0 + 10_000 }]);
+    // A success on an account that was failing auth: recovered, everywhere.
+    here.report("b", { kind: "success" });
+    expect(told).toEqual([{ id: "b", event: { kind: "recovered" } }]);
+    pass();
+    expect(there.status("b").state).toBe("healthy");
+    // A success on a healthy account tells nothing.
+    here.report("b", { kind: "success" });
+    expect(told).toEqual([]);
+  });
+
+  test("another process's auth failure is dropped here once this process's credential differs", () => {
+    const { there } = pair();
+    there.eligible("a", "new-key");
+    there.applyShared("a", { kind: "auth", status: 401, fingerprint: "old-key" });
+    expect(there.eligible("a", "new-key")).toBe(true);
   });
 });

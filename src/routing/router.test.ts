@@ -375,3 +375,41 @@ describe("router hold (spend caps)", () => {
     expect(router.status("a").state).toBe("auth_failed");
   });
 });
+
+describe("sticky sessions shared between processes", () => {
+  const config: RoutingTable = { accounts: [acct("a", "openai"), acct("b", "openai")], routes: [] };
+
+  test("a new binding is told (changed), a refresh is told as such; the key is a digest, not the session key", () => {
+    const told: { key: string; id: string; changed: boolean }[] = [];
+    const router = createRouter({ clock: () => T0, sharing: { sticky: (key, id, changed) => void told.push({ key, id, changed }) } });
+    const plan = router.plan(config, "gpt-4o", { sessionKey: "user@example.com" });
+    router.report(plan.candidates[0]!.id, { kind: "success" }, plan.stickyKey);
+    router.report(plan.candidates[0]!.id, { kind: "success" }, plan.stickyKey);
+    expect(told.map((t) => t.changed)).toEqual([true, false]);
+    expect(told[0]!.key).not.toContain("user@example.com");
+    expect(told[0]!.key).toMatch(/^[A-Za-z0-9_-]{32}$/);
+  });
+
+  test("a conversation this process has not seen is looked up before it is routed; a binding applied from elsewhere is used", async () => {
+    const asked: string[] = [];
+    const elsewhere = createRouter({ clock: () => T0, sharing: { sticky() {} } });
+    const router = createRouter({
+      clock: () => T0,
+      sharing: {
+        sticky() {},
+        lookupSticky: async (key) => {
+          asked.push(key);
+          return "b";
+        },
+      },
+    });
+    const key = elsewhere.plan(config, "gpt-4o", { sessionKey: "s" }).stickyKey!;
+    await router.prepare(config, "gpt-4o", { sessionKey: "s" });
+    expect(asked).toEqual([key]);
+    expect(router.plan(config, "gpt-4o", { sessionKey: "s" }).candidates[0]!.id).toBe("b");
+    // Known now: no second look-up.
+    expect(router.prepare(config, "gpt-4o", { sessionKey: "s" })).toBeUndefined();
+    router.applySticky(router.plan(config, "gpt-4o", { sessionKey: "t" }).stickyKey!, "a");
+    expect(router.plan(config, "gpt-4o", { sessionKey: "t" }).candidates[0]!.id).toBe("a");
+  });
+});
