@@ -1,6 +1,7 @@
 /**
  * The short bench for CI (`.ci/run` calls `bun bench/ci.ts` after building the binary): the core scenarios with
- * short measurements (about three and a half minutes, the usage ledger's A/B included), the table printed, results written. Exit 1 only when a throughput
+ * short measurements (about four minutes, the usage ledger's A/B and the several-processes runs of cluster.ts
+ * included), the table printed, results written. Exit 1 only when a throughput
  * ratio falls below its floor (FLOORS in report.ts, written beside the targets in bench/README.md) or when the
  * gateway cannot be measured at all; latency, memory and cold start are reported, never gated (CI is noisy).
  */

@@ -94,3 +94,19 @@ test("the usage ledger's on/off ratio against its target and CI floor", () => {
   ]);
   expect(FLOORS.ledgerOnOff).toBeLessThan(TARGETS.ledgerOnOff);
 });
+
+test("several processes: cluster mode, the supervised process and N workers against their targets and CI floors", () => {
+  const config = (name: string, rps: number[]) => ({ name, rps, medianRps: rps[1]!, cpuUs: 100 });
+  const checks = checkTargets([], undefined, undefined, undefined, {
+    cores: 2,
+    workers: 2,
+    configs: [config("one process", [100, 100, 100]), config("--workers 1", [97, 96, 99]), config("--workers 2", [70, 80, 75]), config("cluster mode (Redis on loopback)", [40, 45, 50])],
+    workersRatio: 0.75,
+    redisRatio: 0.45,
+  });
+  expect(checks.map((c) => [c.name, c.value, c.pass, c.floorPass])).toEqual([
+    ["cluster mode (Redis on loopback)", 0.45, false, false],
+    ["--workers 1 (state in the supervisor)", 0.97, true, true],
+    ["--workers 2 (2 cores)", 0.75, false, true],
+  ]);
+});

@@ -10,6 +10,7 @@ import type { MicroResult } from "./micro.ts";
 import type { MemoryResult } from "./memory.ts";
 import type { ColdStartResult } from "./cold-start.ts";
 import type { LedgerAbResult } from "./ledger-ab.ts";
+import type { ClusterBenchRun } from "./cluster.ts";
 import { benchDir, repoDir } from "./processes.ts";
 
 export interface Ratio {
@@ -87,16 +88,36 @@ export const TARGETS = {
   coldStartMs: 100,
   /** Throughput with the usage ledger on ÷ off (SQLite), ledger-ab.ts. */
   ledgerOnOff: 0.97,
+  /** cluster.ts: cluster mode (state in Redis on loopback) ÷ one process. */
+  clusterVsOne: 0.85,
+  /** cluster.ts: `--workers 1` (state through the supervisor) ÷ one process. */
+  supervisedVsOne: 0.95,
+  /** cluster.ts: `--workers N` ÷ one process, on a machine with cores to spare for the load generator and upstream. */
+  workersVsOne: 1.5,
 };
-export const FLOORS = { passthroughVsLimit: 0.35, conversionVsLimit: 0.25, ledgerOnOff: 0.7 };
+export const FLOORS = { passthroughVsLimit: 0.35, conversionVsLimit: 0.25, ledgerOnOff: 0.7, clusterVsOne: 0.5, supervisedVsOne: 0.6, workersVsOne: 0.5 };
 
 export function checkTargets(
   ratios: Ratio[],
   memory?: MemoryResult,
   coldStart?: ColdStartResult,
   ledger?: LedgerAbResult[],
+  cluster?: ClusterBenchRun,
 ): TargetCheck[] {
   const out: TargetCheck[] = [];
+  if (cluster) {
+    const ratio = (name: string, value: number | undefined, t: number, f: number) => {
+      if (value === undefined) return;
+      out.push({ name, target: `>= ${t} x one process`, value, unit: "x one process", pass: value >= t, floor: f, floorPass: value >= f });
+    };
+    const supervised = cluster.configs.find((c) => c.name === "--workers 1");
+    const one = cluster.configs[0];
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const supervisedRatio = supervised && one ? Math.round(median(supervised.rps.map((x, k) => x / one.rps[k]!)) * 1000) / 1000 : undefined;
+    ratio("cluster mode (Redis on loopback)", cluster.redisRatio, TARGETS.clusterVsOne, FLOORS.clusterVsOne);
+    ratio("--workers 1 (state in the supervisor)", supervisedRatio, TARGETS.supervisedVsOne, FLOORS.supervisedVsOne);
+    if (cluster.workers > 1) ratio(`--workers ${cluster.workers} (${cluster.cores} cores)`, cluster.workersRatio, TARGETS.workersVsOne, FLOORS.workersVsOne);
+  }
   for (const l of ledger ?? []) {
     out.push({
       name: `${l.scenario}${l.stream ? " stream" : ""}: ledger on / off`,

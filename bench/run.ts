@@ -22,6 +22,7 @@ import {
 } from "./report.ts";
 import { BINARY } from "./gateway-setup.ts";
 import { measureLedgerAb, type LedgerAbRun } from "./ledger-ab.ts";
+import { measureCluster, type ClusterBenchRun } from "./cluster.ts";
 import { bunPath, repoDir } from "./processes.ts";
 
 export interface BenchOptions {
@@ -81,6 +82,7 @@ export async function runBench(o: BenchOptions): Promise<BenchRun> {
   log(`starting fake upstream, limit proxy, gateway (${gatewayPref})…`);
   let measured: Measured[] = [];
   let ledgerAb: LedgerAbRun | undefined;
+  let cluster: ClusterBenchRun | undefined;
   let memory: MemoryResult | undefined;
   let coldStart: ColdStartResult | undefined;
   let gatewayError: string | undefined;
@@ -95,6 +97,19 @@ export async function runBench(o: BenchOptions): Promise<BenchRun> {
       log("usage ledger on / off (two gateways, interleaved rounds)…");
       ledgerAb = await measureLedgerAb({ group: svc.group, upstreamUrl: svc.upstream.url, prefer: gatewayPref, settings: o.settings, log: (l) => log(`  ${l}`) });
       if (ledgerAb.ledger) log(`  ledger at the end: ${ledgerAb.ledger.written} rows written, ${ledgerAb.ledger.buffered} waiting, ${ledgerAb.ledger.dropped} dropped (${ledgerAb.ledger.state})`);
+      log("several processes: one, --workers 1, --workers N, cluster mode (interleaved rounds)…");
+      try {
+        const set = o.settings;
+        cluster = await measureCluster({
+          group: svc.group,
+          upstreamUrl: svc.upstream.url,
+          prefer: gatewayPref,
+          settings: { rounds: set.rounds, throughputMs: set.throughputMs, warmupMs: set.warmupMs, connections: set.connections, warmupRequests: 5000 },
+          log: (l) => log(`  ${l}`),
+        });
+      } catch (e) {
+        log(`  several processes: not measured: ${(e as Error).message}`);
+      }
     }
     if (o.memory && svc.gateway) {
       log(`${o.streamsConcurrent} concurrent slow streams (fresh gateway)…`);
@@ -120,7 +135,7 @@ export async function runBench(o: BenchOptions): Promise<BenchRun> {
   }
 
   const ratios = computeRatios(measured);
-  const checks = checkTargets(ratios, memory, coldStart, ledgerAb?.results);
+  const checks = checkTargets(ratios, memory, coldStart, ledgerAb?.results, cluster);
   log("");
   log(formatScenarioTable(measured, ratios, o.settings.connections));
   if (memory?.streams) log("");
@@ -153,6 +168,7 @@ export async function runBench(o: BenchOptions): Promise<BenchRun> {
     scenarios: measured,
     ratios,
     ledgerAb,
+    cluster,
     memory,
     coldStart,
     micro,

@@ -25,6 +25,7 @@ const PLACEHOLDERS: Record<string, string> = {
   "--by": "GROUPING",
   "--budget-usd": "USD/PERIOD",
   "--spend-cap-usd": "USD/PERIOD",
+  "--workers": "N|auto",
 };
 
 /** `--base-url` → URL, `--name` → NAME: the table above, URLs, else the option's name in capitals. */

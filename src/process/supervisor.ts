@@ -1,7 +1,7 @@
 import type { Subprocess } from "bun";
 import type { Logger } from "../server/logger.ts";
 import type { SharedBackend } from "../state/shared-backend.ts";
-import { serveWorkerOperation, type SupervisorMessage, type WorkerMessage } from "./worker-backend.ts";
+import { createOperationServer, type OperationCall, type SupervisorMessage, type WorkerMessage } from "./worker-backend.ts";
 
 export interface SupervisorOptions {
   /** The command line of worker `index` (the same binary, `server start --worker …`). */
@@ -77,16 +77,15 @@ export function superviseWorkers(opts: SupervisorOptions): Supervisor {
   const start = (slot: Slot) => {
     slot.restart = undefined;
     slot.startedAt = Date.now();
+    const serve = backend
+      ? createOperationServer(backend, (m) => send(slot, m))
+      : (ops: OperationCall[]) => send(slot, { rs: ops.map(([i]) => [i, null, "no shared state in the supervisor (the workers use Redis)"]) });
     const proc = Bun.spawn(opts.command(slot.index), {
       env: opts.env,
       stdio: ["ignore", "inherit", "inherit"],
       serialization: "json",
       ipc(message: WorkerMessage) {
-        if ("op" in message) {
-          if (backend) serveWorkerOperation(backend, message, (m) => send(slot, m));
-          else send(slot, { i: message.i, e: "no shared state in the supervisor (the workers use Redis)" });
-          return;
-        }
+        if ("ops" in message) return serve(message.ops);
         if (message.t === "ready" && !slot.everReady) {
           slot.everReady = true;
           slot.failures = 0;

@@ -2,7 +2,7 @@
 // supervisor's one memory backend, messages fanned out, and a supervisor that is gone.
 import { expect, test } from "bun:test";
 import { createMemoryBackend } from "../state/memory-backend.ts";
-import { createWorkerBackend, serveWorkerOperation, type SupervisorMessage, type WorkerChannel, type WorkerMessage } from "./worker-backend.ts";
+import { createOperationServer, createWorkerBackend, type OperationCall, type SupervisorMessage, type WorkerChannel, type WorkerMessage } from "./worker-backend.ts";
 
 function channelPair(serve: (m: WorkerMessage, reply: (r: SupervisorMessage) => void) => void) {
   const listeners: ((m: SupervisorMessage) => void)[] = [];
@@ -26,15 +26,24 @@ function channelPair(serve: (m: WorkerMessage, reply: (r: SupervisorMessage) => 
   };
 }
 
-test("two workers share one window through the supervisor's backend: exact counts", async () => {
+test("two workers share one window through the supervisor's backend: exact counts, operations batched per turn", async () => {
   const shared = createMemoryBackend();
-  const serve = (m: WorkerMessage, reply: (r: SupervisorMessage) => void) => {
-    if ("op" in m) serveWorkerOperation(shared, m, reply);
+  const messages: number[] = [];
+  const worker = () => {
+    let serve: ((ops: OperationCall[]) => void) | undefined;
+    const pair = channelPair((m, reply) => {
+      if (!("ops" in m)) return;
+      messages.push(m.ops.length);
+      (serve ??= createOperationServer(shared, reply))(m.ops);
+    });
+    return createWorkerBackend(pair.channel, { timeoutMs: 1000 });
   };
-  const w1 = createWorkerBackend(channelPair(serve).channel, { timeoutMs: 1000 });
-  const w2 = createWorkerBackend(channelPair(serve).channel, { timeoutMs: 1000 });
+  const w1 = worker();
+  const w2 = worker();
   const counts = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? w1 : w2).hit("rl:k", 60_000, 1)));
   expect(counts.map((c) => c.count).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+  // Ten operations of each worker asked in one turn: one message each.
+  expect(messages).toEqual([10, 10]);
   expect(await w1.setIfAbsent("lock:x", "w1", 1000)).toBe(true);
   expect(await w2.setIfAbsent("lock:x", "w2", 1000)).toBe(false);
   expect(await w2.get("lock:x")).toBe("w1");
@@ -43,7 +52,7 @@ test("two workers share one window through the supervisor's backend: exact count
 
 test("an operation the supervisor does not serve is refused; messages of the events channel reach the worker", async () => {
   const pair = channelPair((m, reply) => {
-    if ("op" in m) serveWorkerOperation(createMemoryBackend(), { ...m, op: "close" as never }, reply);
+    if ("ops" in m) createOperationServer(createMemoryBackend(), reply)(m.ops.map(([i, , a]) => [i, "close" as never, a]));
   });
   const w = createWorkerBackend(pair.channel, { timeoutMs: 1000 });
   await expect(w.get("x")).rejects.toThrow("unknown operation close");

@@ -14,10 +14,18 @@ const OPERATIONS = ["hit", "get", "mget", "set", "setIfAbsent", "del", "delIfEqu
 type Operation = (typeof OPERATIONS)[number];
 const ALLOWED = new Set<string>(OPERATIONS);
 
-/** Worker → supervisor: an operation (`i` numbers it), or a plain notice (`t`). */
-export type WorkerMessage = { i: number; op: Operation; a: unknown[] } | { t: "ready"; url: string; pid: number };
-/** Supervisor → worker: an operation's result (`r`) or error (`e`), or a message of the events channel (`m`). */
-export type SupervisorMessage = { i: number; r?: unknown; e?: string } | { m: string };
+/** One operation: its number, name and arguments. */
+export type OperationCall = [i: number, op: Operation, args: unknown[]];
+/** One answer: the operation's number, then its result, or null and an error message. */
+export type OperationAnswer = [i: number, result: unknown] | [i: number, result: null, error: string];
+/**
+ * Worker → supervisor: the operations asked within one turn of the event loop (`ops`), or a plain notice (`t`).
+ * Operations travel in batches: under load many requests ask in the same turn, and one message (one JSON text, one
+ * write) carries them all.
+ */
+export type WorkerMessage = { ops: OperationCall[] } | { t: "ready"; url: string; pid: number };
+/** Supervisor → worker: answers, batched the same way (`rs`), or a message of the events channel (`m`). */
+export type SupervisorMessage = { rs: OperationAnswer[] } | { m: string };
 
 /** What the worker side needs of its process (process.send / process.on in a worker; a stand-in in tests). */
 export interface WorkerChannel {
@@ -47,17 +55,25 @@ export function createWorkerBackend(channel: WorkerChannel, opts: { timeoutMs: n
   const listeners: ((m: string) => void)[] = [];
   let next = 0;
   let gone: { since: number } | undefined = channel.connected ? undefined : { since: clock() };
+  let outbox: OperationCall[] = [];
+  const sendOutbox = () => {
+    const ops = outbox;
+    outbox = [];
+    if (!gone) channel.send({ ops });
+  };
 
   channel.onMessage((msg) => {
     if ("m" in msg) {
       for (const l of listeners) l(msg.m);
       return;
     }
-    const p = pending.get(msg.i);
-    if (!p) return;
-    pending.delete(msg.i);
-    if (msg.e !== undefined) p.reject(new Error(msg.e));
-    else p.resolve(msg.r);
+    for (const [i, r, e] of msg.rs) {
+      const p = pending.get(i);
+      if (!p) continue;
+      pending.delete(i);
+      if (e !== undefined) p.reject(new Error(e));
+      else p.resolve(r);
+    }
   });
   channel.onDisconnect(() => {
     gone = { since: clock() };
@@ -69,7 +85,7 @@ export function createWorkerBackend(channel: WorkerChannel, opts: { timeoutMs: n
     if (gone) throw new SharedUnavailableError("the supervisor is gone");
     const i = ++next;
     const answer = new Promise<unknown>((resolve, reject) => pending.set(i, { resolve, reject }));
-    channel.send({ i, op, a });
+    if (outbox.push([i, op, a]) === 1) setImmediate(sendOutbox);
     const r = await Promise.race([answer, deadline()]);
     if (r === TIMED_OUT) {
       pending.delete(i);
@@ -113,13 +129,32 @@ export function createWorkerBackend(channel: WorkerChannel, opts: { timeoutMs: n
 
 /**
  * The supervisor's side for one worker: runs the worker's operations on the supervisor's backend and sends the
- * answers back. Messages of the events channel are forwarded to every worker by the supervisor (supervisor.ts).
+ * answers back, those ready in the same turn in one message. Messages of the events channel are forwarded to every
+ * worker by the supervisor (supervisor.ts).
  */
-export function serveWorkerOperation(backend: SharedBackend, msg: { i: number; op: string; a: unknown[] }, reply: (m: SupervisorMessage) => void): void {
-  if (!ALLOWED.has(msg.op) || !Array.isArray(msg.a)) return reply({ i: msg.i, e: `unknown operation ${String(msg.op).slice(0, 40)}` });
-  const fn = backend[msg.op as Operation] as (...a: unknown[]) => Promise<unknown>;
-  fn.apply(backend, msg.a).then(
-    (r) => reply({ i: msg.i, r: r === undefined ? null : r }),
-    (e) => reply({ i: msg.i, e: e instanceof Error ? e.message : String(e) }),
-  );
+export function createOperationServer(backend: SharedBackend, reply: (m: SupervisorMessage) => void): (ops: OperationCall[]) => void {
+  let answers: OperationAnswer[] = [];
+  const answer = (a: OperationAnswer) => {
+    if (answers.push(a) === 1) {
+      setImmediate(() => {
+        const rs = answers;
+        answers = [];
+        reply({ rs });
+      });
+    }
+  };
+  return (ops) => {
+    for (const call of ops) {
+      const [i, op, args] = call;
+      if (!ALLOWED.has(op) || !Array.isArray(args)) {
+        answer([i, null, `unknown operation ${String(op).slice(0, 40)}`]);
+        continue;
+      }
+      const fn = backend[op] as (...a: unknown[]) => Promise<unknown>;
+      fn.apply(backend, args).then(
+        (r) => answer([i, r === undefined ? null : r]),
+        (e) => answer([i, null, e instanceof Error ? e.message : String(e)]),
+      );
+    }
+  };
 }
