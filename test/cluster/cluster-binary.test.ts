@@ -257,3 +257,39 @@ describe.skipIf(!redisBinary)("three instances on one Redis (compiled binary)", 
     for (const f of folders) expect(readFileSync(f.config, "utf8")).not.toContain("sk-flaky-secret");
   });
 });
+
+describe("an instance whose Redis is not there at start", () => {
+  test("serves with its own file and state, says degraded, warns once", async () => {
+    const binary = await compiledBinary();
+    // A port nothing listens on.
+    const s = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    const deadUrl = `redis://127.0.0.1:${s.port}`;
+    s.stop(true);
+    const f = gatewayFolder(binary, { LLM_GATEWAY_MASTER_KEY: MASTER_KEY, LLM_GATEWAY_REDIS_URL: deadUrl }, "lgw-cluster-down-");
+    try {
+      const key = JSON.parse(f.cli("apikey", "add", "--name", "k", "--rpm", "3", "--json").stdout).key as string;
+      expect(f.cli("upstream", "add", "--provider", "mock", "--name", "mock", "--key", "m", "--models", "mock-1").code).toBe(0);
+      const p = await f.start();
+      try {
+        const ask = () =>
+          fetch(`${p.url}/v1/chat/completions`, {
+            method: "POST",
+            headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+            body: JSON.stringify({ model: "mock-1", messages: [{ role: "user", content: "hi" }] }),
+          });
+        // Its own window: the limit still holds in this process.
+        const statuses = [];
+        for (let i = 0; i < 4; i++) statuses.push((await ask()).status);
+        expect(statuses).toEqual([200, 200, 200, 429]);
+        const h = (await (await fetch(`${p.url}/health`, { headers: { authorization: `Bearer ${key}` } })).json()) as any;
+        expect(h.status).toBe("degraded");
+        expect(h.state_store).toMatchObject({ backend: "redis", state: "degraded", reason: expect.stringContaining("cannot connect") });
+        expect(p.logs().match(/shared state \(Redis\) unreachable/g)?.length).toBe(1);
+      } finally {
+        expect(await p.stop()).toBe(0);
+      }
+    } finally {
+      rmSync(f.dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

@@ -194,3 +194,21 @@ describe.skipIf(!linux || !redisBinary)("server start --workers with Redis", () 
     server = undefined;
   }, 60_000);
 });
+
+describe.skipIf(!linux)("server start --workers: a supervisor killed with -9", () => {
+  test("its workers stop by themselves: nothing is left running", async () => {
+    const binary = await compiledBinary();
+    const folder = gatewayFolder(binary, { LLM_GATEWAY_MASTER_KEY: MASTER_KEY }, "lgw-workers-orphan-");
+    try {
+      const server = await folder.start(["--workers", "2"]);
+      await until(() => server.logs().includes('"workers":2'), "the supervisor's listening line");
+      const pids = workerLines(server.logs()).map((l) => l.pid);
+      expect(pids.length).toBe(2);
+      process.kill(server.pid, "SIGKILL");
+      await server.exited;
+      await until(() => pids.every((pid) => !alive(pid)), "both workers to exit");
+    } finally {
+      rmSync(folder.dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
