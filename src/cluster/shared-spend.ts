@@ -48,7 +48,8 @@ export function createSharedSpend(deps: {
   let tracked = new Set<string>();
 
   const subjectKey = (subject: SpendSubject, id: string) => `${subject}:${id}`;
-  const isTracked = (k: string) => {
+  /** The keys with a budget and the accounts with a cap, worked out once per configuration. */
+  const trackedSubjects = () => {
     const config = deps.config();
     if (config !== trackedFor) {
       trackedFor = config;
@@ -57,7 +58,7 @@ export function createSharedSpend(deps: {
         ...config.upstream_accounts.filter((a) => a.spend_cap_usd_daily !== undefined || a.spend_cap_usd_monthly !== undefined).map((a) => subjectKey("account", a.id)),
       ]);
     }
-    return tracked.has(k);
+    return tracked;
   };
   const counterKeys = (k: string, s: Pick<Sums, "dayStart" | "monthStart">) => [`spend:${k}:d:${s.dayStart}`, `spend:${k}:m:${s.monthStart}`] as const;
 
@@ -101,9 +102,7 @@ export function createSharedSpend(deps: {
 
   const refresh = async () => {
     if (!backend.up) return;
-    trackedFor = undefined;
-    isTracked("");
-    const subjects = [...tracked];
+    const subjects = [...trackedSubjects()];
     if (subjects.length === 0) return;
     const now = clock();
     const windows = { dayStart: dayStartOf(now), monthStart: monthStartOf(now) };
@@ -138,7 +137,7 @@ export function createSharedSpend(deps: {
       const dayStart = dayStartOf(row.time);
       const monthStart = monthStartOf(dayStart);
       for (const k of [row.keyId && subjectKey("key", row.keyId), row.accountId && subjectKey("account", row.accountId)]) {
-        if (k && isTracked(k)) addTo(pending, k, dayStart, monthStart, cost, cost);
+        if (k && trackedSubjects().has(k)) addTo(pending, k, dayStart, monthStart, cost, cost);
       }
     },
     spendOf(subject, id, now, local) {
