@@ -9,6 +9,7 @@ import { ConfigStore } from "../../src/config/store.ts";
 import { createConfigTokenPersistence } from "../../src/oauth/config-persistence.ts";
 import { startFakeOAuthServer, type FakeOAuthServer } from "../fakes/oauth-server.ts";
 import { compiledBinary } from "../support/compiled-binary.ts";
+import { collect } from "../support/gateway-process.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "lgw-oauth-bin-"));
 let binary = "";
@@ -26,35 +27,6 @@ afterAll(async () => {
   await fake.stop();
   rmSync(dir, { recursive: true, force: true });
 });
-
-/** Collects a stream's text as it arrives; `until` resolves once the collected text matches. */
-function collect(stream: ReadableStream<Uint8Array>) {
-  let text = "";
-  const waiters: { re: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
-  const done = (async () => {
-    const decoder = new TextDecoder();
-    for await (const chunk of stream) {
-      text += decoder.decode(chunk, { stream: true });
-      for (const w of [...waiters]) {
-        const m = text.match(w.re);
-        if (m) {
-          waiters.splice(waiters.indexOf(w), 1);
-          w.resolve(m);
-        }
-      }
-    }
-  })();
-  return {
-    text: () => text,
-    done,
-    until: (re: RegExp) =>
-      new Promise<RegExpMatchArray>((resolve) => {
-        const m = text.match(re);
-        if (m) resolve(m);
-        else waiters.push({ re, resolve });
-      }),
-  };
-}
 
 function cli(...args: string[]) {
   const p = Bun.spawnSync([binary, ...args], { env, stdout: "pipe", stderr: "pipe" });
